@@ -1,0 +1,5 @@
+"""`python -m generator` runs the growthlog command line."""
+
+from generator.cli import main
+
+main()

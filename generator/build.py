@@ -1,0 +1,184 @@
+"""The pipeline: config → sources → entries → site → pages → output, in one readable place.
+
+Every file is read and checked before anything is written: if any problem is an error,
+`build` raises ProblemsFound with all of them and the previous output stays as it was.
+A BuildState kept between builds (by `serve`) lets a rebuild re-parse only files that
+changed and re-render only pages whose data changed; the result equals a full build.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.config import SiteConfig, load_config
+from generator.entries import parse_entry, source_dir
+from generator.errors import Problem, ProblemsFound
+from generator.markup import LinkContext
+from generator.model import Entry, Site
+from generator.output import WriteReport, check_output_dir, write_output
+from generator.render import OutputFile, RenderCache, plan_pages, render_site
+from generator.site import build_site
+from generator.sources import find_content_files, read_source
+from generator.theme import Theme, load_theme
+from generator.urls import Urls, media_path, static_path
+
+FileKey = tuple[int, int]  # (mtime_ns, size): a file whose key is unchanged is not re-read
+
+
+@dataclass
+class BuildState:
+    """What a rebuild may reuse from the previous build of the same log."""
+
+    config: SiteConfig | None = None
+    links: LinkContext | None = None
+    parsed: dict[Path, tuple[FileKey, Entry | None, list[Problem]]] = field(default_factory=dict)
+    files: dict[Path, tuple[FileKey, bytes]] = field(default_factory=dict)
+    theme: Theme | None = None
+    render: RenderCache = field(default_factory=RenderCache)
+
+    def forget(self, paths: set[Path]) -> None:
+        """Drop what was cached for these files, e.g. ones a watcher saw change."""
+        for path in paths:
+            self.parsed.pop(path, None)
+            self.files.pop(path, None)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedLog:
+    config: SiteConfig
+    site: Site
+    assets: tuple[str, ...]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    entries: int
+    tags: int
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+    rendered: int
+    seconds: float
+    warnings: tuple[Problem, ...]
+
+    def summary(self) -> str:
+        """One line: what was built and what changed on disk."""
+        warned = f"; {len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}"
+        return (f"{self.entries} entries, {self.tags} tags: {len(self.written)} files written, "
+                f"{self.unchanged} unchanged, {len(self.removed)} removed in "
+                f"{self.seconds:.2f} s{warned if self.warnings else ''}")
+
+
+def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None) -> LoadedLog:
+    """Read and validate config and every entry; organise them into a Site."""
+    state = state if state is not None else BuildState()
+    config, problems = load_config(root)
+    if config != state.config:
+        state.config, state.parsed, state.theme = config, {}, None
+    content = root / "content"
+    entry_paths, asset_paths = find_content_files(content)
+    assets = tuple(p.relative_to(content).as_posix() for p in asset_paths)
+    links = LinkContext("", frozenset(assets))
+    if links != state.links:
+        state.links, state.parsed = links, {}
+    entries: list[Entry] = []
+    parsed: dict[Path, tuple[FileKey, Entry | None, list[Problem]]] = {}
+    for path in entry_paths:
+        try:
+            key = _file_key(path)
+        except OSError:  # deleted between listing and reading (an editor's atomic save)
+            continue
+        cached = state.parsed.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, *_parse(root, path, config, links))
+        parsed[path] = cached
+        problems += cached[2]
+        if cached[1] is not None:
+            entries.append(cached[1])
+    state.parsed = parsed
+    return LoadedLog(config, build_site(entries, config, drafts=drafts), assets, problems)
+
+
+def _parse(root: Path, path: Path, config: SiteConfig,
+           links: LinkContext) -> tuple[Entry | None, list[Problem]]:
+    display = path.relative_to(root).as_posix()
+    source, problems = read_source(path, display)
+    if source is None:
+        return None, problems
+    here = LinkContext(source_dir(display), links.assets,
+                       {a: "../../" + media_path(a) for a in links.assets})
+    entry, more = parse_entry(source, config, here)
+    return entry, problems + more
+
+
+def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls) -> list[OutputFile]:
+    """Every output file: rendered pages, theme static files, attachments."""
+    if state.theme is None:
+        state.theme = load_theme(root, log.config)
+    files = render_site(plan_pages(log.site, log.config), state.theme, urls, log.config,
+                        state.render)
+    files += [OutputFile(urls.output_path(static_path(name)), data)
+              for name, data in _static_files(state.theme, state).items()]
+    files += [OutputFile(urls.output_path(media_path(asset)),
+                         _read_cached(root / "content" / asset, state)) for asset in log.assets]
+    return files
+
+
+def build(root: Path, *, output: Path | None = None, drafts: bool = False,
+          state: BuildState | None = None, base_url: str | None = None) -> BuildReport:
+    """Build the log at root into output (default root/output)."""
+    started = time.perf_counter()
+    state = state if state is not None else BuildState()
+    out_dir = output if output is not None else root / "output"
+    check_output_dir(out_dir, root)
+    log = load_log(root, drafts=drafts, state=state)
+    _raise_on_errors(log.problems)
+    urls = Urls(base_url if base_url is not None else log.config.base_url)
+    files = render_log(root, log, state, urls)
+    written: WriteReport = write_output(files, out_dir)
+    return BuildReport(
+        entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
+        unchanged=written.unchanged, removed=written.removed, rendered=state.render.rendered,
+        seconds=time.perf_counter() - started, warnings=tuple(log.problems))
+
+
+def check(root: Path, *, drafts: bool = True) -> list[Problem]:
+    """Validate config, entries and templates (by rendering in memory); write nothing."""
+    state = BuildState()
+    log = load_log(root, drafts=drafts, state=state)
+    _raise_on_errors(log.problems)
+    render_log(root, log, state, Urls(log.config.base_url))
+    return log.problems
+
+
+def _raise_on_errors(problems: list[Problem]) -> None:
+    if any(p.is_error for p in problems):
+        raise ProblemsFound(problems)
+
+
+def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:
+    """Theme static files; a file in a more specific theme folder wins."""
+    found: dict[str, bytes] = {}
+    for folder in theme.static_dirs:
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and name not in found and not path.name.startswith("."):
+                found[name] = _read_cached(path, state)
+    return dict(sorted(found.items()))
+
+
+def _read_cached(path: Path, state: BuildState) -> bytes:
+    key = _file_key(path)
+    cached = state.files.get(path)
+    if cached is None or cached[0] != key:
+        cached = (key, path.read_bytes())
+        state.files[path] = cached
+    return cached[1]
+
+
+def _file_key(path: Path) -> FileKey:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size

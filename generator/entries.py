@@ -1,0 +1,158 @@
+"""SourceFile + SiteConfig → Entry, or the problems that stop it; pure.
+
+Unknown keys are warnings with the closest known key; wrong types and values are
+errors naming the line and field, with a hint for YAML 1.1 surprises (bare `no`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from slugify import slugify
+
+from generator.config import SiteConfig
+from generator.errors import Problem, Severity
+from generator.markup import LinkContext, render_markdown
+from generator.model import (
+    Action,
+    Bridges,
+    Entry,
+    Feedback,
+    Postmortem,
+    Practices,
+    Support,
+    TagRef,
+)
+from generator.schema import NESTED_LISTS, NESTED_MAPPINGS, EntrySchema, known_keys
+from generator.sources import KeyPath, SourceFile
+from generator.suggest import unknown_key_message
+
+_EXPECTED = {
+    "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
+    "list_type": "a list", "model_type": "'key: value' lines", "dict_type": "'key: value' lines",
+    "model_attributes_type": "'key: value' lines", "string_too_short": "some text",
+}
+
+
+def make_slug(text: str) -> str:
+    """ASCII, lower-case, hyphenated; never empty, never a path."""
+    return slugify(text, max_length=80, word_boundary=True) or "entry"
+
+
+def parse_entry(source: SourceFile, config: SiteConfig,
+                links: LinkContext) -> tuple[Entry | None, list[Problem]]:
+    """Validate one file's front matter and render its body."""
+    problems = _unknown_keys(source, EntrySchema, source.meta, ())
+    try:
+        data = EntrySchema.model_validate(source.meta, context={
+            "stage": config.stages, "outcome": config.outcomes})
+    except ValidationError as exc:
+        problems += [_problem(source, error) for error in exc.errors()]
+        return None, problems
+    body = render_markdown(source.body, links, unsafe_html=config.unsafe_html)
+    for line, target in body.broken_links:
+        problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
+                                line=source.body_line + line - 1 if line else None,
+                                severity=Severity.WARNING))
+    return _entry(source, data, config, body.html, body.text, body.summary), problems
+
+
+def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str, text: str,
+           summary: str) -> Entry:
+    fb, pm, br = data.feedback, data.postmortem, data.bridges
+    feedback = Feedback(fb.asked, fb.from_, fb.received, fb.other_openings) if fb else None
+    postmortem = Postmortem(tuple(pm.went_well), tuple(pm.to_improve)) if pm else None
+    bridges = Bridges(br.thank_you_sent, br.keep_in_touch) if br else None
+    support = tuple(Support(s.who, s.took_away) for s in data.support)
+    actions = tuple(Action(a.text, a.done, a.due) for a in data.actions)
+    practices = Practices(
+        feedback_asked=bool(feedback and (feedback.asked or feedback.received)),
+        support_sought=bool(support),
+        postmortem_written=bool(postmortem and (postmortem.went_well or postmortem.to_improve)),
+        thank_you_sent=bool(bridges and bridges.thank_you_sent),
+        actions_set=bool(actions),
+    )
+    return Entry(
+        source=source.path.removeprefix("content/"), title=data.title, date=data.date,
+        company=data.company, role=data.role, stage=data.stage,
+        stage_index=config.stages.index(data.stage) if data.stage else None,
+        outcome=data.outcome, applied=data.applied,
+        tags=tuple(TagRef(make_slug(t), " ".join(t.split())) for t in _unique_tags(data.tags)),
+        feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
+        lessons=tuple(data.lessons), actions=actions, draft=data.draft,
+        slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
+        summary=summary, practices=practices,
+    )
+
+
+def _unique_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for tag in tags:
+        seen.setdefault(make_slug(tag), tag)
+    return list(seen.values())
+
+
+def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,
+                  at: KeyPath) -> list[Problem]:
+    if not isinstance(data, dict):
+        return []
+    known = known_keys(model)
+    problems: list[Problem] = []
+    for key, value in data.items():
+        here = (*at, str(key))
+        if key not in known:
+            problems.append(Problem(source.path, unknown_key_message(str(key), known),
+                                    line=source.lines.get(here), severity=Severity.WARNING))
+        elif not at and key in NESTED_MAPPINGS:
+            problems += _unknown_keys(source, NESTED_MAPPINGS[key], value, here)
+        elif not at and key in NESTED_LISTS and isinstance(value, list):
+            for index, item in enumerate(value):
+                problems += _unknown_keys(source, NESTED_LISTS[key], item, (*here, index))
+    return problems
+
+
+def _problem(source: SourceFile, error: ErrorDetails) -> Problem:
+    loc = tuple(error["loc"])
+    field = _field_name(loc)
+    if error["type"] == "missing":
+        line: int | None = source.lines.get(loc[:-1], 1) if len(loc) > 1 else 1
+        return Problem(source.path, f"is required; add a line '{loc[-1]}: …'", line=line,
+                       field=field)
+    line = source.lines.get(loc) or source.lines.get(loc[:1])
+    if error["type"] == "value_error":
+        message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    else:
+        expected = _EXPECTED.get(error["type"], error["msg"].lower())
+        message = f"expected {expected}; found {_found(source, loc, error['input'])}"
+    return Problem(source.path, message, line=line, field=field)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _found(source: SourceFile, loc: KeyPath, value: Any) -> str:
+    scalar = source.scalars.get(loc)
+    if scalar is not None and scalar.is_plain and isinstance(value, bool | dt.date | int | float):
+        # YAML 1.1 reads bare no/yes/on/off as booleans and 2026-03-14 as a date.
+        return (f"{scalar.text} (YAML reads a bare {scalar.text} as "
+                f"{type(value).__name__}; put it in quotes: '{scalar.text}')")
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "'key: value' lines"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def source_dir(path: str) -> str:
+    """The folder of an entry inside content/, for resolving its relative links."""
+    return posixpath.dirname(path.removeprefix("content/"))

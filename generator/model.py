@@ -1,0 +1,174 @@
+"""The log as data: frozen dataclasses built by entries.py and site.py, read by templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    asked: bool | None
+    given_by: str | None
+    received: str | None
+    other_openings: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    who: str
+    took_away: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Postmortem:
+    went_well: tuple[str, ...]
+    to_improve: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bridges:
+    thank_you_sent: dt.date | bool | None
+    keep_in_touch: bool | None
+
+    @property
+    def thank_you_date(self) -> dt.date | None:
+        sent = self.thank_you_sent
+        return sent if isinstance(sent, dt.date) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    text: str
+    done: bool
+    due: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Practices:
+    """The five practices as a checklist: True when the entry shows it."""
+
+    feedback_asked: bool
+    support_sought: bool
+    postmortem_written: bool
+    thank_you_sent: bool
+    actions_set: bool
+
+    @property
+    def count(self) -> int:
+        return sum((self.feedback_asked, self.support_sought, self.postmortem_written,
+                    self.thank_you_sent, self.actions_set))
+
+
+@dataclass(frozen=True, slots=True)
+class TagRef:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One rejection and the reflection on it, as written in one file."""
+
+    source: str
+    """Path inside content/, POSIX, e.g. '2026/2026-03-14-acme.md'."""
+    title: str
+    date: dt.date
+    company: str | None
+    role: str | None
+    stage: str | None
+    stage_index: int | None
+    """Position of `stage` in the configured stages, 0-based."""
+    outcome: str | None
+    applied: dt.date | None
+    tags: tuple[TagRef, ...]
+    feedback: Feedback | None
+    support: tuple[Support, ...]
+    postmortem: Postmortem | None
+    bridges: Bridges | None
+    lessons: tuple[str, ...]
+    actions: tuple[Action, ...]
+    draft: bool
+    slug: str
+    body_html: str
+    body_text: str
+    summary: str
+    practices: Practices
+
+    @property
+    def open_actions(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if not a.done)
+
+    @property
+    def days_to_answer(self) -> int | None:
+        return (self.date - self.applied).days if self.applied else None
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+    name: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.entries) for m in self.months)
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    text: str
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    action: Action
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Headline figures for the home page."""
+
+    entries: int
+    companies: int
+    furthest_stage: str | None
+    furthest_count: int
+    """How many entries reached the furthest stage."""
+    feedback_asked: int
+    thank_you_sent: int
+    open_actions: int
+    done_actions: int
+    lessons: int
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the pages show, computed once from the entries."""
+
+    entries: tuple[Entry, ...]
+    """Newest first."""
+    tags: tuple[Tag, ...]
+    """By name."""
+    timeline: tuple[Year, ...]
+    """Newest year and month first."""
+    lessons: tuple[Lesson, ...]
+    open_actions: tuple[ActionItem, ...]
+    done_actions: tuple[ActionItem, ...]
+    stats: Stats
+    stages: tuple[str, ...]

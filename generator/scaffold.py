@@ -1,0 +1,154 @@
+"""`init` and `new`: write a fresh log or entry from templates. Never overwrites a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import CONFIG_NAME, SiteConfig
+from generator.entries import make_slug
+from generator.errors import GrowthlogError
+from generator.schema import entry_json_schema
+
+SCHEMA_FILE = "growthlog.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    title: str
+    date: dt.date
+    company: str | None = None
+    role: str | None = None
+    stage: str | None = None
+
+
+def _quote(text: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def entry_text(new: NewEntry, config: SiteConfig, schema_ref: str) -> str:
+    """The new entry: front matter with the five practices as prompts, then the body."""
+    optional = "".join(f"{key}: {_quote(value)}\n" for key, value in (
+        ("company", new.company), ("role", new.role)) if value)
+    stage = f"stage: {new.stage}\n" if new.stage else f"# stage: {' | '.join(config.stages)}\n"
+    return f"""---
+# yaml-language-server: $schema={schema_ref}
+title: {_quote(new.title)}
+date: {new.date.isoformat()}
+{optional}{stage}# outcome: {' | '.join(config.outcomes)}
+# applied: {new.date.isoformat()}
+tags: []
+
+# 1. Ask for feedback. Did you ask? What did they say, and who said it?
+feedback:
+  asked: false
+  # from: Recruiter
+  # received: "What they said, in your words"
+  # other_openings: "Any other roles they mentioned"
+
+# 2. Talk to family & friends. Who did you talk to, and what did you take away?
+support: []
+#  - who: A friend
+#    took_away: "Advice or a lead"
+
+# 3. Interview post-mortem. What went well, what would you do differently?
+postmortem:
+  went_well: []
+  to_improve: []
+
+# 4. Never burn bridges. Did you send a thank-you (the date)? Stay in touch?
+bridges:
+  thank_you_sent: false
+  keep_in_touch: true
+
+# 5. Evaluate necessary changes: lessons in one sentence, then concrete actions.
+lessons: []
+actions: []
+#  - Update resume summary
+#  - {{text: Two mock interviews, done: false, due: {(new.date + dt.timedelta(days=14))}}}
+draft: true
+---
+What happened, and how it felt. Write as much or as little as you like;
+set `draft: false` when you want it on the site.
+"""
+
+
+def new_entry(root: Path, config: SiteConfig, new: NewEntry) -> Path:
+    """Write content/<date>-<slug>.md; refuse to overwrite an existing file."""
+    path = root / "content" / f"{new.date.isoformat()}-{make_slug(new.title)}.md"
+    write_schema(root, config)
+    _write_new(path, entry_text(new, config, f"../{SCHEMA_FILE}"))
+    return path
+
+
+def write_schema(root: Path, config: SiteConfig) -> Path:
+    """growthlog.schema.json at the log's root, for editors; growthlog's own file."""
+    path = root / SCHEMA_FILE
+    text = json.dumps(entry_json_schema(config), indent=2) + "\n"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def init_log(directory: Path) -> list[Path]:
+    """A new log that builds immediately: config, one example entry, .gitignore, README."""
+    if (directory / CONFIG_NAME).exists() or (directory / "content").exists():
+        raise GrowthlogError(f"{directory} already holds a log; nothing was changed")
+    directory.mkdir(parents=True, exist_ok=True)
+    config = SiteConfig()
+    example = NewEntry("Example: Data Analyst at Example Co", dt.date(2026, 1, 15),
+                       "Example Co", "Data Analyst", "interview")
+    files = {
+        directory / CONFIG_NAME: CONFIG_TEMPLATE,
+        directory / ".gitignore": "output/\n",
+        directory / "README.md": README_TEMPLATE,
+        directory / "content" / "2026-01-15-example.md": entry_text(
+            example, config, f"../{SCHEMA_FILE}").replace("draft: true", "draft: false"),
+    }
+    for path, text in files.items():
+        _write_new(path, text)
+    return [*files, write_schema(directory, config)]
+
+
+def _write_new(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise GrowthlogError(f"{path} already exists; nothing was overwritten") from None
+
+
+CONFIG_TEMPLATE = """\
+# growthlog settings. Every option is optional; the values shown are the defaults.
+
+title = "My growth log"
+# author = "Your name"
+
+# Path the site is served under. For a GitHub project page at
+# https://you.github.io/my-log/ use "/my-log/".
+base_url = "/"
+
+# theme = "default"      # or a folder of your own under themes/
+# How far an application can get, in order, and how one can end.
+# stages = ["applied", "screen", "assessment", "interview", "final", "offer"]
+# outcomes = ["rejected", "ghosted", "withdrew", "closed"]
+
+# unsafe_html = false    # let raw HTML in entries through
+# recent = 5             # entries on the home page
+"""
+
+README_TEMPLATE = """\
+# My growth log
+
+Entries live in `content/`, one Markdown file each. Useful commands:
+
+    growthlog new "Role at Company"   # a new entry from the template
+    growthlog check                   # find every problem, write nothing
+    growthlog build                   # the site, in output/
+
+The site is written to `output/`, which is not committed.
+"""

@@ -1,0 +1,148 @@
+"""IO edge for content: find the log's files, read them, split front matter from body.
+
+The YAML block is composed (not just loaded) so every key and list item maps back to
+its line in the file; problems can then point at `content/x.md:12`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import Problem
+
+# A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
+KeyPath = tuple[str | int, ...]
+
+_OPENING = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarSource:
+    """Where a front-matter value was written, and how (for YAML 1.1 surprises)."""
+
+    line: int
+    text: str
+    is_plain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One entry file split into its front matter (with line map) and body."""
+
+    path: str
+    meta: dict[str, Any]
+    lines: dict[KeyPath, int]
+    scalars: dict[KeyPath, ScalarSource]
+    body: str
+    body_line: int
+
+
+def is_ignored_name(name: str) -> bool:
+    """Dotfiles, editor swap/backup files and lock files are never content."""
+    return name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES)
+
+
+def find_content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Markdown entries and other files (attachments) under content/, sorted."""
+    entries: list[Path] = []
+    assets: list[Path] = []
+    if not content_dir.is_dir():
+        return entries, assets
+    for path in sorted(content_dir.rglob("*")):
+        relative = path.relative_to(content_dir)
+        if any(is_ignored_name(part) for part in relative.parts) or not path.is_file():
+            continue
+        (entries if path.suffix.lower() == ".md" else assets).append(path)
+    return entries, assets
+
+
+def read_source(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Read one entry file from disk and split it; `display` names it in problems."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, f"could not be read: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(display, f"is not valid UTF-8 text (byte {exc.start + 1}); "
+                                       "save it as UTF-8", line=line)]
+    return split_source(display, text)
+
+
+def split_source(path: str, text: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Split text into front matter and body; pure."""
+    if not _OPENING.match(text):
+        return None, [Problem(path, "has no front matter; start the file with a line '---', "
+                                    "then 'title:' and 'date:', then another '---'", line=1)]
+    text = text.removeprefix("\ufeff")
+    if not _CLOSING.search(text, pos=text.index("\n") + 1):
+        return None, [Problem(path, "front matter is not closed; add a line '---' after the "
+                                    "last front-matter key", line=1)]
+    # Split here rather than with python-frontmatter: its boundary pattern swallows
+    # blank lines after the opening '---', which would shift every reported line.
+    start = text.index("\n") + 1
+    closing = _CLOSING.search(text, pos=start)
+    assert closing is not None
+    front = text[start : closing.start()]
+    body_start = closing.end() + 1
+    body_line = text.count("\n", 0, body_start) + 1
+    return _compose(path, front, text[body_start:], body_line)
+
+
+def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFile | None,
+                                                                         list[Problem]]:
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else None
+        reason = exc.problem or "invalid YAML"
+        return None, [Problem(path, f"front matter is not valid YAML: {reason}", line=line)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, f"front matter is not valid YAML: {exc}", line=2)]
+    finally:
+        loader.dispose()
+    if not isinstance(meta, dict) or node is None:
+        found = "nothing" if meta is None else type(meta).__name__
+        return None, [Problem(path, "front matter must be 'key: value' lines "
+                                    f"(a mapping); found {found}", line=2)]
+    lines: dict[KeyPath, int] = {}
+    scalars: dict[KeyPath, ScalarSource] = {}
+    problems: list[Problem] = []
+    _walk(node, (), lines, scalars, problems, path)
+    return SourceFile(path, meta, lines, scalars, body, body_line), problems
+
+
+def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
+          scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str) -> None:
+    """Record the file line of every key and item (+2: the '---' line and 1-based)."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            here = (*at, key)
+            if here in lines:
+                problems.append(Problem(path, "appears twice; the later value is used",
+                                        line=key_node.start_mark.line + 2,
+                                        field=".".join(map(str, here))))
+            lines[here] = key_node.start_mark.line + 2
+            _walk(value_node, here, lines, scalars, problems, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            here = (*at, index)
+            lines[here] = item.start_mark.line + 2
+            _walk(item, here, lines, scalars, problems, path)
+    elif isinstance(node, yaml.ScalarNode):
+        line = node.start_mark.line + 2
+        scalars[at] = ScalarSource(line, str(node.value), not node.style)

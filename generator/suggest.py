@@ -1,0 +1,13 @@
+"""Did-you-mean suggestions for unknown names (config options, front-matter keys)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def unknown_key_message(key: str, known: Iterable[str]) -> str:
+    """`unknown key 'tgas'; did you mean 'tags'?` (without the hint when nothing is close)."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key '{key}'{hint}"

@@ -1,0 +1,76 @@
+"""Find the theme and make its Jinja environment.
+
+Template lookup, first match wins: the log's themes/<theme>/templates, then a theme of
+that name shipped with growthlog, then the shipped default. Any template can also be
+reached as 'default/<name>', so an override can extend the template it replaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.config import SiteConfig
+from generator.errors import GrowthlogError
+
+
+@dataclass(frozen=True)
+class Theme:
+    env: jinja2.Environment
+    static_dirs: tuple[Path, ...]
+    """Static folders, most specific first: a file in an earlier one wins."""
+    template_dirs: tuple[Path, ...]
+
+
+def packaged_themes_dir() -> Path:
+    """themes/ inside the installed package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "themes", here.parent / "themes"):
+        if (candidate / "default" / "templates").is_dir():
+            return candidate
+    raise GrowthlogError(f"growthlog's default theme is missing (looked in {here / 'themes'}); "
+                         "reinstall growthlog")
+
+
+def theme_dirs(root: Path, config: SiteConfig) -> list[Path]:
+    """Theme folders that apply to this log, most specific first."""
+    shipped = packaged_themes_dir()
+    dirs = [root / "themes" / config.theme, shipped / config.theme, shipped / "default"]
+    unique: list[Path] = []
+    for path in dirs:
+        if path.is_dir() and path.resolve() not in [u.resolve() for u in unique]:
+            unique.append(path)
+    return unique
+
+
+def load_theme(root: Path, config: SiteConfig) -> Theme:
+    """The Jinja environment (strict, autoescaping) for this log's theme."""
+    dirs = theme_dirs(root, config)
+    if config.theme != "default" and not any(d.name == config.theme for d in dirs):
+        raise GrowthlogError(f"growthlog.toml: theme: no theme '{config.theme}' in "
+                             f"{root / 'themes'} or among the shipped themes")
+    template_dirs = tuple(d / "templates" for d in dirs if (d / "templates").is_dir())
+    default = packaged_themes_dir() / "default" / "templates"
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["longdate"] = format_long_date
+    env.filters["shortdate"] = format_short_date
+    static = tuple(d / "static" for d in dirs if (d / "static").is_dir())
+    return Theme(env, static, template_dirs)
+
+
+def format_long_date(value: dt.date) -> str:
+    """14 March 2026"""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_short_date(value: dt.date) -> str:
+    """14 Mar 2026"""
+    return f"{value.day} {value:%b %Y}"
