@@ -1,0 +1,69 @@
+"""Shared fixtures: small logs on disk, reading a built site, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def entry(title: str = "Data Engineer at Acme", date: str = "2026-03-14", body: str = "Body.",
+          **fields: str) -> str:
+    """An entry file's text; extra fields are raw YAML lines (`stage="onsite"`)."""
+    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}\n"
+
+
+def make_log(root: Path, files: dict[str, str | bytes], config: str | None = None) -> Path:
+    """Write a log: {relative path: text} plus an optional growthlog.toml."""
+    root.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (root / "growthlog.toml").write_text(textwrap.dedent(config), encoding="utf-8")
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    return root
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (relative POSIX path → bytes), the manifest included."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def log_factory(tmp_path: Path) -> Any:
+    def factory(files: dict[str, str | bytes], config: str | None = None) -> Path:
+        return make_log(tmp_path / "log", files, config)
+    return factory
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A real headless Chromium (Debian's), driven by Playwright. Skips only outside CI."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium installed (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
