@@ -8,21 +8,29 @@ changed and re-render only pages whose data changed; the result equals a full bu
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote
 
+from generator.audit import raise_on_leaks, scan, site_needles
 from generator.config import SiteConfig, load_config
 from generator.entries import parse_entry, source_dir
-from generator.errors import Problem, ProblemsFound
+from generator.errors import GrowthlogError, Problem, ProblemsFound
+from generator.feed import build_feed
+from generator.keys import unlock
 from generator.markup import LinkContext
 from generator.model import Entry, Site
 from generator.output import WriteReport, check_output_dir, write_output
+from generator.private import OpaqueNames, boilerplate, encrypt_site
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
+from generator.search_index import build_search_index
 from generator.site import build_site
 from generator.sources import find_content_files, read_source
 from generator.theme import Theme, load_theme
-from generator.urls import Urls, media_path, static_path
+from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
 
 FileKey = tuple[int, int]  # (mtime_ns, size): a file whose key is unchanged is not re-read
 
@@ -37,6 +45,8 @@ class BuildState:
     files: dict[Path, tuple[FileKey, bytes]] = field(default_factory=dict)
     theme: Theme | None = None
     render: RenderCache = field(default_factory=RenderCache)
+    written: tuple[Path, dict[str, bytes]] | None = None
+    """The folder last written completely and what it got: unchanged bytes skip hashing."""
 
     def forget(self, paths: set[Path]) -> None:
         """Drop what was cached for these files, e.g. ones a watcher saw change."""
@@ -66,10 +76,15 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line: what was built and what changed on disk."""
-        warned = f"; {len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}"
-        return (f"{self.entries} entries, {self.tags} tags: {len(self.written)} files written, "
-                f"{self.unchanged} unchanged, {len(self.removed)} removed in "
-                f"{self.seconds:.2f} s{warned if self.warnings else ''}")
+        warned = f"; {_count(len(self.warnings), 'warning')}" if self.warnings else ""
+        return (f"{_count(self.entries, 'entry', 'entries')}, {_count(self.tags, 'tag')}: "
+                f"{_count(len(self.written), 'file')} written, {self.unchanged} unchanged, "
+                f"{len(self.removed)} removed in {self.seconds:.2f} s{warned}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """'1 entry', '2 entries', '0 files'."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None) -> LoadedLog:
@@ -99,7 +114,14 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
         if cached[1] is not None:
             entries.append(cached[1])
     state.parsed = parsed
-    return LoadedLog(config, build_site(entries, config, drafts=drafts), assets, problems)
+    site = build_site(entries, config, drafts=drafts, as_of=source_date())
+    return LoadedLog(config, site, assets, problems)
+
+
+def source_date() -> dt.date | None:
+    """SOURCE_DATE_EPOCH as a date, for reproducible 'as of' figures; None when unset."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else None
 
 
 def _parse(root: Path, path: Path, config: SiteConfig,
@@ -109,7 +131,7 @@ def _parse(root: Path, path: Path, config: SiteConfig,
     if source is None:
         return None, problems
     here = LinkContext(source_dir(display), links.assets,
-                       {a: "../../" + media_path(a) for a in links.assets})
+                       {a: "../../" + quote(media_path(a)) for a in links.assets})
     entry, more = parse_entry(source, config, here)
     return entry, problems + more
 
@@ -124,25 +146,64 @@ def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls) -> lis
               for name, data in _static_files(state.theme, state).items()]
     files += [OutputFile(urls.output_path(media_path(asset)),
                          _read_cached(root / "content" / asset, state)) for asset in log.assets]
+    files += data_files(log, urls)
+    return files
+
+
+def data_files(log: LoadedLog, urls: Urls) -> list[OutputFile]:
+    """The search index (fetched by static/search.js) and, in public mode only, the feed."""
+    files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH),
+                        build_search_index(log.site.entries, urls.href))]
+    if not log.config.private:
+        files.append(OutputFile(urls.output_path(FEED_PATH),
+                                build_feed(log.site.entries, log.config)))
     return files
 
 
 def build(root: Path, *, output: Path | None = None, drafts: bool = False,
-          state: BuildState | None = None, base_url: str | None = None) -> BuildReport:
-    """Build the log at root into output (default root/output)."""
+          state: BuildState | None = None, base_url: str | None = None,
+          private: bool | None = None, password: str | None = None) -> BuildReport:
+    """Build the log at root into output (default root/output).
+
+    Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
+    """
     started = time.perf_counter()
     state = state if state is not None else BuildState()
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
     log = load_log(root, drafts=drafts, state=state)
     _raise_on_errors(log.problems)
-    urls = Urls(base_url if base_url is not None else log.config.base_url)
-    files = render_log(root, log, state, urls)
-    written: WriteReport = write_output(files, out_dir)
+    base = base_url if base_url is not None else log.config.base_url
+    if log.config.private if private is None else private:
+        files, rendered = _private_files(root, log, state, base, password)
+    else:
+        files, rendered = render_log(root, log, state, Urls(base)), state.render
+    last, state.written = state.written, None
+    written: WriteReport = write_output(files, out_dir, last[1] if last and last[0] == out_dir
+                                        else None)
+    state.written = out_dir, {f.path: f.data for f in files}
     return BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
-        unchanged=written.unchanged, removed=written.removed, rendered=state.render.rendered,
+        unchanged=written.unchanged, removed=written.removed, rendered=rendered.rendered,
         seconds=time.perf_counter() - started, warnings=tuple(log.problems))
+
+
+def _private_files(root: Path, log: LoadedLog, state: BuildState, base: str,
+                   password: str | None) -> tuple[list[OutputFile], RenderCache]:
+    """Unlock the keyfile (a wrong passphrase stops here), render with opaque names, seal
+    every file, and audit the result: nothing is written unless all of it passes."""
+    if password is None:
+        raise GrowthlogError("a private build needs the passphrase: set GROWTHLOG_PASSWORD, "
+                             "use --password-stdin, or run in a terminal to be asked")
+    blob, keys = unlock(root, password)
+    names = OpaqueNames(keys.slug)
+    cache = RenderCache()  # opaque names: never share rendered pages with a public build
+    files = render_log(root, log, replace(state, render=cache), Urls(base, rename=names))
+    files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
+                         base_url=base, rerandomize=log.config.rerandomize)
+    raise_on_leaks(scan({f.path: f.data for f in files}, site_needles(log.site, log.config),
+                        boilerplate()))
+    return files, cache
 
 
 def check(root: Path, *, drafts: bool = True) -> list[Problem]:

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from generator import __version__, scaffold
+from generator import __version__, keys, scaffold
+from generator.audit import audit_output
 from generator.build import build as build_site_files
 from generator.build import check as check_log
 from generator.config import load_config
@@ -27,6 +28,11 @@ from generator.schema import entry_json_schema
 F = TypeVar("F", bound=Callable[..., Any])
 ROOT = click.argument("root", required=False, default=".",
                       type=click.Path(file_okay=False, path_type=Path))
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True,
+    help="Read the passphrase from the first line of stdin (else $GROWTHLOG_PASSWORD or a prompt).")
+WEAK_OK = click.option("--weak-ok", is_flag=True,
+                       help="Accept a new passphrase estimated under 50 bits (not advised).")
 
 
 def report_problems(problems: Sequence[Problem]) -> None:
@@ -73,12 +79,39 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: ROOT/output).")
 @click.option("--drafts", is_flag=True, help="Include entries marked draft: true.")
+@click.option("--private", "private", is_flag=True, default=None,
+              help="Encrypt the whole site (as `private = true` in growthlog.toml does).")
+@PASSWORD_STDIN
+@WEAK_OK
 @user_errors
-def build(root: Path, output: Path | None, drafts: bool) -> None:
+def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
+          password_stdin: bool, weak_ok: bool) -> None:
     """Build the site from ROOT/content into ROOT/output."""
-    report = build_site_files(_root(root), output=output, drafts=drafts)
+    root = _root(root)
+    password = _build_passphrase(root, private, password_stdin, weak_ok)
+    report = build_site_files(root, output=output, drafts=drafts, private=private,
+                              password=password)
     report_problems(report.warnings)
     click.echo(report.summary())
+    if password is not None:
+        click.echo("Private build: every file is encrypted and the leak audit found nothing.")
+
+
+def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
+                      weak_ok: bool) -> str | None:
+    """The passphrase when the build is private (flag or config); None otherwise."""
+    config, problems = load_config(root)
+    if any(p.is_error for p in problems):
+        raise ProblemsFound(problems)
+    if not (private or config.private):
+        return None
+    password, created = keys.build_passphrase(
+        root, iterations=config.iterations, stdin=sys.stdin if from_stdin else None,
+        allow_weak=weak_ok)
+    if created is not None:
+        click.echo(f"Created {created.relative_to(root).as_posix()} (keep it with your "
+                   "private source; it is never deployed).", err=True)
+    return password
 
 
 @main.command()
@@ -88,7 +121,24 @@ def check(root: Path) -> None:
     """Check config, every entry and the theme; write nothing."""
     warnings = check_log(_root(root))
     report_problems(warnings)
-    click.echo(f"No problems found{f' ({len(warnings)} warnings)' if warnings else ''}.")
+    noted = f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})" if warnings else ""
+    click.echo(f"No problems found{noted}.")
+
+
+@main.command()
+@ROOT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--drafts", is_flag=True, help="Include entries marked draft: true.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@user_errors
+def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -> None:
+    """Preview the site, rebuilding and reloading the browser on every save."""
+    from generator.serve import serve as serve_log
+
+    serve_log(_root(root), host=host, port=port, drafts=drafts, open_browser=open_browser,
+              echo=click.echo)
 
 
 @main.command()
@@ -104,10 +154,15 @@ def schema(root: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--github-actions", is_flag=True,
+              help="Also write .github/workflows/pages.yml (GitHub Pro/Team: private source "
+                   "repo, build with the passphrase from a repository secret).")
 @user_errors
-def init(directory: Path) -> None:
+def init(directory: Path, github_actions: bool) -> None:
     """Start a new log in DIRECTORY that builds straight away."""
     written = scaffold.init_log(directory)
+    if github_actions:
+        written.append(scaffold.write_pages_workflow(directory))
     for path in written:
         click.echo(f"  wrote {path.relative_to(directory).as_posix()}")
     click.echo(f"New log in {directory}. Next: growthlog new \"Role at Company\" {directory}")
@@ -138,6 +193,130 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
     click.echo(f"Wrote {path.relative_to(root).as_posix()}")
     if edit:
         click.edit(filename=str(path))
+
+
+@main.command()
+@ROOT
+@click.option("--open", "open_only", is_flag=True, help="Only actions not done yet.")
+@click.option("--due-before", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only actions due before this date (YYYY-MM-DD).")
+@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the dated actions to this iCalendar (.ics) file instead.")
+@user_errors
+def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
+            ics_file: Path | None) -> None:
+    """List action items with their entry and due date, or export them to a calendar."""
+    from generator.build import load_log
+    from generator.reminders import actions_calendar, dated, format_action, list_actions
+
+    log = load_log(_root(root))
+    if any(p.is_error for p in log.problems):
+        raise ProblemsFound(log.problems)
+    items = list_actions(log.site, open_only=open_only,
+                         due_before=due_before.date() if due_before else None)
+    if ics_file is not None:
+        stamp = (log.site.insight.as_of if log.site.insight else None) or today()
+        text = actions_calendar(items, stamp=stamp, name=f"{log.config.title}: actions")
+        ics_file.write_bytes(text.encode("utf-8"))
+        count = len(dated(items))
+        click.echo(f"Wrote {count} dated action{'s' * (count != 1)} to {ics_file}")
+        return
+    for item in items:
+        click.echo(format_action(item))
+    if not items:
+        click.echo("No actions match.")
+
+
+@main.group()
+def key() -> None:
+    """Create the private-mode keyfile, change its passphrase, or make a new site key."""
+
+
+@key.command("init")
+@ROOT
+@PASSWORD_STDIN
+@WEAK_OK
+@user_errors
+def key_init(root: Path, password_stdin: bool, weak_ok: bool) -> None:
+    """Create ROOT/.growthlog/site-key.json: a random site key wrapped by your passphrase."""
+    root = _root(root)
+    config, problems = load_config(root)
+    if any(p.is_error for p in problems):
+        raise ProblemsFound(problems)
+    click.echo(keys.DICEWARE_ADVICE, err=True)
+    password = keys.read_passphrase(stdin=sys.stdin if password_stdin else None, confirm=True,
+                                    label="New passphrase")
+    path = keys.init_keyfile(root, password, iterations=config.iterations, allow_weak=weak_ok)
+    click.echo(f"Wrote {path.relative_to(root).as_posix()}. Keep it with your private source; "
+               "build with `growthlog build --private` or set `private = true`.")
+
+
+@key.command("passwd")
+@ROOT
+@PASSWORD_STDIN
+@WEAK_OK
+@user_errors
+def key_passwd(root: Path, password_stdin: bool, weak_ok: bool) -> None:
+    """Re-wrap the site key with a new passphrase (stdin: current line, then new line)."""
+    root = _root(root)
+    stdin = sys.stdin if password_stdin else None
+    old = keys.read_passphrase(stdin=stdin, label="Current passphrase")
+    new = keys.read_passphrase(env=keys.NEW_PASSWORD_ENV, stdin=stdin, confirm=True,
+                               label="New passphrase")
+    keys.change_passphrase(root, old, new, allow_weak=weak_ok)
+    click.echo("Passphrase changed. Pages and URLs stay the same; rebuild and deploy so the "
+               "published key blob uses it. Copies published earlier still open with the old one.")
+
+
+@key.command("rotate")
+@ROOT
+@PASSWORD_STDIN
+@user_errors
+def key_rotate(root: Path, password_stdin: bool) -> None:
+    """Make a new site key (same passphrase): every file, URL and remembered key changes."""
+    root = _root(root)
+    password = keys.read_passphrase(stdin=sys.stdin if password_stdin else None)
+    keys.rotate_key(root, password)
+    click.echo("New site key. Rebuild and deploy; bookmarks and remembered devices stop "
+               "working. Copies published earlier still open with the old passphrase.")
+
+
+@main.command()
+@ROOT
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Built site to scan (default: ROOT/output).")
+@user_errors
+def audit(root: Path, output: Path | None) -> None:
+    """Scan the built site for anything the log says, in contents and file names."""
+    leaks = audit_output(_root(root), output)
+    for leak in leaks:
+        click.echo(leak.format(), err=True)
+    if leaks:
+        click.echo(f"{len(leaks)} leak{'s' * (len(leaks) != 1)} found.", err=True)
+        sys.exit(1)
+    click.echo("No leaks found.")
+
+
+@main.command()
+@ROOT
+@click.option("--remote", help="Git remote URL or path (default: the log's origin).")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch to publish to.")
+@click.option("--public", is_flag=True,
+              help="Publish unencrypted (only with `private = false` in growthlog.toml).")
+@PASSWORD_STDIN
+@WEAK_OK
+@user_errors
+def deploy(root: Path, remote: str | None, branch: str, public: bool, password_stdin: bool,
+           weak_ok: bool) -> None:
+    """Build, audit and publish only the built site as one orphan commit to a branch."""
+    from generator.deploy import deploy as deploy_site
+
+    root = _root(root)
+    password = None if public else _build_passphrase(root, True, password_stdin, weak_ok)
+    report = deploy_site(root, remote=remote, branch=branch, public=public, password=password)
+    kind = "encrypted" if report.private else "PUBLIC (readable by anyone)"
+    click.echo(f"Published {report.files} {kind} files to {report.branch} of {report.remote} "
+               f"as {report.commit[:12]}.")
 
 
 def today() -> dt.date:

@@ -5,8 +5,9 @@ All problems in the file are reported at once; unknown options are warnings.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ class SiteConfig:
     """Your name, shown in the footer (optional)."""
     base_url: str = "/"
     """Path the site is served under, e.g. '/my-log/' for a GitHub project page."""
+    url: str = ""
+    """Full address of the published site, e.g. 'https://you.github.io/my-log/' (for the feed)."""
     theme: str = "default"
     """Theme name: themes/<name> in the log, else a theme shipped with growthlog."""
     stages: tuple[str, ...] = DEFAULT_STAGES
@@ -44,14 +47,23 @@ class SiteConfig:
     """Encrypt the whole site so only the passphrase opens it."""
     cname: str = ""
     """Custom domain written to CNAME on deploy."""
+    rerandomize: bool = False
+    """Private mode: fresh nonces on every build, so every file changes (hides which did)."""
+    remember_days: int = 30
+    """Private mode: how long "remember on this device" keeps the key; 0 hides the option."""
+    iterations: int = 600_000
+    """Private mode: PBKDF2 iterations for a new keyfile (at least 600,000)."""
+    reveal_titles: bool = False
+    """Private mode: show real page titles in the tab (and so in browser history) once unlocked."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for custom themes ([extra] table)."""
 
 
 _TYPES: dict[str, type] = {
-    "title": str, "author": str, "base_url": str, "theme": str, "stages": list,
+    "title": str, "author": str, "base_url": str, "url": str, "theme": str, "stages": list,
     "outcomes": list, "unsafe_html": bool, "recent": int, "language": str,
-    "private": bool, "cname": str, "extra": dict,
+    "private": bool, "cname": str, "extra": dict, "rerandomize": bool, "remember_days": int,
+    "iterations": int, "reveal_titles": bool,
 }
 _TYPE_NAMES = {str: "text", list: "a list of text", bool: "true or false", int: "a whole number",
                dict: "a table"}
@@ -67,22 +79,45 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Problem]]:
     if not path.is_file():
         return SiteConfig(), []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        return SiteConfig(), [Problem(CONFIG_NAME, "is not valid UTF-8 text")]
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        return SiteConfig(), [Problem(CONFIG_NAME, "is not valid UTF-8 text; save it as UTF-8",
+                                      line=exc.object[: exc.start].count(b"\n") + 1)]
     except tomllib.TOMLDecodeError as exc:
-        return SiteConfig(), [Problem(CONFIG_NAME, f"is not valid TOML: {exc}")]
-    return parse_config(data)
+        at = re.search(r"at line (\d+)", str(exc))
+        return SiteConfig(), [Problem(CONFIG_NAME, f"is not valid TOML: {exc}",
+                                      line=int(at.group(1)) if at else None)]
+    return parse_config(data, key_lines(text))
 
 
-def parse_config(data: dict[str, Any]) -> tuple[SiteConfig, list[Problem]]:
-    """Validate a parsed growthlog.toml table; pure."""
+_KEY = re.compile(r"""^[ \t]*\[?[ \t]*["']?([A-Za-z0-9_-]+)["']?[ \t]*[=.\]]""")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Line of each top-level key (tomllib keeps no positions); a table by its header."""
+    lines: dict[str, int] = {}
+    in_table = False
+    for number, line in enumerate(text.splitlines(), 1):
+        is_header = line.lstrip().startswith("[")
+        match = _KEY.match(line)
+        if match and (is_header or not in_table):
+            lines.setdefault(match.group(1), number)
+        in_table = in_table or is_header
+    return lines
+
+
+def parse_config(data: dict[str, Any],
+                 lines: dict[str, int] | None = None) -> tuple[SiteConfig, list[Problem]]:
+    """Validate a parsed growthlog.toml table; pure. `lines` maps keys to file lines."""
+    at = lines or {}
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _TYPES:
             message = unknown_key_message(key, _TYPES)
-            problems.append(Problem(CONFIG_NAME, message, severity=Severity.WARNING))
+            problems.append(Problem(CONFIG_NAME, message, line=at.get(key),
+                                    severity=Severity.WARNING))
             continue
         expected = _TYPES[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -97,12 +132,20 @@ def parse_config(data: dict[str, Any]) -> tuple[SiteConfig, list[Problem]]:
                 continue
             value = tuple(value)
         values[key] = value
+    if values.get("url"):
+        values["url"] = values["url"].strip().rstrip("/") + "/"
     if "base_url" in values:
         values["base_url"] = normalise_base_url(values["base_url"])
+    for key, least in (("remember_days", 0), ("iterations", 600_000)):
+        if values.get(key, least) < least:
+            problems.append(Problem(CONFIG_NAME, f"expected at least {least:,}; found "
+                                    f"{values.pop(key):,}", field=key))
     if values.get("recent", 1) < 1:
         problems.append(Problem(CONFIG_NAME, f"expected at least 1; found {values['recent']}",
                                 field="recent"))
         values.pop("recent")
+    problems = [replace(p, line=at.get(p.field)) if p.field and p.line is None else p
+                for p in problems]
     return SiteConfig(**values), problems
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +41,8 @@ _EXPECTED = {
 
 def make_slug(text: str) -> str:
     """ASCII, lower-case, hyphenated; never empty, never a path."""
+    # Keep C, C++ and C# apart: they are different skills, so different tags.
+    text = re.sub(r"(?<=\w)#", " sharp ", text.replace("+", " plus "))
     return slugify(text, max_length=80, word_boundary=True) or "entry"
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.insight import Insight
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,24 @@ class ActionItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Company:
+    """Every application to one company, newest first (e.g. applying again after a year)."""
+
+    slug: str
+    name: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StageFacet:
+    """Applications whose furthest stage was this one, newest first."""
+
+    stage: str
+    index: int
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """Headline figures for the home page."""
 
@@ -172,3 +194,9 @@ class Site:
     done_actions: tuple[ActionItem, ...]
     stats: Stats
     stages: tuple[str, ...]
+    companies: tuple[Company, ...] = ()
+    """By name."""
+    stage_facets: tuple[StageFacet, ...] = ()
+    """In stage order; only stages some entry reached as its furthest."""
+    insight: Insight | None = None
+    """Figures for the progress page, recurring lessons and the resurfaced lesson."""

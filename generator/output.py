@@ -7,14 +7,15 @@ output folder (a .git, a CNAME the author added) is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.errors import OutputRefused
+from generator.errors import GrowthlogError, OutputRefused
 from generator.render import OutputFile
 
 MANIFEST = ".growthlog-manifest.json"
@@ -38,6 +39,9 @@ def check_output_dir(out_dir: Path, root: Path) -> None:
         raise OutputRefused(f"refusing to write the site into {out_dir}: it is inside content/")
     if out.is_file():
         raise OutputRefused(f"refusing to write the site into {out_dir}: it is a file")
+    if (out / "content").is_dir():
+        raise OutputRefused(f"refusing to write the site into {out_dir}: it holds a content/ "
+                            "folder, so it looks like a log; choose another output folder")
     if out.is_dir() and not (out / MANIFEST).is_file():
         visible = [p.name for p in out.iterdir() if not p.name.startswith(".")]
         if visible:
@@ -55,12 +59,23 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def write_output(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
-    """Write files that changed, then remove files of earlier builds that no longer belong."""
+def write_output(files: Iterable[OutputFile], out_dir: Path,
+                 last_written: Mapping[str, bytes] | None = None) -> WriteReport:
+    """Write files that changed, then remove files of earlier builds that no longer belong.
+
+    `last_written` (path → the very bytes object this folder last got, kept by `serve`)
+    lets a file whose data is that same object skip hashing: only a stat confirms it.
+    """
     previous = read_manifest(out_dir)
     current: dict[str, str] = {}
     written: list[str] = []
+    last = last_written or {}
+    folder = os.fspath(out_dir)
     for file in sorted(files, key=lambda f: f.path):
+        if last.get(file.path) is file.data and file.path in previous \
+                and _same_size(os.path.join(folder, file.path), len(file.data)):
+            current[file.path] = previous[file.path]
+            continue
         target = out_dir / _safe_relative(file.path)
         digest = hashlib.sha256(file.data).hexdigest()
         current[file.path] = digest
@@ -70,16 +85,22 @@ def write_output(files: Iterable[OutputFile], out_dir: Path) -> WriteReport:
         written.append(file.path)
     removed = [p for p in sorted(previous) if p not in current and _remove(out_dir, p)]
     manifest = json.dumps({"version": 1, "files": current}, indent=1, sort_keys=True)
-    write_atomic(out_dir / MANIFEST, manifest.encode("utf-8"))
+    if current != previous or not (out_dir / MANIFEST).is_file():
+        write_atomic(out_dir / MANIFEST, manifest.encode("utf-8"))
     return WriteReport(tuple(written), len(current) - len(written), tuple(removed))
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write through a temp file and rename, so readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.growthlog-tmp")
-    temp.write_bytes(data)
-    os.replace(temp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except OSError as exc:  # a full disk, a read-only folder, a file where a folder should be
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        raise GrowthlogError(f"could not write {target}: {exc.strerror or exc}") from None
 
 
 def _safe_relative(path: str) -> PurePosixPath:
@@ -89,9 +110,9 @@ def _safe_relative(path: str) -> PurePosixPath:
     return relative
 
 
-def _same_size(path: Path, size: int) -> bool:
+def _same_size(path: Path | str, size: int) -> bool:
     try:
-        return path.stat().st_size == size
+        return os.stat(path).st_size == size
     except OSError:
         return False
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -18,13 +19,25 @@ import jinja2
 from generator.config import SiteConfig
 from generator.errors import Problem, ProblemsFound
 from generator.model import Entry, Site
+from generator.progress import progress_figures
 from generator.theme import Theme
-from generator.urls import Urls, entry_path, tag_path
+from generator.urls import (
+    PROGRESS_PATH,
+    SEARCH_PATH,
+    Urls,
+    company_path,
+    entry_path,
+    month_path,
+    stage_path,
+    tag_path,
+    year_path,
+)
 
 NAV = (("Home", ""), ("Timeline", "timeline/"), ("Tags", "tags/"), ("Lessons", "lessons/"),
-       ("Actions", "actions/"))
+       ("Actions", "actions/"), ("Progress", PROGRESS_PATH))
 HOME_LESSONS = 5
 HOME_ACTIONS = 8
+HOME_RECURRING = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,29 @@ def plan_pages(site: Site, config: SiteConfig) -> list[PagePlan]:
     plans += _entries(site)
     plans += [PagePlan(PageInfo("tag", f"Tag: {tag.name}", tag_path(tag)), "tag.html",
                        {"tag": tag}) for tag in site.tags]
+    plans += insight_pages(site)
+    return plans
+
+
+def insight_pages(site: Site) -> list[PagePlan]:
+    """Progress, search, company and stage facets, and year/month archives ([insight])."""
+    plans = [PagePlan(PageInfo("progress", "Progress", PROGRESS_PATH), "progress.html", {
+                 "figures": progress_figures(site.insight, site.stages) if site.insight else (),
+                 "stale_actions": site.insight.stale_actions if site.insight else (),
+                 "as_of": site.insight.as_of if site.insight else None,
+                 "entry_count": len(site.entries)}),
+             PagePlan(PageInfo("search", "Search", SEARCH_PATH), "search.html", {}),
+             PagePlan(PageInfo("companies", "Companies", "companies/"), "companies.html",
+                      {"companies": site.companies, "stage_facets": site.stage_facets})]
+    plans += [PagePlan(PageInfo("company", company.name, company_path(company)),
+                       "company.html", {"company": company}) for company in site.companies]
+    plans += [PagePlan(PageInfo("stage", f"Stage: {facet.stage}", stage_path(facet)),
+                       "stage.html", {"facet": facet}) for facet in site.stage_facets]
+    for year in site.timeline:
+        plans.append(PagePlan(PageInfo("year", str(year.year), year_path(year)),
+                              "timeline_year.html", {"year": year}))
+        plans += [PagePlan(PageInfo("month", f"{month.name} {month.year}", month_path(month)),
+                           "timeline_month.html", {"month": month}) for month in year.months]
     return plans
 
 
@@ -74,7 +110,9 @@ def _home(site: Site, config: SiteConfig) -> PagePlan:
     return PagePlan(PageInfo("home", config.title, ""), "index.html", {
         "entries": site.entries[: config.recent], "stats": site.stats,
         "open_actions": site.open_actions[:HOME_ACTIONS],
-        "lessons": site.lessons[:HOME_LESSONS], "total_entries": len(site.entries)})
+        "lessons": site.lessons[:HOME_LESSONS], "total_entries": len(site.entries),
+        "recurring": site.insight.recurring[:HOME_RECURRING] if site.insight else (),
+        "resurfaced": site.insight.resurfaced if site.insight else None})
 
 
 def _timeline(site: Site) -> PagePlan:
@@ -88,7 +126,8 @@ def _tags(site: Site) -> PagePlan:
 
 def _lessons(site: Site) -> PagePlan:
     return PagePlan(PageInfo("lessons", "Lessons", "lessons/"), "lessons.html",
-                    {"lessons": site.lessons})
+                    {"lessons": site.lessons,
+                     "recurring": site.insight.recurring if site.insight else ()})
 
 
 def _actions(site: Site) -> PagePlan:
@@ -98,12 +137,15 @@ def _actions(site: Site) -> PagePlan:
 
 def _entries(site: Site) -> Iterator[PagePlan]:
     entries = site.entries
+    companies = {e.source: (company_path(c), len(c.entries)) for c in site.companies
+                 for e in c.entries}
     for index, entry in enumerate(entries):
         newer: Entry | None = entries[index - 1] if index else None
         older: Entry | None = entries[index + 1] if index + 1 < len(entries) else None
         yield PagePlan(PageInfo("entry", entry.title, entry_path(entry)), "entry.html", {
             "entry": entry, "newer": newer and (newer.title, entry_path(newer)),
-            "older": older and (older.title, entry_path(older))})
+            "older": older and (older.title, entry_path(older)),
+            "company_page": companies.get(entry.source)})
 
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,
@@ -126,8 +168,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
         else:
             try:
                 data = _render(theme.env, plan).encode("utf-8")
-            except jinja2.TemplateError as exc:
-                problems.append(template_problem(exc, plan))
+            except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
+                problems.append(template_problem(exc, plan, theme.root))
                 continue
             cache.rendered += 1
         pages[path] = (plan, data)
@@ -142,15 +184,26 @@ def _render(env: jinja2.Environment, plan: PagePlan) -> str:
     return env.get_template(plan.template).render(page=plan.info, **plan.context)
 
 
-def template_problem(exc: jinja2.TemplateError, plan: PagePlan | None = None) -> Problem:
-    """Name the template file and line, and the page being rendered."""
+def template_problem(exc: Exception, plan: PagePlan | None = None,
+                     root: Path | None = None) -> Problem:
+    """Name the template file (relative to the log when inside it), its line, and the page."""
     where = f" (rendering {plan.info.kind} page '{plan.info.title}')" if plan else ""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Problem(exc.filename or exc.name or "template", f"template syntax error: "
-                       f"{exc.message}{where}", line=exc.lineno)
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return Problem(f"template {exc.name}", f"not found in the theme{where}")
+        return Problem(_shown(exc.filename or exc.name or "template", root), "template syntax "
+                       f"error: {exc.message}{where}", line=exc.lineno)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    if isinstance(exc, jinja2.TemplateNotFound):
+        if not frames:
+            return Problem(f"template {exc.name}", f"not found in the theme{where}")
+        message = f"template '{exc.name}' not found in the theme"
+    else:
+        message = f"template error: {exc}"
     if frames:
-        return Problem(frames[-1].filename, f"template error: {exc}{where}", line=frames[-1].lineno)
-    return Problem("template", f"template error: {exc}{where}")
+        return Problem(_shown(frames[-1].filename, root), f"{message}{where}",
+                       line=frames[-1].lineno)
+    return Problem("template", f"{message}{where}")
+
+
+def _shown(filename: str, root: Path | None) -> str:
+    path, log = Path(filename).resolve(), root.resolve() if root else None
+    return path.relative_to(log).as_posix() if log and path.is_relative_to(log) else filename

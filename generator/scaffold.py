@@ -152,3 +152,64 @@ Entries live in `content/`, one Markdown file each. Useful commands:
 
 The site is written to `output/`, which is not committed.
 """
+
+
+WORKFLOW_PATH = Path(".github") / "workflows" / "pages.yml"
+
+
+def write_pages_workflow(directory: Path) -> Path:
+    """The GitHub Actions workflow for Pro/Team accounts (Pages from a private repository)."""
+    path = directory / WORKFLOW_PATH
+    _write_new(path, PAGES_WORKFLOW)
+    return path
+
+
+PAGES_WORKFLOW = """\
+# Publish the encrypted log with GitHub Pages (GitHub Pro or Team: Pages from a PRIVATE repo).
+# The published site is public on the internet; growthlog encrypts every file of it.
+# 1. Keep this repository private. Commit .growthlog/site-key.json (never your passphrase).
+# 2. Settings -> Secrets and variables -> Actions: add the secret GROWTHLOG_PASSWORD.
+#    (GitHub then holds your passphrase; to avoid that, build locally with
+#    `growthlog deploy --branch site` and point this workflow at that branch instead.)
+# 3. Settings -> Pages -> Source: "GitHub Actions".
+name: Publish
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+concurrency:
+  group: pages
+  cancel-in-progress: true
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install growthlog
+      - name: Build encrypted and audit for leaks
+        env:
+          GROWTHLOG_PASSWORD: ${{ secrets.GROWTHLOG_PASSWORD }}
+        run: |
+          growthlog build --private
+          growthlog audit
+          rm -f output/.growthlog-manifest.json
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: output
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - id: deployment
+        uses: actions/deploy-pages@v4
+"""

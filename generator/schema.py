@@ -43,7 +43,7 @@ def _to_date_or_bool(value: Any) -> Any:
 
 def _to_list(value: Any) -> Any:
     """A single value where a list is expected is a list of one."""
-    return [value] if isinstance(value, str | int | float | dict) else value
+    return [value] if isinstance(value, str | int | float) else value
 
 
 def _to_action(value: Any) -> Any:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from generator.config import SiteConfig
+from generator.entries import make_slug
+from generator.insight import compute_insight
 from generator.model import (
     ActionItem,
+    Company,
     Entry,
     Lesson,
     Month,
     Site,
+    StageFacet,
     Stats,
     Tag,
     TagRef,
@@ -21,8 +26,13 @@ from generator.model import (
 )
 
 
-def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = False) -> Site:
-    """Organise parsed entries into everything the pages show."""
+def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = False,
+               as_of: dt.date | None = None) -> Site:
+    """Organise parsed entries into everything the pages show.
+
+    `as_of` is the build's date for insight figures (SOURCE_DATE_EPOCH, from the build);
+    without it, the newest entry's date.
+    """
     kept = sorted((e for e in entries if drafts or not e.draft),
                   key=lambda e: (e.date, e.source), reverse=True)
     kept = _canonical_tags(_unique_slugs(kept))
@@ -37,6 +47,10 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
         done_actions=done_actions,
         stats=_stats(kept, config, len(open_actions), len(done_actions)),
         stages=config.stages,
+        companies=_companies(kept),
+        stage_facets=_stage_facets(kept, config),
+        insight=compute_insight(kept, config.stages, config.outcomes,
+                                as_of or (kept[0].date if kept else None)),
     )
 
 
@@ -74,6 +88,24 @@ def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
     return tuple(Tag(ref.slug, ref.name, tuple(group))
                  for ref, group in sorted(members.items(), key=lambda i: (i[0].name.lower(),
                                                                           i[0].slug)))
+
+
+def _companies(entries: list[Entry]) -> tuple[Company, ...]:
+    """One facet per company (case-insensitive), named by its most common spelling."""
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.company and entry.company.strip():
+            groups[make_slug(entry.company)].append(entry)
+    companies = []
+    for slug, group in groups.items():
+        names = Counter(" ".join(e.company.split()) for e in group if e.company)
+        companies.append(Company(slug, min(names, key=lambda n: (-names[n], n)), tuple(group)))
+    return tuple(sorted(companies, key=lambda c: (c.name.casefold(), c.slug)))
+
+
+def _stage_facets(entries: list[Entry], config: SiteConfig) -> tuple[StageFacet, ...]:
+    return tuple(StageFacet(stage, index, group) for index, stage in enumerate(config.stages)
+                 if (group := tuple(e for e in entries if e.stage_index == index)))
 
 
 def _timeline(entries: list[Entry]) -> tuple[Year, ...]:

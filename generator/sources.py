@@ -13,14 +13,29 @@ from typing import Any
 
 import yaml
 
-from generator.errors import Problem
+from generator.errors import Problem, Severity
 
 # A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
 KeyPath = tuple[str | int, ...]
 
 _OPENING = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """Safe loader that keeps an impossible date (2026-13-45) as text, so the schema
+    reports it with its line instead of PyYAML raising without one."""
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
 
 
@@ -126,8 +141,15 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
 
 
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
-          scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str) -> None:
+          scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str,
+          seen: set[int] | None = None) -> None:
     """Record the file line of every key and item (+2: the '---' line and 1-based)."""
+    # An alias (*name) reuses its anchor's node: walk each node once, or nested aliases
+    # ("billion laughs") would take forever.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
@@ -135,14 +157,15 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
             if here in lines:
                 problems.append(Problem(path, "appears twice; the later value is used",
                                         line=key_node.start_mark.line + 2,
-                                        field=".".join(map(str, here))))
+                                        field=".".join(map(str, here)),
+                                        severity=Severity.WARNING))
             lines[here] = key_node.start_mark.line + 2
-            _walk(value_node, here, lines, scalars, problems, path)
+            _walk(value_node, here, lines, scalars, problems, path, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*at, index)
             lines[here] = item.start_mark.line + 2
-            _walk(item, here, lines, scalars, problems, path)
+            _walk(item, here, lines, scalars, problems, path, seen)
     elif isinstance(node, yaml.ScalarNode):
         line = node.start_mark.line + 2
         scalars[at] = ScalarSource(line, str(node.value), not node.style)

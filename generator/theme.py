@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jinja2
 
-from generator.config import SiteConfig
-from generator.errors import GrowthlogError
+from generator.config import CONFIG_NAME, SiteConfig, key_lines
+from generator.errors import GrowthlogError, Problem, ProblemsFound
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Theme:
     static_dirs: tuple[Path, ...]
     """Static folders, most specific first: a file in an earlier one wins."""
     template_dirs: tuple[Path, ...]
+    root: Path | None = None
+    """The log's folder: template problems name files relative to it."""
 
 
 def packaged_themes_dir() -> Path:
@@ -50,8 +52,7 @@ def load_theme(root: Path, config: SiteConfig) -> Theme:
     """The Jinja environment (strict, autoescaping) for this log's theme."""
     dirs = theme_dirs(root, config)
     if config.theme != "default" and not any(d.name == config.theme for d in dirs):
-        raise GrowthlogError(f"growthlog.toml: theme: no theme '{config.theme}' in "
-                             f"{root / 'themes'} or among the shipped themes")
+        raise ProblemsFound([_missing_theme(root, config.theme)])
     template_dirs = tuple(d / "templates" for d in dirs if (d / "templates").is_dir())
     default = packaged_themes_dir() / "default" / "templates"
     loader = jinja2.ChoiceLoader([
@@ -63,7 +64,19 @@ def load_theme(root: Path, config: SiteConfig) -> Theme:
     env.filters["longdate"] = format_long_date
     env.filters["shortdate"] = format_short_date
     static = tuple(d / "static" for d in dirs if (d / "static").is_dir())
-    return Theme(env, static, template_dirs)
+    return Theme(env, static, template_dirs, root)
+
+
+def _missing_theme(root: Path, name: str) -> Problem:
+    shipped = sorted(d.name for d in packaged_themes_dir().iterdir()
+                     if (d / "templates").is_dir())
+    try:
+        line = key_lines((root / CONFIG_NAME).read_text(encoding="utf-8")).get("theme")
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return Problem(CONFIG_NAME, f"no theme '{name}'; expected a folder themes/{name}/templates "
+                   f"in the log, or a shipped theme ({', '.join(shipped)})", line=line,
+                   field="theme")
 
 
 def format_long_date(value: dt.date) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from generator.model import Entry, Tag, TagRef
+from generator.model import Company, Entry, Month, StageFacet, Tag, TagRef, Year
 
 Rename = Callable[[str], str]
 
@@ -21,6 +21,28 @@ def entry_path(entry: Entry) -> str:
 
 def tag_path(tag: Tag | TagRef) -> str:
     return f"tags/{tag.slug}/"
+
+
+def company_path(company: Company) -> str:
+    return f"companies/{company.slug}/"
+
+
+def stage_path(stage: StageFacet | str) -> str:
+    return f"stages/{stage.stage if isinstance(stage, StageFacet) else stage}/"
+
+
+def year_path(year: Year | int) -> str:
+    return f"timeline/{year.year if isinstance(year, Year) else year}/"
+
+
+def month_path(month: Month) -> str:
+    return f"timeline/{month.year}/{month.month:02d}/"
+
+
+PROGRESS_PATH = "progress/"
+SEARCH_PATH = "search/"
+SEARCH_INDEX_PATH = "search/index.json"
+FEED_PATH = "atom.xml"
 
 
 def media_path(asset: str) -> str:
@@ -37,6 +59,19 @@ def file_path(logical: str) -> str:
     return logical + "index.html" if logical == "" or logical.endswith("/") else logical
 
 
+def logical_path(target: Entry | Tag | TagRef | Company | StageFacet | Year | Month) -> str:
+    """The logical path of the page that shows a model object."""
+    if isinstance(target, Entry):
+        return entry_path(target)
+    if isinstance(target, Tag | TagRef):
+        return tag_path(target)
+    if isinstance(target, Company):
+        return company_path(target)
+    if isinstance(target, StageFacet):
+        return stage_path(target)
+    return year_path(target) if isinstance(target, Year) else month_path(target)
+
+
 class Urls:
     """Turns logical paths into output file paths and hrefs under the site's base URL."""
 
@@ -48,14 +83,9 @@ class Urls:
         """Path of the written file, relative to the output folder."""
         return file_path(self._rename(logical) if self._rename else logical)
 
-    def href(self, target: str | Entry | Tag | TagRef) -> str:
-        """Absolute link (under base_url) to a page, an entry, a tag or a file."""
-        if isinstance(target, Entry):
-            logical = entry_path(target)
-        elif isinstance(target, Tag | TagRef):
-            logical = tag_path(target)
-        else:
-            logical = target
+    def href(self, target: str | Entry | Tag | TagRef | Company | StageFacet | Year | Month) -> str:
+        """Absolute link (under base_url) to a page, an entry, a tag, a facet or a file."""
+        logical = target if isinstance(target, str) else logical_path(target)
         if self._rename:
             logical = self._rename(logical)
         return self.base_url + quote(logical)

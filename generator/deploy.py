@@ -1,0 +1,125 @@
+"""`growthlog deploy`: build, audit, and publish only the built site to a branch of a remote.
+
+The published branch is always a single orphan commit with a neutral author, a fixed
+message and a fixed date, made in a temporary repository that holds nothing but the files
+the build wrote (plus .nojekyll and CNAME), so content/, the keyfile, the author's git
+identity and the history of earlier deploys never reach the remote. Git runs as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.audit import audit_output, raise_on_leaks
+from generator.build import build
+from generator.config import CONFIG_NAME, load_config
+from generator.errors import GrowthlogError, ProblemsFound
+from generator.keys import KEYFILE
+from generator.output import read_manifest
+
+AUTHOR = "growthlog"
+EMAIL = "growthlog@users.noreply.github.com"
+MESSAGE = "Publish site"
+DATE = "2000-01-01T00:00:00+0000"
+"""A fixed date: the commit tells nothing about when the log changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeployReport:
+    remote: str
+    branch: str
+    files: int
+    commit: str
+    private: bool
+
+
+def says_public(root: Path) -> bool:
+    """True only when growthlog.toml explicitly says `private = false`."""
+    try:
+        data = tomllib.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return data.get("private") is False
+
+
+def deploy(root: Path, *, remote: str | None = None, branch: str = "gh-pages",
+           public: bool = False, password: str | None = None,
+           output: Path | None = None) -> DeployReport:
+    """Build (private unless the log says private = false and public is asked), audit, push."""
+    if public and not says_public(root):
+        raise GrowthlogError("--public needs `private = false` in growthlog.toml as well; "
+                             "without both, deploy publishes the encrypted site")
+    is_private = not public
+    out_dir = output if output is not None else root / "output"
+    build(root, output=out_dir, private=is_private, password=password)
+    if is_private:
+        raise_on_leaks(audit_output(root, out_dir))
+    files = _published_files(out_dir, root)
+    remote = remote or _origin(root)
+    config, problems = load_config(root)
+    if any(p.is_error for p in problems):
+        raise ProblemsFound(problems)
+    extra = {".nojekyll": b""}
+    if config.cname:
+        extra["CNAME"] = config.cname.strip().encode() + b"\n"
+    commit = _publish({**files, **extra}, remote, branch)
+    return DeployReport(remote, branch, len(files) + len(extra), commit, is_private)
+
+
+def _published_files(out_dir: Path, root: Path) -> dict[str, bytes]:
+    """The files the build wrote (its manifest), and nothing that looks like a source."""
+    files: dict[str, bytes] = {}
+    for path in sorted(read_manifest(out_dir)):
+        if path.endswith(".md") or path.startswith("content/") or path == KEYFILE.as_posix() \
+                or Path(path).name == KEYFILE.name:
+            raise GrowthlogError(f"refusing to deploy: the built site holds {path}")
+        files[path] = (out_dir / path).read_bytes()
+    if not files:
+        raise GrowthlogError(f"{out_dir} holds no built files; nothing was pushed")
+    return files
+
+
+def _origin(root: Path) -> str:
+    try:
+        return _git(["remote", "get-url", "origin"], root).strip()
+    except GrowthlogError:
+        raise GrowthlogError("no --remote given and the log's folder has no git remote "
+                             "'origin'; pass --remote URL") from None
+
+
+def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
+    """One orphan commit of exactly these files, force-pushed to remote's branch."""
+    with tempfile.TemporaryDirectory(prefix="growthlog-deploy-") as temp:
+        work = Path(temp)
+        _git(["init", "-q"], work)
+        _git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], work)
+        for path, data in files.items():
+            target = work / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        _git(["add", "--all", "--force", "."], work)
+        _git(["commit", "-q", "--no-verify", "-m", MESSAGE], work)
+        commit = _git(["rev-parse", "HEAD"], work).strip()
+        _git(["push", "--force", "--quiet", remote, f"HEAD:refs/heads/{branch}"], work)
+    return commit
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": AUTHOR, "GIT_AUTHOR_EMAIL": EMAIL,
+           "GIT_COMMITTER_NAME": AUTHOR, "GIT_COMMITTER_EMAIL": EMAIL,
+           "GIT_AUTHOR_DATE": DATE, "GIT_COMMITTER_DATE": DATE}
+    config = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null",
+              "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main"]
+    try:
+        done = subprocess.run(["git", *config, *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, check=False)
+    except FileNotFoundError:
+        raise GrowthlogError("git is not installed; deploy needs it") from None
+    if done.returncode != 0:
+        raise GrowthlogError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout

@@ -1,0 +1,314 @@
+"""The preview HTTP server of `growthlog serve`: stdlib only, bound to 127.0.0.1 by default.
+
+It serves the preview folder, injects the live-reload script (and, while the last
+rebuild failed, an overlay listing the problems) into every HTML response, and pushes
+one server-sent event per rebuild on /__growthlog__/events. Nothing injected is ever
+written to disk. Builds replace files atomically (os.replace), so a request sees either
+the old or the new version of a page, never half of one.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import json
+import logging
+import mimetypes
+import posixpath
+import secrets
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from generator.errors import GrowthlogError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/__growthlog__/"
+EVENTS = PREFIX + "events"
+SCRIPT = PREFIX + "livereload.js"
+OVERLAY_ID = "growthlog-overlay"
+KEEPALIVE_SECONDS = 10.0
+_HISTORY = 256
+_OVERLAY_STYLE = (
+    "position:fixed;inset:0 0 auto 0;z-index:2147483647;max-height:70vh;overflow:auto;"
+    "margin:0;padding:1rem 1.25rem;background:#3b0d0c;color:#fde8e6;"
+    "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+    "box-shadow:0 4px 24px rgba(0,0,0,.4);text-align:left")
+_PLACEHOLDER = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<title>growthlog serve</title></head><body><main><h1>{title}</h1>"
+                "<p>{text}</p></main></body></html>")
+
+
+class PortInUse(GrowthlogError):
+    """Raised by `start_server` when the port is taken by another program."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEvent:
+    """What a client learns after a rebuild: files changed since its epoch, current problems."""
+
+    epoch: int
+    changed: tuple[str, ...] | None
+    """Output paths changed since the client's epoch; None when unknown (reload)."""
+    problems: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps({"epoch": self.epoch, "changed": self.changed,
+                           "problems": list(self.problems),
+                           "overlay": overlay_html(self.problems)})
+
+
+class LiveSite:
+    """Shared state: the dev loop publishes rebuilds, request threads read and wait."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.server_id = secrets.token_hex(4)
+        self._cond = threading.Condition()
+        self._epoch = 0
+        self._problems: tuple[str, ...] = ()
+        self._history: deque[tuple[int, frozenset[str]]] = deque(maxlen=_HISTORY)
+        self._closed = False
+
+    @property
+    def epoch(self) -> int:
+        with self._cond:
+            return self._epoch
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        with self._cond:
+            return self._problems
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def snapshot(self) -> tuple[int, tuple[str, ...]]:
+        """Epoch and problems, read together *before* a page is read from disk: a rebuild
+        finishing in between then shows up as a newer epoch and the page reloads."""
+        with self._cond:
+            return self._epoch, self._problems
+
+    def publish(self, changed: Iterable[str], problems: Sequence[str] = ()) -> int:
+        """Record a finished rebuild (changed output paths, current problems); wake clients."""
+        with self._cond:
+            self._epoch += 1
+            self._history.append((self._epoch, frozenset(changed)))
+            self._problems = tuple(problems)
+            self._cond.notify_all()
+            return self._epoch
+
+    def wait(self, since: int, timeout: float) -> SiteEvent | None:
+        """The event a client at epoch `since` has missed, waiting up to timeout for one."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or self._epoch != since, timeout)
+            if self._closed or self._epoch == since:
+                return None
+            return SiteEvent(self._epoch, self._changed_since(since), self._problems)
+
+    def close(self) -> None:
+        """Release every waiting client (the server is stopping)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _changed_since(self, since: int) -> tuple[str, ...] | None:
+        if since > self._epoch or not self._history or self._history[0][0] > since + 1:
+            return None
+        changed: set[str] = set()
+        for epoch, paths in self._history:
+            if epoch > since:
+                changed |= paths
+        return tuple(sorted(changed))
+
+
+def overlay_html(problems: Sequence[str]) -> str:
+    """The problems box shown over every page while the last rebuild failed ('' if none)."""
+    if not problems:
+        return ""
+    count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
+    items = "\n".join(html.escape(p) for p in problems)
+    return (f'<div id="{OVERLAY_ID}" role="alert" style="{_OVERLAY_STYLE}">'
+            f'<strong style="display:block;margin-bottom:.5rem">growthlog: {count} in the last '
+            f'save — showing the last good version until it is fixed</strong>'
+            f'<pre style="margin:0;white-space:pre-wrap;font:inherit">{items}</pre></div>')
+
+
+def inject(page: bytes, live: LiveSite, paths: Sequence[str],
+           snapshot: tuple[int, tuple[str, ...]] | None = None) -> bytes:
+    """Add the overlay (if any) and the live-reload script before </body>."""
+    epoch, problems = snapshot if snapshot is not None else live.snapshot()
+    script = (f'<script src="{SCRIPT}" data-epoch="{epoch}" data-server="{live.server_id}" '
+              f'data-paths="{html.escape(json.dumps(list(paths)))}"></script>')
+    extra = (overlay_html(problems) + script).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + extra if at < 0 else page[:at] + extra + page[at:]
+
+
+def livereload_script() -> bytes:
+    return resources.files("generator").joinpath("assets/livereload.js").read_bytes()
+
+
+class DevHandler(BaseHTTPRequestHandler):
+    """GET/HEAD on the preview folder, plus the events stream and the reload script."""
+
+    server: DevServer
+    server_version = "growthlog"
+    _snapshot: tuple[int, tuple[str, ...]] | None = None
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self._respond(head=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._respond(head=True)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def _respond(self, head: bool) -> None:
+        url = urlsplit(self.path)
+        live = self.server.live
+        self._snapshot = live.snapshot()
+        if url.path == EVENTS and not head:
+            return self._events(parse_qs(url.query))
+        if url.path == SCRIPT:
+            return self._send(HTTPStatus.OK, "text/javascript", livereload_script(), head)
+        relative = _relative_path(url.path)
+        if relative is None:
+            return self._not_found(None, head)
+        if relative and not relative.endswith("/") and (live.directory / relative).is_dir():
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", f"{url.path}/{'?' + url.query if url.query else ''}")
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        file = relative + "index.html" if relative == "" or relative.endswith("/") else relative
+        data = _read(live.directory / file)
+        if data is None:
+            return self._not_found(file, head)
+        return self._send_file(HTTPStatus.OK, file, data, [file], head)
+
+    def _not_found(self, file: str | None, head: bool) -> None:
+        """The site's 404 page (or a placeholder before the first good build)."""
+        data = _read(self.server.live.directory / "404.html")
+        if data is None:
+            title, text = (("Nothing built yet", "The site will appear here after the first "
+                            "successful build.") if file == "index.html" else
+                           ("Not found", "There is no page at this address."))
+            data = _PLACEHOLDER.format(title=title, text=text).encode("utf-8")
+        paths = ["404.html", *([file] if file else [])]
+        self._send_file(HTTPStatus.NOT_FOUND, "404.html", data, paths, head)
+
+    def _send_file(self, status: HTTPStatus, file: str, data: bytes, paths: list[str],
+                   head: bool) -> None:
+        kind = mimetypes.guess_type(file)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = inject(data, self.server.live, paths, self._snapshot)
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        self._send(status, kind, data, head)
+
+    def _send(self, status: HTTPStatus, kind: str, data: bytes, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _events(self, query: dict[str, list[str]]) -> None:
+        """Server-sent events: one message per rebuild the client has not seen yet."""
+        live = self.server.live
+        try:
+            since = int(query.get("since", ["0"])[0])
+        except ValueError:
+            since = 0
+        if query.get("server", [live.server_id])[0] != live.server_id:
+            since = -1  # a page from an earlier server: it must reload
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            while not live.closed:
+                if since < 0:
+                    event: SiteEvent | None = SiteEvent(live.epoch, None, live.problems)
+                else:
+                    event = live.wait(since, KEEPALIVE_SECONDS)
+                if live.closed:
+                    break
+                if event is None:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    self.wfile.write(f"data: {event.to_json()}\n\n".encode())
+                    since = event.epoch
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            return
+
+
+class DevServer(ThreadingHTTPServer):
+    """Threaded HTTP server holding the LiveSite its handlers read."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
+        self.live = live
+        super().__init__(address, DevHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = host if isinstance(host, str) else host.decode()
+        return f"http://{'127.0.0.1' if shown in ('', '0.0.0.0') else shown}:{port}/"
+
+
+def start_server(live: LiveSite, host: str = "127.0.0.1", port: int = 8000) -> DevServer:
+    """Bind and serve in a background thread; a taken port raises PortInUse."""
+    try:
+        server = DevServer((host, port), live)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"port {port} on {host} is already in use; stop the program using "
+                            f"it or choose another port with --port, e.g. --port {port + 1}"
+                            ) from None
+        raise GrowthlogError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="growthlog-http", daemon=True)
+    thread.start()
+    return server
+
+
+def stop_server(server: DevServer) -> None:
+    """Release waiting clients, stop accepting requests, close the socket."""
+    server.live.close()
+    server.shutdown()
+    server.server_close()
+
+
+def _relative_path(url_path: str) -> str | None:
+    """'/entries/a/' → 'entries/a/'; None for anything outside the folder or hidden."""
+    path = unquote(url_path)
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if any(p == ".." or p.startswith(".") for p in parts):
+        return None
+    relative = posixpath.join(*parts) if parts else ""
+    return relative + "/" if parts and path.endswith("/") else relative
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:  # replaced or removed between the check and the read
+        return None

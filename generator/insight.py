@@ -1,0 +1,249 @@
+"""Entries → figures for the progress page (lessons that recur: recurring.py); pure.
+
+Every figure is a frozen dataclass computed from the entries (oldest first) and an
+`as_of` date passed in by the build (SOURCE_DATE_EPOCH or the newest entry's date), so
+the same log always gives the same figures. Nothing here claims a pattern on fewer than
+MIN_ENTRIES entries; findings are phrased as observations, never verdicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.model import ActionItem, Entry
+from generator.recurring import RecurringLesson, Resurfaced, recurring_lessons, resurface
+
+MIN_ENTRIES = 5
+"""Fewer entries than this: show the data, but no observation about patterns."""
+STALE_DAYS = 30
+"""An open action set more than this many days before the as-of date is called out."""
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """How far one application got, placed at the day it ended."""
+
+    date: dt.date
+    stage: str
+    stage_index: int
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A labelled count: a funnel step, an outcome, a month."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeShare:
+    """One of the five practices in one quarter: how many entries showed it."""
+
+    quarter: str
+    """'2026 Q1'."""
+    entries: int
+    feedback_asked: int
+    feedback_received: int
+    support_sought: int
+    postmortem_written: int
+    thank_you_sent: int
+
+
+PRACTICE_NAMES = (
+    ("feedback_asked", "Feedback asked"), ("feedback_received", "Feedback received"),
+    ("support_sought", "Support sought"), ("postmortem_written", "Post-mortem written"),
+    ("thank_you_sent", "Thank-you sent"))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionQuarter:
+    """Actions set in entries of one quarter, and how many of those are done now."""
+
+    quarter: str
+    opened: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaleAction:
+    item: ActionItem
+    age_days: int
+    """Days between the entry that set it and the as-of date."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTime:
+    entry: Entry
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """Every figure the progress, lessons and home pages show."""
+
+    as_of: dt.date | None
+    entries: int
+    progress: tuple[ProgressPoint, ...]
+    funnel: tuple[Count, ...]
+    """Per configured stage: applications that reached it or went further."""
+    outcomes: tuple[Count, ...]
+    per_month: tuple[Count, ...]
+    """Entries per month ('2026-03'), every month from the first to the last."""
+    practices: tuple[PracticeShare, ...]
+    actions: tuple[ActionQuarter, ...]
+    stale_actions: tuple[StaleAction, ...]
+    answer_times: tuple[AnswerTime, ...]
+    recurring: tuple[RecurringLesson, ...]
+    resurfaced: Resurfaced | None
+    observations: dict[str, str]
+    """Figure name → one sentence; empty for a figure with too few entries."""
+
+    @property
+    def enough(self) -> bool:
+        return self.entries >= MIN_ENTRIES
+
+    @property
+    def median_days(self) -> float | None:
+        return statistics.median(a.days for a in self.answer_times) if self.answer_times else None
+
+
+def compute_insight(entries: Sequence[Entry], stages: Sequence[str], outcomes: Sequence[str],
+                    as_of: dt.date | None) -> Insight:
+    """All figures for a log; entries in any order, as_of from the build."""
+    oldest = sorted(entries, key=lambda e: (e.date, e.source))
+    insight = Insight(
+        as_of=as_of, entries=len(oldest), progress=progress_points(oldest),
+        funnel=funnel(oldest, stages), outcomes=outcome_counts(oldest, outcomes),
+        per_month=entries_per_month(oldest), practices=practices_by_quarter(oldest),
+        actions=actions_by_quarter(oldest),
+        stale_actions=stale_actions(oldest, as_of) if as_of else (),
+        answer_times=answer_times(oldest), recurring=recurring_lessons(oldest),
+        resurfaced=resurface(oldest, as_of) if as_of else None, observations={})
+    return dataclasses.replace(insight, observations=observe(insight, stages))
+
+
+def progress_points(oldest: Sequence[Entry]) -> tuple[ProgressPoint, ...]:
+    """Furthest stage of each application with a stage, oldest first."""
+    return tuple(ProgressPoint(e.date, e.stage, e.stage_index, e) for e in oldest
+                 if e.stage is not None and e.stage_index is not None)
+
+
+def funnel(entries: Sequence[Entry], stages: Sequence[str]) -> tuple[Count, ...]:
+    """How many applications reached each stage (reaching a later one counts for all before)."""
+    reached = [e.stage_index for e in entries if e.stage_index is not None]
+    return tuple(Count(stage, sum(r >= i for r in reached)) for i, stage in enumerate(stages))
+
+
+def outcome_counts(entries: Sequence[Entry], outcomes: Sequence[str]) -> tuple[Count, ...]:
+    """Entries per configured outcome (in config order), then 'not recorded'; zeros left out."""
+    counts = [Count(o, sum(e.outcome == o for e in entries)) for o in outcomes]
+    counts.append(Count("not recorded", sum(e.outcome is None for e in entries)))
+    return tuple(c for c in counts if c.count)
+
+
+def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
+    """Entries per calendar month from the first entry's month to the last's, gaps as 0."""
+    if not oldest:
+        return ()
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for entry in oldest:
+        counts[(entry.date.year, entry.date.month)] += 1
+    year, month = oldest[0].date.year, oldest[0].date.month
+    last = (oldest[-1].date.year, oldest[-1].date.month)
+    months: list[Count] = []
+    while (year, month) <= last:
+        months.append(Count(f"{year}-{month:02d}", counts[(year, month)]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def _by_quarter(oldest: Sequence[Entry]) -> dict[str, list[Entry]]:
+    groups: dict[str, list[Entry]] = {}
+    for entry in oldest:
+        groups.setdefault(quarter_of(entry.date), []).append(entry)
+    return groups
+
+
+def practices_by_quarter(oldest: Sequence[Entry]) -> tuple[PracticeShare, ...]:
+    """For each quarter with entries: how many showed each practice."""
+    return tuple(PracticeShare(
+        quarter=quarter, entries=len(group),
+        feedback_asked=sum(e.practices.feedback_asked for e in group),
+        feedback_received=sum(bool(e.feedback and e.feedback.received) for e in group),
+        support_sought=sum(e.practices.support_sought for e in group),
+        postmortem_written=sum(e.practices.postmortem_written for e in group),
+        thank_you_sent=sum(e.practices.thank_you_sent for e in group),
+    ) for quarter, group in _by_quarter(oldest).items())
+
+
+def actions_by_quarter(oldest: Sequence[Entry]) -> tuple[ActionQuarter, ...]:
+    """Actions set per quarter (by their entry's date) and how many of them are done."""
+    return tuple(ActionQuarter(quarter, sum(len(e.actions) for e in group),
+                               sum(a.done for e in group for a in e.actions))
+                 for quarter, group in _by_quarter(oldest).items())
+
+
+def stale_actions(oldest: Sequence[Entry], as_of: dt.date) -> tuple[StaleAction, ...]:
+    """Open actions set more than STALE_DAYS before as_of, oldest first."""
+    return tuple(StaleAction(ActionItem(a, e), (as_of - e.date).days) for e in oldest
+                 for a in e.actions if not a.done and (as_of - e.date).days > STALE_DAYS)
+
+
+def answer_times(oldest: Sequence[Entry]) -> tuple[AnswerTime, ...]:
+    """Days from application to answer, for entries with both dates (never negative)."""
+    return tuple(AnswerTime(e, (e.date - e.applied).days) for e in oldest
+                 if e.applied is not None and e.applied <= e.date)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole}"
+
+
+def observe(insight: Insight, stages: Sequence[str]) -> dict[str, str]:
+    """One calm sentence per figure, only for figures with at least MIN_ENTRIES entries."""
+    notes: dict[str, str] = {}
+    points = insight.progress
+    if len(points) >= MIN_ENTRIES:
+        half = len(points) // 2
+        early = statistics.median_low(p.stage_index for p in points[:half])
+        late = statistics.median_low(p.stage_index for p in points[-half:])
+        notes["progress"] = (f"Your latest {half} applications got as far as "
+                             f"'{stages[late]}' at the median; your first {half}, "
+                             f"'{stages[early]}'.")
+    reached = insight.funnel[0].count if insight.funnel else 0
+    if reached >= MIN_ENTRIES and len(insight.funnel) > 1:
+        notes["funnel"] = (f"{_share(insight.funnel[1].count, reached)} applications went "
+                           f"past '{insight.funnel[0].label}'.")
+    if insight.entries >= MIN_ENTRIES:
+        top = max(insight.outcomes, key=lambda c: c.count)
+        notes["outcomes"] = (f"The most common ending so far is '{top.label}' "
+                             f"({_share(top.count, insight.entries)} entries).")
+        busiest = max(insight.per_month, key=lambda c: c.count)
+        quiet = sum(not m.count for m in insight.per_month)
+        span = f"{insight.entries} entries over {len(insight.per_month)} months"
+        notes["per_month"] = (
+            f"{span}, never more than one in a month." if busiest.count == 1 else
+            f"{span}; the busiest was {busiest.label} with {busiest.count}.") + (
+            f" {quiet} months had none." if quiet else "")
+        first, last = insight.practices[0], insight.practices[-1]
+        notes["practices"] = (
+            f"Feedback asked: {_share(last.feedback_asked, last.entries)} entries in "
+            f"{last.quarter}, {_share(first.feedback_asked, first.entries)} in {first.quarter}.")
+        opened = sum(q.opened for q in insight.actions)
+        done = sum(q.done for q in insight.actions)
+        if opened:
+            notes["actions"] = f"{_share(done, opened)} actions you set yourself are done."
+    if len(insight.answer_times) >= MIN_ENTRIES and insight.median_days is not None:
+        notes["answer_times"] = (f"Answers took {insight.median_days:g} days at the median "
+                                 f"({len(insight.answer_times)} applications with both dates).")
+    return notes

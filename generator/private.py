@@ -1,0 +1,154 @@
+"""Private mode: rendered OutputFiles → opaque names, sealed payloads and the unlock shell.
+
+Every page becomes the same generic shell (generic title, noindex, no-referrer, a hash-pinned
+CSP, the unlock form) carrying its own sealed payload; every other file (stylesheets,
+attachments, data files) becomes a sealed `.bin` the runtime fetches after unlocking.
+Names are keyed HMACs of the real paths (OpaqueNames is the Urls rename hook), so links in
+the decrypted pages already point at other shells. Sitemaps and feeds are never published.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import mimetypes
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from urllib.parse import quote
+
+from generator.config import SiteConfig
+from generator.crypto import KDF, VERSION, KeyBlob, SiteKeys, opaque_token, seal_file
+from generator.render import OutputFile
+
+ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
+NEVER_PUBLISHED = frozenset({"sitemap.xml", "feed.xml", "atom.xml", "rss.xml", "index.xml",
+                             "feed.json"})
+"""Logical paths dropped in private mode: listings meant for crawlers and feed readers."""
+KEPT_NAMES = frozenset({"", "404.html"})
+"""Logical paths that keep their name: the site root and GitHub Pages' not-found page."""
+
+Nonce = Callable[[], bytes]
+
+
+@dataclass
+class OpaqueNames:
+    """The Urls rename hook: 'entries/acme/' → '<16 base32>/', 'static/x.css' → '<…>.bin'."""
+
+    slug_key: bytes
+    logical: dict[str, str] = field(default_factory=dict)
+    """Renamed path → the logical path it came from (filled as paths are renamed)."""
+
+    def __call__(self, logical: str) -> str:
+        path, sep, fragment = logical.partition("#")
+        if path in KEPT_NAMES or "://" in path or path.startswith(("mailto:", "/")):
+            return logical
+        token = opaque_token(self.slug_key, path)
+        renamed = f"{token}/" if path.endswith(("/", ".html")) else f"{token}.bin"
+        self.logical[renamed] = path
+        return renamed + sep + fragment
+
+
+def _asset(name: str) -> str:
+    return resources.files("generator").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def boilerplate() -> tuple[bytes, ...]:
+    """growthlog's own published text, the same on every private site: never a leak
+    (the audit skips it, so a tag such as 'render' is not found in the runtime's code)."""
+    parts = re.split(r"@@[A-Z]+@@", _asset("shell.html"))
+    fields = ("v", "site", "kdf", "iter", "salt", "wiv", "wrapped", "remember_days",
+              "reveal_titles", "id", "base", "payload")
+    chunks = (_asset("unlock.js"), _asset("shell.css"), *parts, ROBOTS_TXT.decode(),
+              f'"{VERSION}"', f'"{KDF}"', ":true", ":false", '"version": ', '"files": ',
+              *(f'"{f}":' for f in fields))
+    return tuple(sorted({c.encode() for c in chunks if c.strip()}, key=len, reverse=True))
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _styles_in(files: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Texts the decrypted pages will put in <style> elements: stylesheets and inline styles."""
+    found: set[str] = set()
+    for path, data in files:
+        text = data.decode("utf-8", "replace")
+        if path.endswith(".css"):
+            found.add(text)
+        elif path.endswith(".html"):
+            found.update(re.findall(r"<style[^>]*>(.*?)</style>", text, re.S | re.I))
+    return sorted(found)
+
+
+def content_security_policy(runtime: str, styles: Iterable[str]) -> str:
+    """Nothing may load from elsewhere; only the pinned runtime runs."""
+    style_src = " ".join(csp_hash(s) for s in styles)
+    return ("default-src 'none'; "
+            f"script-src {csp_hash(runtime)}; "
+            f"style-src {style_src}; style-src-attr 'unsafe-inline'; "
+            "img-src 'self' blob: data:; connect-src 'self'; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def _json_script(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _title(page: str) -> str:
+    match = re.search(r"<title[^>]*>(.*?)</title>", page, re.S | re.I)
+    return match.group(1).strip() if match else ""
+
+
+def _media_hrefs(names: OpaqueNames, base_url: str) -> dict[bytes, bytes]:
+    """Entry bodies link attachments relatively ('../../media/…'); point them at the sealed file."""
+    def attr(text: str) -> bytes:
+        return ('"' + html.escape(text, quote=False).replace('"', "&quot;") + '"').encode()
+    return {attr(f"../../{form}"): attr(base_url + renamed)
+            for renamed, logical in names.logical.items() if logical.startswith("media/")
+            for form in {logical, quote(logical)}}
+
+
+def _relink_media(data: bytes, media: dict[bytes, bytes]) -> bytes:
+    for old, new in media.items():
+        data = data.replace(old, new)
+    return data
+
+
+def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
+                 names: OpaqueNames, config: SiteConfig, base_url: str,
+                 rerandomize: bool = False, nonce: Nonce | None = None) -> list[OutputFile]:
+    """Seal every file; pages become shells. Deterministic unless rerandomize."""
+    kept = [(f.path, f.data) for f in files
+            if names.logical.get(f.path.removesuffix("index.html"), f.path)
+            not in NEVER_PUBLISHED and f.path not in NEVER_PUBLISHED]
+    make_nonce = (nonce or (lambda: os.urandom(12))) if rerandomize else (lambda: None)
+    runtime = _asset("unlock.js")
+    shell_css = _asset("shell.css")
+    styles = _styles_in((names.logical.get(path, path), data) for path, data in kept)
+    csp = content_security_policy(runtime, [shell_css, *styles])
+    key_json = _json_script({**blob.to_json(), "remember_days": config.remember_days,
+                             "reveal_titles": config.reveal_titles})
+    shell = (_asset("shell.html").replace("@@LANG@@", quote(config.language, safe="-"))
+             .replace("@@CSP@@", csp).replace("@@STYLE@@", shell_css)
+             .replace("@@KEY@@", key_json).replace("@@RUNTIME@@", runtime))
+    media = _media_hrefs(names, base_url)
+    out = [OutputFile("robots.txt", ROBOTS_TXT)]
+    for path, data in kept:
+        if path.endswith(".html"):
+            data = _relink_media(data, media)
+            meta = {"kind": "page", "title": _title(data.decode("utf-8", "replace"))}
+            sealed = seal_file(keys, path, meta, data, make_nonce())
+            page = _json_script({"id": path, "base": base_url,
+                                 "payload": base64.b64encode(sealed).decode("ascii")})
+            out.append(OutputFile(path, shell.replace("@@PAGE@@", page).encode("utf-8")))
+        else:
+            logical = names.logical.get(path, path)
+            kind = mimetypes.guess_type(logical)[0] or "application/octet-stream"
+            out.append(OutputFile(path, seal_file(keys, path, {"kind": "file", "type": kind},
+                                                  data, make_nonce())))
+    return out

@@ -1,0 +1,38 @@
+"""Entries → the search index: compact JSON the browser searches (static/search.js); pure.
+
+One record per entry: url, title, company, role, date, tags, lessons and body text. URLs
+are computed at build time through Urls.href, so they are right under any base path and
+already renamed in private mode (where the whole file is then encrypted like any other).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+
+from generator.model import Entry
+
+INDEX_VERSION = 1
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
+
+
+def plain_text(markdown: str) -> str:
+    """Entry text as words: links and images keep their text, emphasis marks go."""
+    return " ".join(_MARKS.sub("", _LINK.sub(r"\1", markdown)).split())
+
+
+def search_record(entry: Entry, href: str) -> dict[str, object]:
+    """The searchable fields of one entry, with short keys to keep the file small."""
+    return {
+        "u": href, "t": entry.title, "c": entry.company or "", "r": entry.role or "",
+        "d": entry.date.isoformat(), "g": [tag.name for tag in entry.tags],
+        "l": list(entry.lessons), "x": plain_text(entry.body_text),
+    }
+
+
+def build_search_index(entries: Sequence[Entry], href: Callable[[Entry], str]) -> bytes:
+    """The index as UTF-8 JSON, entries in the order given (newest first on the site)."""
+    data = {"v": INDEX_VERSION, "entries": [search_record(e, href(e)) for e in entries]}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

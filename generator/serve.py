@@ -1,0 +1,169 @@
+"""The dev loop of `growthlog serve`: build → serve → watch → rebuild, until Ctrl-C.
+
+One long-lived BuildState makes a content save cheap: only the saved files are parsed
+again and only pages whose data changed are rendered again (a theme or config change
+renders everything). Builds go to a temporary preview folder, never to output/. A
+rebuild that fails leaves the last good site in place and shows its problems in every
+open page; nothing the author writes can stop the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.build import BuildReport, BuildState, build
+from generator.config import load_config
+from generator.devserver import LiveSite, start_server, stop_server
+from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
+from generator.render import template_problem
+from generator.watch import ChangeSet, Kind, watch_changes
+
+log = logging.getLogger(__name__)
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    """One rebuild of the preview: what changed on disk, or the problems that stopped it."""
+
+    report: BuildReport | None
+    """None when the rebuild failed (the last good site is still served)."""
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """Output paths written or removed."""
+        return (*self.report.written, *self.report.removed) if self.report else ()
+
+    @property
+    def problem_lines(self) -> tuple[str, ...]:
+        return tuple(p.format() for p in self.problems)
+
+    def summary(self, what: str) -> str:
+        """The one line printed per rebuild."""
+        stamp = time.strftime("%H:%M:%S")
+        if self.report is None:
+            errors = sum(p.is_error for p in self.problems)
+            return (f"[{stamp}] {what}: {errors} problem{'s' * (errors != 1)} in "
+                    f"{self.seconds:.2f} s; still serving the last good version")
+        r = self.report
+        warned = len(r.warnings)
+        warnings = f"; {warned} warning{'s' * (warned != 1)}" if warned else ""
+        return (f"[{stamp}] {what}: {r.entries} entries, {len(r.written)} files written, "
+                f"{len(r.removed)} removed, {r.rendered} pages rendered in "
+                f"{self.seconds * 1000:.0f} ms{warnings}")
+
+
+class Rebuilder:
+    """Builds one log into a preview folder again and again, reusing what it can."""
+
+    def __init__(self, root: Path, preview: Path, *, drafts: bool = False) -> None:
+        self.root = root
+        self.preview = preview
+        self.drafts = drafts
+        self.state = BuildState()
+
+    def rebuild(self, changes: ChangeSet | None = None) -> RebuildResult:
+        """Apply a batch of saves (None: build everything) and rebuild; never raises."""
+        started = time.perf_counter()
+        if changes is not None:
+            self._invalidate(changes)
+        try:
+            # A private log is previewed unencrypted: only on this machine, never in output/.
+            report = build(self.root, output=self.preview, drafts=self.drafts, state=self.state,
+                           base_url="/", private=False)
+            problems: Iterable[Problem] = report.warnings
+        except ProblemsFound as exc:
+            report, problems = None, exc.problems
+        except GrowthlogError as exc:
+            report, problems = None, [Problem("growthlog", str(exc))]
+        except jinja2.TemplateError as exc:
+            report, problems = None, [template_problem(exc)]
+        except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
+            log.exception("rebuild failed")
+            report, problems = None, [Problem("growthlog", f"internal error: {exc!r}")]
+            self.state = BuildState()
+        return RebuildResult(report, tuple(sort_problems(list(problems))),
+                             time.perf_counter() - started)
+
+    def _invalidate(self, changes: ChangeSet) -> None:
+        if changes.kind is Kind.CONFIG:
+            self.state = BuildState()
+            return
+        if changes.kind is Kind.THEME:
+            # New templates: render every page again (parsed entries stay valid).
+            self.state.theme = None
+        # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
+        self.state.forget(set(changes.paths))
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          open_browser: bool = False, echo: Echo = print,
+          ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
+    """Serve ROOT's site with live reload until Ctrl-C (or `stop`); PortInUse if taken."""
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)  # not its own Ctrl-C notice
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
+    preview = Path(tempfile.mkdtemp(prefix="growthlog-preview-"))
+    stop = stop if stop is not None else threading.Event()
+    try:
+        live = LiveSite(preview)
+        server = start_server(live, host, port)
+        try:
+            rebuilder = Rebuilder(root, preview, drafts=drafts)
+            result = rebuilder.rebuild()
+            live.publish(result.changed, result.problem_lines if not result.ok else ())
+            echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
+            _report(echo, result, "first build", ())
+            if load_config(root)[0].private:
+                echo("This log is private: the preview is unencrypted and only on this machine.")
+            if open_browser:
+                webbrowser.open(server.url)
+            if ready is not None:
+                ready.set()
+            _loop(root, rebuilder, live, stop, echo, result)
+        finally:
+            stop.set()
+            stop_server(server)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutil.rmtree(preview, ignore_errors=True)
+    echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Event,
+          echo: Echo, last: RebuildResult) -> None:
+    for changes in watch_changes(root, stop):
+        result = rebuilder.rebuild(changes)
+        live.publish(result.changed, () if result.ok else result.problem_lines)
+        _report(echo, result, changes.describe(root.resolve()), last.problems)
+        last = result
+
+
+def _report(echo: Echo, result: RebuildResult, what: str, before: tuple[Problem, ...]) -> None:
+    echo(result.summary(what))
+    if not result.ok or result.problems != before:
+        for line in result.problem_lines:
+            echo(f"  {line}")

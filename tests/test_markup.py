@@ -1,0 +1,109 @@
+"""markup.py: CommonMark + extensions, escaped raw HTML, relative links to attachments."""
+
+from __future__ import annotations
+
+from generator.markup import LinkContext, render_markdown
+
+NO_LINKS = LinkContext("", frozenset())
+
+
+def _html(text: str, **kwargs: bool) -> str:
+    return render_markdown(text, NO_LINKS, **kwargs).html
+
+
+def test_commonmark_basics() -> None:
+    assert _html("Some *emphasis* and **strong** and `code`.") == (
+        "<p>Some <em>emphasis</em> and <strong>strong</strong> and <code>code</code>.</p>\n")
+
+
+def test_tables() -> None:
+    html = _html("| Round | Felt |\n|---|---|\n| SQL | easy |\n")
+    assert "<table>" in html
+    assert "<th>Round</th>" in html
+    assert "<td>easy</td>" in html
+
+
+def test_strikethrough() -> None:
+    assert _html("~~panic~~ calm") == "<p><s>panic</s> calm</p>\n"
+
+
+def test_footnotes() -> None:
+    html = _html("A claim.[^1]\n\n[^1]: The source.\n")
+    assert 'class="footnote-ref"' in html
+    assert 'class="footnotes"' in html
+    assert "The source." in html
+
+
+def test_task_lists() -> None:
+    html = _html("- [x] Update resume\n- [ ] Book a mock\n")
+    assert html.count('type="checkbox"') == 2
+    assert html.count('checked="checked"') == 1
+
+
+def test_heading_anchors() -> None:
+    html = _html("## What went well\n\n### Next time\n")
+    assert '<h2 id="what-went-well">What went well</h2>' in html
+    assert '<h3 id="next-time">Next time</h3>' in html
+
+
+def test_raw_html_is_escaped_by_default() -> None:
+    html = _html("<script>alert(1)</script>\n\nText with <b>bold</b> and <img src=x onerror=y>.")
+    assert "<script" not in html
+    assert "<b>" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_unsafe_html_lets_raw_html_through() -> None:
+    html = _html("<script>alert(1)</script>\n\nText with <b>bold</b>.", unsafe_html=True)
+    assert "<script>alert(1)</script>" in html
+    assert "<b>bold</b>" in html
+
+
+def test_javascript_links_are_not_rendered_as_links() -> None:
+    assert "href=\"javascript" not in _html("[x](javascript:alert(1))")
+
+
+def test_relative_links_to_attachments_are_rewritten() -> None:
+    links = LinkContext("2026", frozenset({"2026/images/board.svg", "cv.pdf"}), {
+        "2026/images/board.svg": "../../media/2026/images/board.svg",
+        "cv.pdf": "../../media/cv.pdf"})
+    result = render_markdown(
+        "![Board](images/board.svg \"t\") and [my CV](../cv.pdf#page=2)", links)
+    assert result.broken_links == ()
+    assert 'src="../../media/2026/images/board.svg"' in result.html
+    assert 'href="../../media/cv.pdf#page=2"' in result.html
+
+
+def test_percent_encoded_link_targets_resolve() -> None:
+    links = LinkContext("", frozenset({"my notes.pdf"}), {"my notes.pdf": "../../media/x"})
+    result = render_markdown("[n](my%20notes.pdf) [m](<my notes.pdf>)", links)
+    assert result.broken_links == ()
+    assert result.html.count('href="../../media/x"') == 2
+
+
+def test_relative_link_to_a_missing_file_is_reported_with_its_body_line() -> None:
+    result = render_markdown("Intro.\n\nSee ![x](gone.png).\n", NO_LINKS)
+    assert result.broken_links == ((3, "gone.png"),)
+
+
+def test_absolute_external_anchor_and_entry_links_are_left_alone() -> None:
+    text = ("[a](https://example.com/x) [b](/timeline/) [c](#top) [d](mailto:me@x.org) "
+            "[e](other-entry.md)")
+    result = render_markdown(text, NO_LINKS)
+    assert result.broken_links == ()
+    for href in ("https://example.com/x", "/timeline/", "#top", "mailto:me@x.org",
+                 "other-entry.md"):
+        assert f'href="{href}"' in result.html
+
+
+def test_plain_text_and_summary() -> None:
+    result = render_markdown("# Heading\n\nFirst *para* here.\n\nSecond.\n", NO_LINKS)
+    assert result.summary == "First para here."
+    assert "Second." in result.text
+
+
+def test_summary_is_cut_at_a_word_with_an_ellipsis() -> None:
+    result = render_markdown("word " * 100, NO_LINKS)
+    assert len(result.summary) <= 220
+    assert result.summary.endswith("word…")

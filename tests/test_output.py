@@ -1,0 +1,174 @@
+"""output.py: atomic writes, unchanged files left alone, only our own stale files pruned."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.errors import GrowthlogError, OutputRefused
+from generator.output import MANIFEST, check_output_dir, read_manifest, write_output
+from generator.render import OutputFile
+
+
+def _files(**pages: str) -> list[OutputFile]:
+    return [OutputFile(path.replace("__", "/"), text.encode()) for path, text in pages.items()]
+
+
+def test_first_write_writes_every_file_and_a_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = write_output(_files(index_html="home", tags__index_html="tags"), out)
+    assert report.written == ("index_html", "tags/index_html")
+    assert (report.unchanged, report.removed) == (0, ())
+    assert (out / "tags" / "index_html").read_text() == "tags"
+    assert sorted(read_manifest(out)) == ["index_html", "tags/index_html"]
+    assert json.loads((out / MANIFEST).read_text())["version"] == 1
+    assert not [p for p in out.rglob("*growthlog-tmp*")]
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="1", b="2"), out)
+    os.utime(out / "a", ns=(1_000_000_000, 1_000_000_000))
+    report = write_output(_files(a="1", b="changed"), out)
+    assert report.written == ("b",)
+    assert report.unchanged == 1
+    assert (out / "a").stat().st_mtime_ns == 1_000_000_000
+
+
+def test_an_unchanged_build_does_not_touch_the_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="1"), out)
+    os.utime(out / MANIFEST, ns=(1_000_000_000, 1_000_000_000))
+    assert write_output(_files(a="1"), out).written == ()
+    assert (out / MANIFEST).stat().st_mtime_ns == 1_000_000_000
+
+
+def test_a_file_edited_by_hand_is_written_again(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="same"), out)
+    (out / "a").write_text("tampered!")
+    assert write_output(_files(a="same"), out).written == ("a",)
+    assert (out / "a").read_text() == "same"
+
+
+def test_stale_files_we_wrote_are_removed_with_their_empty_folders(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(index="x", entries__old__index="old", entries__new__index="new"), out)
+    (out / "CNAME").write_text("log.example.org")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref")
+    (out / "entries" / "old" / "notes.txt").write_text("mine")
+    report = write_output(_files(index="x", entries__new__index="new"), out)
+    assert report.removed == ("entries/old/index",)
+    assert not (out / "entries" / "old" / "index").exists()
+    assert (out / "entries" / "old" / "notes.txt").read_text() == "mine"
+    assert (out / "CNAME").read_text() == "log.example.org"
+    assert (out / ".git" / "HEAD").read_text() == "ref"
+    write_output(_files(index="x"), out)
+    assert not (out / "entries" / "new").exists()
+
+
+@pytest.mark.parametrize("path", ["../escape", "/etc/passwd", "a/../../b", ""])
+def test_never_writes_outside_the_output_folder(tmp_path: Path, path: str) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(OutputRefused) as info:
+        write_output([OutputFile(path, b"x")], out)
+    assert str(info.value) == f"refusing to write outside the output folder: {path!r}"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_a_manifest_entry_pointing_outside_is_never_deleted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (out / MANIFEST).write_text(json.dumps({"version": 1, "files": {"../victim.txt": "x"}}))
+    assert write_output([], out).removed == ()
+    assert victim.read_text() == "keep me"
+
+
+def test_a_broken_manifest_is_treated_as_empty(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST).write_text("{not json")
+    assert read_manifest(out) == {}
+    assert write_output(_files(a="1"), out).written == ("a",)
+
+
+def _refusal(out: Path, root: Path) -> str:
+    with pytest.raises(OutputRefused) as info:
+        check_output_dir(out, root)
+    return str(info.value)
+
+
+def test_refuses_the_log_root_and_its_parents(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    (root / "content").mkdir(parents=True)
+    assert _refusal(root, root) == (f"refusing to write the site into {root}: it contains the "
+                                    "log itself; choose an output folder such as output/")
+    assert _refusal(tmp_path, root) == (f"refusing to write the site into {tmp_path}: it "
+                                        "contains the log itself; choose an output folder such "
+                                        "as output/")
+
+
+def test_refuses_a_folder_inside_content(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    (root / "content").mkdir(parents=True)
+    for out in (root / "content", root / "content" / "site"):
+        assert _refusal(out, root) == (f"refusing to write the site into {out}: it is inside "
+                                       "content/")
+
+
+def test_refuses_a_folder_that_contains_a_content_folder(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    other = tmp_path / "elsewhere"
+    (other / "content").mkdir(parents=True)
+    root.mkdir()
+    expected = (f"refusing to write the site into {other}: it holds a content/ folder, so it "
+                "looks like a log; choose another output folder")
+    assert _refusal(other, root) == expected
+    write_output([], other)  # even with a manifest of ours it stays refused
+    assert _refusal(other, root) == expected
+
+
+def test_refuses_a_non_empty_folder_without_a_manifest(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    root.mkdir()
+    out = tmp_path / "docs"
+    out.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (out / name).write_text("x")
+    assert _refusal(out, root) == (
+        f"refusing to write the site into {out}: it holds files growthlog did not write "
+        "(a.txt, b.txt, c.txt…); empty it or choose another folder")
+
+
+def test_refuses_a_file(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    root.mkdir()
+    out = tmp_path / "out"
+    out.write_text("x")
+    assert _refusal(out, root) == f"refusing to write the site into {out}: it is a file"
+
+
+def test_accepts_missing_empty_dot_only_and_own_folders(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    root.mkdir()
+    check_output_dir(root / "output", root)
+    (tmp_path / "empty").mkdir()
+    check_output_dir(tmp_path / "empty", root)
+    (tmp_path / "dots" / ".git").mkdir(parents=True)
+    check_output_dir(tmp_path / "dots", root)
+    write_output(_files(a="1"), tmp_path / "ours")
+    check_output_dir(tmp_path / "ours", root)
+
+
+def test_a_write_that_fails_is_a_calm_error(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("a file where the folder should be")
+    with pytest.raises(GrowthlogError) as info:
+        write_output(_files(index_html="x"), tmp_path / "out" / "site")
+    assert str(info.value) == (f"could not write {tmp_path / 'out' / 'site' / 'index_html'}: "
+                               "Not a directory")

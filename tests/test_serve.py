@@ -1,0 +1,235 @@
+"""[serve] The dev loop: errors never stop it, the command line, and live reload in Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_watch import Served, eventually, shows
+from test_watch import served as serving
+
+from generator.devserver import OVERLAY_ID
+from generator.serve import Rebuilder
+from generator.watch import classify
+
+from conftest import entry, make_log, read_tree
+
+served = serving  # the same fixture: `serve` in a thread on a free port
+GOOD = entry("Alpha at Acme", "2026-01-10", stage="interview", tags="[nerves]")
+BAD_YAML = "---\ntitle: [Alpha\ndate: 2026-01-10\n---\nBody.\n"
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return make_log(tmp_path / "log", {"content/a.md": GOOD,
+                                       "content/b.md": entry("Beta at Brio", "2025-03-01")},
+                    'title = "Serve test"\n')
+
+
+def rebuild(rebuilder: Rebuilder, *paths: Path) -> Any:
+    return rebuilder.rebuild(classify(paths, rebuilder.root.resolve()))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BAD_YAML, "content/a.md:3: front matter is not valid YAML"),
+    (entry("Alpha", "2026-01-10", stage="on-site"), "content/a.md:4: stage: expected one of"),
+    ("---\ndate: 2026-01-10\n---\n", "content/a.md"),
+])
+def test_a_broken_entry_keeps_the_last_good_site(log: Path, tmp_path: Path, text: str,
+                                                 message: str) -> None:
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(log, preview)
+    assert rebuilder.rebuild().ok
+    good = read_tree(preview)
+    (log / "content/a.md").write_text(text, encoding="utf-8")
+    result = rebuild(rebuilder, log / "content/a.md")
+    assert not result.ok and result.changed == ()
+    assert any(line.startswith(message) for line in result.problem_lines), result.problem_lines
+    assert read_tree(preview) == good
+    assert "still serving the last good version" in result.summary("content/a.md")
+    (log / "content/a.md").write_text(GOOD, encoding="utf-8")
+    result = rebuild(rebuilder, log / "content/a.md")
+    assert result.ok and result.problems == ()
+    assert read_tree(preview) == good
+
+
+def test_template_and_config_errors_are_reported_and_recovered(log: Path,
+                                                               tmp_path: Path) -> None:
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(log, preview)
+    assert rebuilder.rebuild().ok
+    good = read_tree(preview)
+    template = log / "themes/default/templates/entry.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default/entry.html" %}\n{% block content %}\n'
+                        "{% if %}\n{% endblock %}\n", encoding="utf-8")
+    result = rebuild(rebuilder, template)
+    assert not result.ok
+    assert re.match(r"themes/default/templates/entry\.html:3: template syntax error",
+                    result.problem_lines[0]), result.problem_lines
+    assert read_tree(preview) == good
+    template.write_text('{% extends "default/entry.html" %}\n', encoding="utf-8")
+    assert rebuild(rebuilder, template).ok
+    config = log / "growthlog.toml"
+    config.write_text('title = "Unclosed\n', encoding="utf-8")
+    result = rebuild(rebuilder, config)
+    assert not result.ok and "growthlog.toml" in result.problem_lines[0]
+    config.write_text('title = "Serve test"\ntheme = "nowhere"\n', encoding="utf-8")
+    result = rebuild(rebuilder, config)
+    assert not result.ok and "theme" in result.problem_lines[0]
+    config.write_text('title = "Renamed log"\n', encoding="utf-8")
+    result = rebuild(rebuilder, config)
+    assert result.ok and b"Renamed log" in (preview / "index.html").read_bytes()
+
+
+def test_unexpected_errors_are_reported_not_raised(log: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuilder = Rebuilder(log, tmp_path / "preview")
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("generator.serve.build", explode)
+    result = rebuilder.rebuild()
+    assert not result.ok and result.problem_lines == ("growthlog: internal error: "
+                                                      "RuntimeError('boom')",)
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def start_cli(log: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "generator", "serve", str(log), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_port_in_use_is_a_clear_message(log: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start_cli(log, "--port", str(port))
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert "--port" in err and "Traceback" not in err
+
+
+def test_serve_prints_the_url_and_exits_cleanly_on_ctrl_c(log: Path) -> None:
+    process = start_cli(log, "--port", "0")
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(preview in (\S+);", first)
+    assert match, first
+    url, preview = match.group(1), Path(match.group(2))
+    assert preview.is_dir() and not preview.is_relative_to(log)
+    assert "first build: 2 entries" in process.stdout.readline()
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert b"Serve test" in response.read()
+    (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
+    line = process.stdout.readline()
+    assert "content/a.md: 1 problem" in line, line
+    assert "front matter is not valid YAML" in process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert out.strip().endswith("Stopped.")
+    assert "Traceback" not in err
+    assert not preview.exists()
+    assert not (log / "output").exists()
+
+
+# --- live reload in a real browser ----------------------------------------------------------
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_an_open_page_updates_after_a_save(served: Callable[[Path], Served], log: Path,
+                                           page: Any) -> None:
+    server = served(log)
+    page.goto(server.url + "entries/alpha-at-acme/")
+    assert "Alpha at Acme" in page.content()
+    page.evaluate("window.__untouched = true")
+    (log / "content/a.md").write_text(GOOD.replace("Body.", "A fresh reflection."),
+                                      encoding="utf-8")
+    page.wait_for_function("document.body.innerText.includes('A fresh reflection.')",
+                           timeout=10_000)
+    assert page.evaluate("window.__untouched === undefined"), "the page should have reloaded"
+
+
+def test_pages_whose_output_did_not_change_do_not_reload(served: Callable[[Path], Served],
+                                                         log: Path, page: Any) -> None:
+    server = served(log)
+    page.goto(server.url + "tags/")
+    page.evaluate("window.__untouched = true")
+    (log / "content/a.md").write_text(GOOD.replace("Body.", "Only the body changed."),
+                                      encoding="utf-8")
+    eventually(shows(server, "entries/alpha-at-acme/", "Only the body changed."))
+    time.sleep(1.0)
+    assert page.evaluate("window.__untouched === true")
+
+
+def test_a_broken_save_shows_the_overlay_and_the_fix_removes_it(
+        served: Callable[[Path], Served], log: Path, page: Any) -> None:
+    server = served(log)
+    page.goto(server.url)
+    (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
+    overlay = page.locator(f"#{OVERLAY_ID}")
+    overlay.wait_for(state="visible", timeout=10_000)
+    assert "content/a.md:3: front matter is not valid YAML" in overlay.inner_text()
+    other = page.context.new_page()
+    other.goto(server.url + "timeline/")  # a page opened while broken has it too
+    assert "content/a.md:3" in other.locator(f"#{OVERLAY_ID}").inner_text()
+    (log / "content/a.md").write_text(GOOD.replace("Body.", "Fixed."), encoding="utf-8")
+    overlay.wait_for(state="detached", timeout=10_000)
+    other.locator(f"#{OVERLAY_ID}").wait_for(state="detached", timeout=10_000)
+    status, body = server.get("entries/alpha-at-acme/")
+    assert status == 200 and "Fixed." in body and OVERLAY_ID not in body
+    assert server.thread.is_alive()
+
+
+def test_a_broken_template_shows_the_overlay_with_file_and_line(
+        served: Callable[[Path], Served], log: Path, page: Any) -> None:
+    server = served(log)
+    page.goto(server.url + "entries/alpha-at-acme/")
+    template = log / "themes/default/templates/entry.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default/entry.html" %}\n{% block content %}{% for %}'
+                        "{% endblock %}\n", encoding="utf-8")
+    overlay = page.locator(f"#{OVERLAY_ID}")
+    overlay.wait_for(state="visible", timeout=10_000)
+    assert "themes/default/templates/entry.html:2: template syntax error" in overlay.inner_text()
+    assert "Alpha at Acme" in page.content()  # the last good page is still there
+    template.unlink()
+    overlay.wait_for(state="detached", timeout=10_000)
+    assert server.get("")[0] == 200
+
+
+def test_a_log_broken_from_the_start_is_served_once_fixed(served: Callable[[Path], Served],
+                                                          log: Path, page: Any) -> None:
+    (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
+    server = served(log)
+    assert "1 problem" in server.lines[1]
+    page.goto(server.url)
+    assert "Nothing built yet" in page.content()
+    assert "content/a.md:3" in page.locator(f"#{OVERLAY_ID}").inner_text()
+    (log / "content/a.md").write_text(GOOD, encoding="utf-8")
+    page.wait_for_function("document.body.innerText.includes('Alpha at Acme')", timeout=10_000)
+    assert page.locator(f"#{OVERLAY_ID}").count() == 0

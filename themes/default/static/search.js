@@ -1,0 +1,199 @@
+/* growthlog search: answers in the browser from the index written at build time.
+ *
+ * No dependencies, no inline code (works under a strict CSP). The index URL comes from
+ * the form's data-search-index attribute, computed at build time (so it is right under a
+ * base path and already renamed in private mode). The index is loaded once, on first use,
+ * through window.growthlogLoadIndex(url) when a page runtime provides one (private mode:
+ * fetch + decrypt, resolving to the parsed JSON), otherwise with fetch(url).json().
+ * window.growthlogSearch.init(root) wires up forms added later (e.g. after unlocking).
+ */
+(function () {
+  "use strict";
+
+  var indexes = {};
+  var WEIGHTS = { t: 8, c: 5, r: 5, g: 4, l: 3, x: 1 };
+  var DROPDOWN_LIMIT = 8;
+
+  function fold(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function terms(query) {
+    return fold(query).split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 0; });
+  }
+
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("search index: HTTP " + response.status); }
+      return response.json();
+    });
+  }
+
+  function loadIndex(url) {
+    if (!indexes[url]) {
+      var load = typeof window.growthlogLoadIndex === "function" ? window.growthlogLoadIndex : fetchJson;
+      indexes[url] = Promise.resolve(load(url)).then(prepare);
+      indexes[url].catch(function () { delete indexes[url]; });
+    }
+    return indexes[url];
+  }
+
+  function prepare(data) {
+    return (data.entries || []).map(function (e) {
+      return {
+        entry: e,
+        fields: {
+          t: fold(e.t), c: fold(e.c), r: fold(e.r), g: fold((e.g || []).join(" ")),
+          l: fold((e.l || []).join(" ")), x: fold(e.x)
+        }
+      };
+    });
+  }
+
+  function search(records, query) {
+    var words = terms(query);
+    if (!words.length) { return []; }
+    var hits = [];
+    records.forEach(function (record) {
+      var score = 0;
+      for (var i = 0; i < words.length; i++) {
+        var found = 0;
+        for (var key in WEIGHTS) {
+          if (record.fields[key].indexOf(words[i]) !== -1) { found += WEIGHTS[key]; }
+        }
+        if (!found) { return; }
+        score += found;
+      }
+      hits.push({ record: record, score: score });
+    });
+    hits.sort(function (a, b) {
+      return b.score - a.score || (a.record.entry.d < b.record.entry.d ? 1 : -1);
+    });
+    return hits.map(function (hit) { return hit.record.entry; });
+  }
+
+  function snippet(entry, query) {
+    var text = entry.x || "";
+    var words = terms(query);
+    var folded = fold(text);
+    var at = -1;
+    for (var i = 0; i < words.length && at === -1; i++) { at = folded.indexOf(words[i]); }
+    if (at === -1) { return text.slice(0, 140) + (text.length > 140 ? "…" : ""); }
+    var start = Math.max(0, at - 60);
+    var end = Math.min(text.length, at + 100);
+    return (start ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  }
+
+  function resultItem(entry, query) {
+    var li = document.createElement("li");
+    li.className = "search-hit";
+    var link = document.createElement("a");
+    link.href = entry.u;
+    link.textContent = entry.t;
+    li.appendChild(link);
+    var meta = document.createElement("span");
+    meta.className = "search-meta";
+    meta.textContent = [entry.c, entry.d].filter(Boolean).join(" · ");
+    li.appendChild(meta);
+    var text = document.createElement("span");
+    text.className = "search-snippet";
+    text.textContent = snippet(entry, query);
+    li.appendChild(text);
+    return li;
+  }
+
+  function show(list, status, hits, query, limit) {
+    list.textContent = "";
+    var shown = limit ? hits.slice(0, limit) : hits;
+    shown.forEach(function (entry) { list.appendChild(resultItem(entry, query)); });
+    if (limit && hits.length > limit) {
+      var more = document.createElement("li");
+      more.className = "search-more";
+      var link = document.createElement("a");
+      var form = list.closest("form");
+      link.href = form.action + (form.action.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(query);
+      link.textContent = "All " + hits.length + " results →";
+      more.appendChild(link);
+      list.appendChild(more);
+    }
+    var words = query.trim() ? (hits.length ? hits.length + (hits.length === 1 ? " entry" : " entries") + " found" : "No entries match “" + query.trim() + "”") : "";
+    if (status) { status.textContent = words; }
+    if (!hits.length && query.trim() && limit) {
+      var none = document.createElement("li");
+      none.className = "search-none";
+      none.textContent = "Nothing matches yet.";
+      list.appendChild(none);
+    }
+  }
+
+  function wireDropdown(form) {
+    if (form.dataset.searchReady) { return; }
+    form.dataset.searchReady = "1";
+    var input = form.querySelector("input[type=search]");
+    var list = form.querySelector(".search-dropdown");
+    var status = form.querySelector("[role=status]");
+    if (!input || !list) { return; }
+    var url = form.dataset.searchIndex;
+    var latest = 0;
+    function run() {
+      var query = input.value;
+      var ticket = ++latest;
+      if (!query.trim()) { list.hidden = true; list.textContent = ""; if (status) { status.textContent = ""; } return; }
+      loadIndex(url).then(function (records) {
+        if (ticket !== latest) { return; }
+        show(list, status, search(records, query), query, DROPDOWN_LIMIT);
+        list.hidden = false;
+      }, function () {
+        if (status) { status.textContent = "Search is not available right now."; }
+      });
+    }
+    input.addEventListener("input", run);
+    input.addEventListener("focus", function () { loadIndex(url).catch(function () {}); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { list.hidden = true; }
+    });
+    document.addEventListener("click", function (event) {
+      if (!form.contains(event.target)) { list.hidden = true; }
+    });
+  }
+
+  function wirePage(root) {
+    var page = root.querySelector("#search-page");
+    if (!page || page.dataset.searchReady) { return; }
+    page.dataset.searchReady = "1";
+    var form = page.querySelector("form");
+    var input = page.querySelector("input[type=search]");
+    var list = page.querySelector("#search-page-results");
+    var status = page.querySelector("#search-page-status");
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    input.value = query;
+    function run(text) {
+      loadIndex(form.dataset.searchIndex).then(function (records) {
+        show(list, status, search(records, text), text, 0);
+      }, function () { status.textContent = "Search is not available right now."; });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var params = new URLSearchParams(window.location.search);
+      params.set("q", input.value);
+      window.history.replaceState(null, "", "?" + params.toString());
+      run(input.value);
+    });
+    if (query) { run(query); }
+  }
+
+  function init(root) {
+    root = root || document;
+    Array.prototype.forEach.call(root.querySelectorAll("form[data-search-index]"), function (form) {
+      if (form.querySelector(".search-dropdown")) { wireDropdown(form); }
+    });
+    wirePage(root);
+  }
+
+  window.growthlogSearch = { init: init, search: search, loadIndex: loadIndex };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+})();
