@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -73,8 +74,15 @@ def _points(oldest: Sequence[Entry]) -> list[LessonPoint]:
     return points
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _same_wording(a: str, b: str) -> bool:
-    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SIMILAR
+    # Cached because serve recomputes this on every rebuild; the quick upper bounds
+    # reject most pairs before the full (quadratic) ratio is computed.
+    if a == b:
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return (matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR
+            and matcher.ratio() >= SIMILAR)
 
 
 def recurring_lessons(oldest: Sequence[Entry]) -> tuple[RecurringLesson, ...]:
