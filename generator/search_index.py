@@ -7,6 +7,7 @@ already renamed in private mode (where the whole file is then encrypted like any
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -34,5 +35,12 @@ def search_record(entry: Entry, href: str) -> dict[str, object]:
 
 def build_search_index(entries: Sequence[Entry], href: Callable[[Entry], str]) -> bytes:
     """The index as UTF-8 JSON, entries in the order given (newest first on the site)."""
-    data = {"v": INDEX_VERSION, "entries": [search_record(e, href(e)) for e in entries]}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    records = ",".join(_record_json(e, href(e)) for e in entries)
+    return f'{{"v":{INDEX_VERSION},"entries":[{records}]}}'.encode()
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _record_json(entry: Entry, href: str) -> str:
+    # Cached per (frozen) entry: serve rebuilds the index on every save, and only the
+    # saved entry's record changes. Same bytes as dumping the whole index at once.
+    return json.dumps(search_record(entry, href), ensure_ascii=False, separators=(",", ":"))
