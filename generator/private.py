@@ -24,6 +24,7 @@ from urllib.parse import quote
 from generator.config import SiteConfig
 from generator.crypto import KDF, VERSION, KeyBlob, SiteKeys, opaque_token, seal_file
 from generator.render import OutputFile
+from generator.theme import packaged_themes_dir
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
 NEVER_PUBLISHED = frozenset({"sitemap.xml", "feed.xml", "atom.xml", "rss.xml", "index.xml",
@@ -57,13 +58,20 @@ def _asset(name: str) -> str:
     return resources.files("generator").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+SEARCH_SCRIPT = "static/search.js"
+
+
 def boilerplate() -> tuple[bytes, ...]:
     """growthlog's own published text, the same on every private site: never a leak
     (the audit skips it, so a tag such as 'render' is not found in the runtime's code)."""
     parts = re.split(r"@@[A-Z]+@@", _asset("shell.html"))
     fields = ("v", "site", "kdf", "iter", "salt", "wiv", "wrapped", "remember_days",
               "reveal_titles", "id", "base", "payload")
-    chunks = (_asset("unlock.js"), _asset("shell.css"), *parts, ROBOTS_TXT.decode(),
+    # The shipped search script is inlined in shells (see encrypt_site); a theme's own
+    # search.js is not exempt, so the audit errs towards reporting it.
+    search = (packaged_themes_dir() / "default" / SEARCH_SCRIPT).read_text(encoding="utf-8")
+    chunks = (_asset("unlock.js"), _asset("shell.css"), search, search.replace("</", "<\\/"),
+              *parts, ROBOTS_TXT.decode(),
               f'"{VERSION}"', f'"{KDF}"', ":true", ":false", '"version": ', '"files": ',
               *(f'"{f}":' for f in fields))
     return tuple(sorted({c.encode() for c in chunks if c.strip()}, key=len, reverse=True))
@@ -85,11 +93,13 @@ def _styles_in(files: Iterable[tuple[str, bytes]]) -> list[str]:
     return sorted(found)
 
 
-def content_security_policy(runtime: str, styles: Iterable[str]) -> str:
-    """Nothing may load from elsewhere; only the pinned runtime runs."""
+def content_security_policy(runtime: str, styles: Iterable[str],
+                            scripts: Iterable[str] = ()) -> str:
+    """Nothing may load from elsewhere; only the pinned runtime (and theme search) runs."""
     style_src = " ".join(csp_hash(s) for s in styles)
+    script_src = " ".join(csp_hash(s) for s in (runtime, *scripts))
     return ("default-src 'none'; "
-            f"script-src {csp_hash(runtime)}; "
+            f"script-src {script_src}; "
             f"style-src {style_src}; style-src-attr 'unsafe-inline'; "
             "img-src 'self' blob: data:; connect-src 'self'; "
             "base-uri 'none'; form-action 'none'")
@@ -130,12 +140,18 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
     runtime = _asset("unlock.js")
     shell_css = _asset("shell.css")
     styles = _styles_in((names.logical.get(path, path), data) for path, data in kept)
-    csp = content_security_policy(runtime, [shell_css, *styles])
+    # The theme's search script holds no log content: inline it, pinned by hash, so search
+    # works after unlock (the runtime hands it the decrypted index).
+    search = next((data.decode() for path, data in kept
+                   if names.logical.get(path, path) == SEARCH_SCRIPT), "").replace("</", "<\\/")
+    csp = content_security_policy(runtime, [shell_css, *styles], [search] if search else [])
     key_json = _json_script({**blob.to_json(), "remember_days": config.remember_days,
                              "reveal_titles": config.reveal_titles})
     shell = (_asset("shell.html").replace("@@LANG@@", quote(config.language, safe="-"))
              .replace("@@CSP@@", csp).replace("@@STYLE@@", shell_css)
-             .replace("@@KEY@@", key_json).replace("@@RUNTIME@@", runtime))
+             .replace("@@KEY@@", key_json)
+             .replace("<script>@@RUNTIME@@", f"<script>{search}</script>\n<script>{runtime}"
+                      if search else f"<script>{runtime}"))
     media = _media_hrefs(names, base_url)
     out = [OutputFile("robots.txt", ROBOTS_TXT)]
     for path, data in kept:

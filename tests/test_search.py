@@ -150,9 +150,6 @@ def test_private_index_is_one_sealed_file_with_opaque_links(log_factory: Any) ->
     assert acme["u"] == "/" + names("entries/data-engineer-at-acme/")
 
 
-@pytest.mark.xfail(reason="needs the private runtime (generator/assets/unlock.js) to run the "
-                          "search and decrypt the index via window.growthlogLoadIndex",
-                   strict=False)
 def test_private_search_works_after_unlock(browser: Any, log_factory: Any) -> None:
     from generator import keys
 

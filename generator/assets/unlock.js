@@ -138,6 +138,10 @@
     body.appendChild(lock);
     document.documentElement.replaceChild(body, document.body);
     document.documentElement.dataset.glUnlocked = '1';
+    // The theme's search (inlined in the shell) reads the sealed index through this hook.
+    window.growthlogLoadIndex = (url) => fetchOpen(key, sealedId(url))
+      .then((file) => JSON.parse(dec.decode(file.body)));
+    if (window.growthlogSearch) window.growthlogSearch.init(document);
     if (location.hash.length > 1) {
       const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
       if (target) target.scrollIntoView();
