@@ -99,6 +99,11 @@ class Entry:
     summary: str
     practices: Practices
 
+    def __hash__(self) -> int:
+        # Entries key caches (rendered fragments, search records) on every rebuild; hashing
+        # every nested field each time is slow. Equal entries still hash equal.
+        return hash((self.source, self.slug, self.title, self.date))
+
     @property
     def open_actions(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not a.done)

@@ -18,6 +18,7 @@ import jinja2
 
 from generator.config import SiteConfig
 from generator.errors import Problem, ProblemsFound
+from generator.fragments import FragmentStore
 from generator.model import Entry, Site
 from generator.progress import progress_figures
 from generator.theme import Theme
@@ -69,6 +70,8 @@ class RenderCache:
     theme: Theme | None = None
     urls_key: tuple[object, ...] = ()
     pages: dict[str, tuple[PagePlan, bytes]] = field(default_factory=dict)
+    fragments: FragmentStore = field(default_factory=FragmentStore)
+    """`{% cache %}` fragments; valid for the same theme, URLs and config as `pages`."""
     rendered: int = 0
     """Pages actually rendered (not reused) in the last render_site call."""
 
@@ -155,7 +158,11 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     urls_key = (urls.base_url, config)
     if cache.theme is not theme or cache.urls_key != urls_key:
         cache.theme, cache.urls_key, cache.pages = theme, urls_key, {}
+        cache.fragments = FragmentStore()
     theme.env.globals.update(url=urls.href, config=config, nav=NAV, stages=config.stages)
+    # Set per call: a private build renders with the same theme but its own cache.
+    theme.env.fragment_store = cache.fragments  # type: ignore[attr-defined]
+    cache.fragments.start()
     files: list[OutputFile] = []
     problems: list[Problem] = []
     pages: dict[str, tuple[PagePlan, bytes]] = {}
@@ -174,6 +181,7 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
             cache.rendered += 1
         pages[path] = (plan, data)
         files.append(OutputFile(path, data))
+    cache.fragments.finish()
     if problems:
         raise ProblemsFound(problems)
     cache.pages = pages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -65,7 +66,7 @@ def _unique_slugs(newest_first: list[Entry]) -> list[Entry]:
             n += 1
             slug = f"{entry.slug}-{n}"
         taken.add(slug)
-        unique[index] = entry if slug == entry.slug else dataclasses.replace(entry, slug=slug)
+        unique[index] = entry if slug == entry.slug else _with_slug(entry, slug)
     return [unique[i] for i in range(len(newest_first))]
 
 
@@ -76,8 +77,20 @@ def _canonical_tags(entries: list[Entry]) -> list[Entry]:
         for tag in entry.tags:
             spellings[tag.slug][tag.name] += 1
     names = {slug: min(c, key=lambda n: (-c[n], n)) for slug, c in spellings.items()}
-    return [e if all(t.name == names[t.slug] for t in e.tags) else dataclasses.replace(
-        e, tags=tuple(TagRef(t.slug, names[t.slug]) for t in e.tags)) for e in entries]
+    return [e if all(t.name == names[t.slug] for t in e.tags) else _with_tags(
+        e, tuple(TagRef(t.slug, names[t.slug]) for t in e.tags)) for e in entries]
+
+
+# Memoised so that a rebuild gets the very same Entry objects as last time: the caches
+# that reuse rendered pages and fragments compare unchanged entries by identity first.
+@functools.lru_cache(maxsize=1 << 14)
+def _with_slug(entry: Entry, slug: str) -> Entry:
+    return dataclasses.replace(entry, slug=slug)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _with_tags(entry: Entry, tags: tuple[TagRef, ...]) -> Entry:
+    return dataclasses.replace(entry, tags=tags)
 
 
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:

@@ -15,6 +15,7 @@ import jinja2
 
 from generator.config import CONFIG_NAME, SiteConfig, key_lines
 from generator.errors import GrowthlogError, Problem, ProblemsFound
+from generator.fragments import FragmentCache
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def load_theme(root: Path, config: SiteConfig) -> Theme:
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             extensions=[FragmentCache])
     env.filters["longdate"] = format_long_date
     env.filters["shortdate"] = format_short_date
     static = tuple(d / "static" for d in dirs if (d / "static").is_dir())
