@@ -28,7 +28,7 @@ from generator.private import OpaqueNames, boilerplate, encrypt_site
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
-from generator.sources import find_content_files, read_source
+from generator.sources import is_entry_name, read_source, scan_content
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
 
@@ -41,8 +41,9 @@ class BuildState:
 
     config: SiteConfig | None = None
     links: LinkContext | None = None
-    parsed: dict[Path, tuple[FileKey, Entry | None, list[Problem]]] = field(default_factory=dict)
-    files: dict[Path, tuple[FileKey, bytes]] = field(default_factory=dict)
+    parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = field(default_factory=dict)
+    """By path on disk (a str: serve looks up every entry on every save)."""
+    files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     theme: Theme | None = None
     render: RenderCache = field(default_factory=RenderCache)
     written: tuple[Path, dict[str, bytes]] | None = None
@@ -50,7 +51,7 @@ class BuildState:
 
     def forget(self, paths: set[Path]) -> None:
         """Drop what was cached for these files, e.g. ones a watcher saw change."""
-        for path in paths:
+        for path in map(os.fspath, paths):
             self.parsed.pop(path, None)
             self.files.pop(path, None)
 
@@ -93,22 +94,23 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     config, problems = load_config(root)
     if config != state.config:
         state.config, state.parsed, state.theme = config, {}, None
-    content = root / "content"
-    entry_paths, asset_paths = find_content_files(content)
-    assets = tuple(p.relative_to(content).as_posix() for p in asset_paths)
+    files = scan_content(root / "content")
+    assets = tuple(inside for inside, _ in files if not is_entry_name(inside))
     links = LinkContext("", frozenset(assets))
     if links != state.links:
         state.links, state.parsed = links, {}
     entries: list[Entry] = []
-    parsed: dict[Path, tuple[FileKey, Entry | None, list[Problem]]] = {}
-    for path in entry_paths:
+    parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = {}
+    for inside, path in files:
+        if not is_entry_name(inside):
+            continue
         try:
             key = _file_key(path)
         except OSError:  # deleted between listing and reading (an editor's atomic save)
             continue
         cached = state.parsed.get(path)
         if cached is None or cached[0] != key:
-            cached = (key, *_parse(root, path, config, links))
+            cached = (key, *_parse(root, Path(path), config, links))
         parsed[path] = cached
         problems += cached[2]
         if cached[1] is not None:
@@ -233,13 +235,13 @@ def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:
 
 def _read_cached(path: Path, state: BuildState) -> bytes:
     key = _file_key(path)
-    cached = state.files.get(path)
+    cached = state.files.get(os.fspath(path))
     if cached is None or cached[0] != key:
         cached = (key, path.read_bytes())
-        state.files[path] = cached
+        state.files[os.fspath(path)] = cached
     return cached[1]
 
 
-def _file_key(path: Path) -> FileKey:
-    stat = path.stat()
+def _file_key(path: Path | str) -> FileKey:
+    stat = os.stat(path)
     return stat.st_mtime_ns, stat.st_size

@@ -7,6 +7,7 @@ errors naming the line and field, with a hint for YAML 1.1 surprises (bare `no`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
 from typing import Any
@@ -39,6 +40,7 @@ _EXPECTED = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def make_slug(text: str) -> str:
     """ASCII, lower-case, hyphenated; never empty, never a path."""
     # Keep C, C++ and C# apart: they are different skills, so different tags.

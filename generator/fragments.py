@@ -9,11 +9,15 @@ key is equal. The key must hold everything the fragment shows besides the global
 
 Each `{% cache %}` tag has its own keys (its template and line are part of the key), so
 two fragments keyed on the same entry never mix.
+
+A long list is cached in chunks as well as per row (`{% for chunk in rows|chunks %}{% cache
+chunk %}…`): after one row changed, only its chunk is put together again, from cached rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 from jinja2 import nodes
 from jinja2.environment import Environment
@@ -22,6 +26,13 @@ from jinja2.parser import Parser
 from markupsafe import Markup
 
 Key = tuple[Hashable, ...]
+T = TypeVar("T")
+CHUNK = 50
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> list[tuple[T, ...]]:
+    """The `chunks` filter: items in runs of `size`, as tuples (usable as cache keys)."""
+    return [tuple(items[i:i + size]) for i in range(0, len(items), size)]
 
 
 class FragmentStore:
@@ -60,6 +71,7 @@ class FragmentCache(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.extend(fragment_store=FragmentStore())
+        environment.filters["chunks"] = chunks
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno

@@ -63,17 +63,17 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
                  last_written: Mapping[str, bytes] | None = None) -> WriteReport:
     """Write files that changed, then remove files of earlier builds that no longer belong.
 
-    `last_written` (path → the very bytes object this folder last got, kept by `serve`)
-    lets a file whose data is that same object skip hashing: only a stat confirms it.
+    `last_written` (path → the bytes this folder last got, kept by `serve` for its own
+    preview folder) lets a file with the same bytes be skipped without hashing it again.
     """
     previous = read_manifest(out_dir)
     current: dict[str, str] = {}
     written: list[str] = []
     last = last_written or {}
-    folder = os.fspath(out_dir)
     for file in sorted(files, key=lambda f: f.path):
-        if last.get(file.path) is file.data and file.path in previous \
-                and _same_size(os.path.join(folder, file.path), len(file.data)):
+        before = last.get(file.path)
+        if file.path in previous and before is not None and (
+                before is file.data or before == file.data):  # re-rendered, same bytes
             current[file.path] = previous[file.path]
             continue
         target = out_dir / _safe_relative(file.path)
@@ -84,7 +84,9 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         write_atomic(target, file.data)
         written.append(file.path)
     removed = [p for p in sorted(previous) if p not in current and _remove(out_dir, p)]
-    manifest = json.dumps({"version": 1, "files": current}, indent=1, sort_keys=True)
+    # Compact: json's fast C encoder is used only without indent (serve rewrites this often).
+    manifest = json.dumps({"version": 1, "files": current}, sort_keys=True,
+                          separators=(",", ":"))
     if current != previous or not (out_dir / MANIFEST).is_file():
         write_atomic(out_dir / MANIFEST, manifest.encode("utf-8"))
     return WriteReport(tuple(written), len(current) - len(written), tuple(removed))

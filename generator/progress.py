@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.charts import Chart, bar_chart, column_chart, line_chart, num, practice_grid
+from generator import charts
+from generator.charts import Chart, num
 from generator.insight import MIN_ENTRIES, PRACTICE_NAMES, Insight
+
+# serve plans the progress page on every save, and most saves change none of its numbers:
+# charts are memoised on their data (passed as tuples).
+line_chart = functools.lru_cache(maxsize=16)(charts.line_chart)
+bar_chart = functools.lru_cache(maxsize=16)(charts.bar_chart)
+column_chart = functools.lru_cache(maxsize=16)(charts.column_chart)
+practice_grid = functools.lru_cache(maxsize=8)(charts.practice_grid)
 
 NOT_ENOUGH = "Not enough entries yet to see a pattern"
 
@@ -58,7 +67,8 @@ def _progress(insight: Insight, stages: Sequence[str], obs: str | None) -> Figur
                 f"to {points[-1].date:%B %Y}: the first reached '{points[0].stage}', "
                 f"the latest '{points[-1].stage}'.")
         chart = line_chart("chart-progress", "Furthest stage reached, per application", desc,
-                           [(p.date, p.stage_index) for p in points], levels=stages)
+                           tuple((p.date, p.stage_index) for p in points),
+                           levels=tuple(stages))
     rows = tuple((p.date.isoformat(), p.entry.company or p.entry.title, p.stage) for p in points)
     return Figure("progress", "How far each application got", chart,
                   ("Date", "Application", "Furthest stage"), rows, obs,
@@ -72,7 +82,7 @@ def _funnel(insight: Insight, obs: str | None) -> Figure:
     if total:
         desc = "; ".join(f"{s.count} reached {s.label}" for s in steps) + "."
         chart = bar_chart("chart-funnel", "Applications that reached each stage", desc,
-                          [(s.label, s.count) for s in steps])
+                          tuple((s.label, s.count) for s in steps))
     rows = tuple((s.label, str(s.count), _pct(s.count, total)) for s in steps)
     return Figure("funnel", "How many got to each stage", chart,
                   ("Stage", "Applications", "Share"), rows, obs, _note(total))
@@ -84,7 +94,7 @@ def _outcomes(insight: Insight, obs: str | None) -> Figure:
     if counts:
         desc = "; ".join(f"{c.label}: {c.count}" for c in counts) + "."
         chart = bar_chart("chart-outcomes", "How applications ended", desc,
-                          [(c.label, c.count) for c in counts])
+                          tuple((c.label, c.count) for c in counts))
     rows = tuple((c.label, str(c.count)) for c in counts)
     return Figure("outcomes", "How they ended", chart, ("Outcome", "Entries"), rows, obs,
                   _note(insight.entries))
@@ -97,7 +107,7 @@ def _per_month(insight: Insight, obs: str | None) -> Figure:
         desc = (f"Entries per month from {months[0].label} to {months[-1].label}: "
                 + ", ".join(f"{m.label} {m.count}" for m in months if m.count) + ".")
         chart = column_chart("chart-months", "Entries per month", desc,
-                             [(_month_label(m.label), m.count, None) for m in months],
+                             tuple((_month_label(m.label), m.count, None) for m in months),
                              label_every=max(1, -(-len(months) // 9)))
     rows = tuple((m.label, str(m.count)) for m in months)
     return Figure("per_month", "Rejections per month", chart, ("Month", "Entries"), rows, obs,
@@ -114,14 +124,15 @@ def _practices(insight: Insight, obs: str | None) -> Figure:
     quarters = insight.practices
     chart = None
     if quarters:
-        shares = [[getattr(q, key) / q.entries for q in quarters] for key, _ in PRACTICE_NAMES]
+        shares = tuple(tuple(getattr(q, key) / q.entries for q in quarters)
+                       for key, _ in PRACTICE_NAMES)
         desc = (f"Share of entries showing each practice, per quarter, {quarters[0].quarter} "
                 f"to {quarters[-1].quarter}. Latest quarter: " + ", ".join(
                     f"{name.lower()} {getattr(quarters[-1], key)} of {quarters[-1].entries}"
                     for key, name in PRACTICE_NAMES) + ".")
         chart = practice_grid("chart-practices", "The five practices over time", desc,
-                              [n for _, n in PRACTICE_NAMES], [q.quarter for q in quarters],
-                              shares)
+                              tuple(n for _, n in PRACTICE_NAMES),
+                              tuple(q.quarter for q in quarters), shares)
     rows = tuple((q.quarter, str(q.entries), *(
         f"{getattr(q, key)} ({_pct(getattr(q, key), q.entries)})" for key, _ in PRACTICE_NAMES))
         for q in quarters)
@@ -137,8 +148,7 @@ def _actions(insight: Insight, obs: str | None) -> Figure:
         desc = ("Actions set per quarter and how many of them are done: "
                 + ", ".join(f"{q.quarter} {q.done} of {q.opened}" for q in quarters) + ".")
         chart = column_chart("chart-actions", "Actions set and done", desc,
-                             [(q.quarter, q.opened, q.done)
-                              for q in quarters],
+                             tuple((q.quarter, q.opened, q.done) for q in quarters),
                              label_every=max(1, -(-len(quarters) // 8)),
                              legend=("Set", "Done"))
     rows = tuple((q.quarter, str(q.opened), str(q.done)) for q in quarters)
@@ -155,7 +165,7 @@ def _answers(insight: Insight, obs: str | None) -> Figure:
                 + ".")
         median = insight.median_days or 0
         chart = line_chart("chart-answers", "Days from application to answer", desc,
-                           [(t.entry.date, t.days) for t in times],
+                           tuple((t.entry.date, t.days) for t in times),
                            reference=(median, f"median {num(median)} days"))
     rows = tuple((t.entry.applied.isoformat() if t.entry.applied else "", t.entry.date.isoformat(),
                   t.entry.company or t.entry.title, str(t.days)) for t in times)

@@ -59,6 +59,7 @@ class Resurfaced:
     """'March' in the as-of year, else 'March 2025'."""
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def normalise(text: str) -> str:
     """Lower-case words only: 'Lead with trade-offs!' → 'lead with trade offs'."""
     return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
@@ -94,17 +95,22 @@ def recurring_lessons(oldest: Sequence[Entry]) -> tuple[RecurringLesson, ...]:
     points = _points(oldest)
     clusters: list[list[LessonPoint]] = []
     keys: list[str] = []
+    # Wording seen before joins the same cluster as last time: the keys before that one
+    # have not changed, and did not match it then.
+    cluster_of: dict[str, int] = {}
     for point in points:
         if point.kind == "went well":
             continue
         key = normalise(point.text)
-        for index, existing in enumerate(keys):
-            if _same_wording(key, existing):
-                clusters[index].append(point)
-                break
-        else:
-            keys.append(key)
-            clusters.append([point])
+        index = cluster_of.get(key)
+        if index is None:
+            index = next((i for i, existing in enumerate(keys)
+                          if _same_wording(key, existing)), len(keys))
+            if index == len(keys):
+                keys.append(key)
+                clusters.append([])
+            cluster_of[key] = index
+        clusters[index].append(point)
     by_wording = [RecurringLesson(c[0].text, None, tuple(c)) for c in clusters
                   if len({p.entry.source for p in c}) >= 2]
     by_wording.sort(key=lambda r: -r.entry_count)

@@ -6,6 +6,7 @@ its line in the file; problems can then point at `content/x.md:12`.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,17 +67,40 @@ def is_ignored_name(name: str) -> bool:
 
 
 def find_content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Markdown entries and other files (attachments) under content/, sorted."""
-    entries: list[Path] = []
-    assets: list[Path] = []
-    if not content_dir.is_dir():
-        return entries, assets
-    for path in sorted(content_dir.rglob("*")):
-        relative = path.relative_to(content_dir)
-        if any(is_ignored_name(part) for part in relative.parts) or not path.is_file():
+    """Markdown entries and other files (attachments) under content/, sorted by path parts."""
+    found = [Path(full) for _, full in scan_content(content_dir)]
+    return ([p for p in found if is_entry_name(p.name)],
+            [p for p in found if not is_entry_name(p.name)])
+
+
+def is_entry_name(name: str) -> bool:
+    return name.lower().endswith(".md")
+
+
+def scan_content(content_dir: Path | str) -> list[tuple[str, str]]:
+    """(path inside content/ in POSIX form, path on disk) of every content file, sorted."""
+    found: list[tuple[list[str], str, str]] = []
+    _scan(os.fspath(content_dir), [], found)
+    found.sort(key=lambda item: item[0])
+    return [(relative, full) for _, relative, full in found]
+
+
+def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]]) -> None:
+    # os.scandir and plain strings rather than Path.rglob: serve lists content/ on every
+    # save. Like rglob, symlinked folders are not entered.
+    try:
+        with os.scandir(folder) as listing:
+            items = list(listing)
+    except OSError:
+        return
+    for item in items:
+        if is_ignored_name(item.name):
             continue
-        (entries if path.suffix.lower() == ".md" else assets).append(path)
-    return entries, assets
+        if item.is_dir(follow_symlinks=False):
+            _scan(item.path, [*parts, item.name], found)
+        elif item.is_file():  # follows a symlink; a broken one is left out
+            inside = [*parts, item.name]
+            found.append((inside, "/".join(inside), item.path))
 
 
 def read_source(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:

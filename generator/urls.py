@@ -7,12 +7,16 @@ passes `rename` to give every file an opaque name without templates knowing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import quote
 
 from generator.model import Company, Entry, Month, StageFacet, Tag, TagRef, Year
 
 Rename = Callable[[str], str]
+
+# Templates ask for thousands of hrefs per build, mostly the same ones again.
+_quote = functools.lru_cache(maxsize=1 << 15)(quote)
 
 
 def entry_path(entry: Entry) -> str:
@@ -88,4 +92,4 @@ class Urls:
         logical = target if isinstance(target, str) else logical_path(target)
         if self._rename:
             logical = self._rename(logical)
-        return self.base_url + quote(logical)
+        return self.base_url + _quote(logical)
