@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
@@ -28,7 +29,7 @@ from generator.private import OpaqueNames, boilerplate, encrypt_site
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
-from generator.sources import is_entry_name, read_source, scan_content
+from generator.sources import is_entry_name, is_ignored_name, read_source, scan_content
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
 
@@ -48,12 +49,52 @@ class BuildState:
     render: RenderCache = field(default_factory=RenderCache)
     written: tuple[Path, dict[str, bytes]] | None = None
     """The folder last written completely and what it got: unchanged bytes skip hashing."""
+    listing: list[tuple[str, str]] | None = None
+    """content/ as last listed: (name inside content/, path on disk)."""
+    listing_current: bool = False
+    """Set by `saw_entry_saves` for the next build only: it may use `listing` as it is and
+    reuse parsed entries without looking at their files (a 1,000-entry log: ~8 ms)."""
 
-    def forget(self, paths: set[Path]) -> None:
+    def forget(self, paths: Iterable[Path]) -> None:
         """Drop what was cached for these files, e.g. ones a watcher saw change."""
         for path in map(os.fspath, paths):
             self.parsed.pop(path, None)
             self.files.pop(path, None)
+
+    def saw_entry_saves(self, paths: Collection[Path], content: Path) -> None:
+        """A watcher reports every change under content/ since the last build, and these
+        are all: the next build looks only at them. Anything but entry files saved,
+        created or deleted (a folder, an attachment) makes it list content/ again."""
+        self.forget(paths)
+        if self.listing is None:
+            return
+        listing = dict(self.listing)
+        for path in paths:
+            change = _entry_change(path, content)
+            if change is None or (not change[1] and change[0] not in listing):
+                return
+            inside, present = change
+            if present:
+                listing[inside] = os.fspath(path)
+            else:
+                del listing[inside]
+        self.listing = sorted(listing.items(), key=lambda item: item[0].split("/"))
+        self.listing_current = True
+
+
+def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:
+    """(name inside content/, whether it is there now) for an entry file; None otherwise."""
+    try:
+        parts = path.relative_to(content).parts
+    except ValueError:
+        return None
+    if not parts or not is_entry_name(parts[-1]) or any(is_ignored_name(p) for p in parts):
+        return None
+    if os.path.realpath(path.parent) != os.fspath(path.parent):
+        return None  # inside a symlinked folder, which listing content/ does not enter
+    if path.is_file():
+        return "/".join(parts), True
+    return ("/".join(parts), False) if not os.path.lexists(path) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +135,10 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     config, problems = load_config(root)
     if config != state.config:
         state.config, state.parsed, state.theme = config, {}, None
-    files = scan_content(root / "content")
+    trusted, state.listing_current = state.listing is not None and state.listing_current, False
+    files = state.listing if trusted and state.listing is not None else scan_content(
+        root / "content")
+    state.listing = files
     assets = tuple(inside for inside, _ in files if not is_entry_name(inside))
     links = LinkContext("", frozenset(assets))
     if links != state.links:
@@ -104,13 +148,14 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     for inside, path in files:
         if not is_entry_name(inside):
             continue
-        try:
-            key = _file_key(path)
-        except OSError:  # deleted between listing and reading (an editor's atomic save)
-            continue
         cached = state.parsed.get(path)
-        if cached is None or cached[0] != key:
-            cached = (key, *_parse(root, Path(path), config, links))
+        if cached is None or not trusted:
+            try:
+                key = _file_key(path)
+            except OSError:  # deleted between listing and reading (an editor's atomic save)
+                continue
+            if cached is None or cached[0] != key:
+                cached = (key, *_parse(root, Path(path), config, links))
         parsed[path] = cached
         problems += cached[2]
         if cached[1] is not None:

@@ -7,8 +7,8 @@ key is equal. The key must hold everything the fragment shows besides the global
 (`url`, `config`, `stages`): a fragment store lives as long as those stay the same
 (render.RenderCache drops it when they change).
 
-Each `{% cache %}` tag has its own keys (its template and line are part of the key), so
-two fragments keyed on the same entry never mix.
+Each `{% cache %}` tag has its own keys (a number given to the tag when its template is
+compiled is part of the key), so two fragments keyed on the same entry never mix.
 
 A long list is cached in chunks as well as per row (`{% for chunk in rows|chunks %}{% cache
 chunk %}…`): after one row changed, only its chunk is put together again, from cached rows.
@@ -16,6 +16,7 @@ chunk %}…`): after one row changed, only its chunk is put together again, from
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
@@ -72,10 +73,12 @@ class FragmentCache(Extension):
         super().__init__(environment)
         environment.extend(fragment_store=FragmentStore())
         environment.filters["chunks"] = chunks
+        self._tags = itertools.count()
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
-        parts: list[nodes.Expr] = [nodes.Const(f"{parser.name}:{lineno}")]
+        tag = f"{parser.name}:{lineno}:{next(self._tags)}"
+        parts: list[nodes.Expr] = [nodes.Const(tag)]
         parts.append(parser.parse_expression())
         while parser.stream.skip_if("comma"):
             parts.append(parser.parse_expression())

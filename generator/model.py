@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -98,11 +98,15 @@ class Entry:
     body_text: str
     summary: str
     practices: Practices
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Entries key caches (rendered fragments, search records) thousands of times per
+        # rebuild: hash once, on a few fields (equal entries still hash equal).
+        object.__setattr__(self, "_hash", hash((self.source, self.slug, self.title, self.date)))
 
     def __hash__(self) -> int:
-        # Entries key caches (rendered fragments, search records) on every rebuild; hashing
-        # every nested field each time is slow. Equal entries still hash equal.
-        return hash((self.source, self.slug, self.title, self.date))
+        return self._hash
 
     @property
     def open_actions(self) -> tuple[Action, ...]:

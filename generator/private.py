@@ -41,7 +41,7 @@ class OpaqueNames:
     """The Urls rename hook: 'entries/acme/' → '<16 base32>/', 'static/x.css' → '<…>.bin'."""
 
     slug_key: bytes
-    logical: dict[str, str] = field(default_factory=dict)
+    logical: dict[str, str] = field(default_factory=dict, compare=False)
     """Renamed path → the logical path it came from (filled as paths are renamed)."""
 
     def __call__(self, logical: str) -> str:

@@ -66,13 +66,17 @@ def normalise(text: str) -> str:
 
 
 def _points(oldest: Sequence[Entry]) -> list[LessonPoint]:
-    points: list[LessonPoint] = []
-    for entry in oldest:
-        points += [LessonPoint(t, "lesson", entry) for t in entry.lessons]
-        if entry.postmortem:
-            points += [LessonPoint(t, "to improve", entry) for t in entry.postmortem.to_improve]
-            points += [LessonPoint(t, "went well", entry) for t in entry.postmortem.went_well]
-    return points
+    return [point for entry in oldest for point in _entry_points(entry)]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _entry_points(entry: Entry) -> tuple[LessonPoint, ...]:
+    # Memoised: serve recomputes recurring lessons on every save, for one changed entry.
+    points = [LessonPoint(t, "lesson", entry) for t in entry.lessons]
+    if entry.postmortem:
+        points += [LessonPoint(t, "to improve", entry) for t in entry.postmortem.to_improve]
+        points += [LessonPoint(t, "went well", entry) for t in entry.postmortem.went_well]
+    return tuple(points)
 
 
 @functools.lru_cache(maxsize=1 << 16)

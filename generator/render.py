@@ -155,11 +155,12 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
                 cache: RenderCache | None = None) -> list[OutputFile]:
     """Render every planned page, reusing cached bytes where the context is unchanged."""
     cache = cache if cache is not None else RenderCache()
-    urls_key = (urls.base_url, config)
+    urls_key = (*urls.key, config)
     if cache.theme is not theme or cache.urls_key != urls_key:
         cache.theme, cache.urls_key, cache.pages = theme, urls_key, {}
         cache.fragments = FragmentStore()
-    theme.env.globals.update(url=urls.href, config=config, nav=NAV, stages=config.stages)
+    _set_globals(theme.env, urls_key, url=urls.href, config=config, nav=NAV,
+                 stages=config.stages)
     # Set per call: a private build renders with the same theme but its own cache.
     theme.env.fragment_store = cache.fragments  # type: ignore[attr-defined]
     cache.fragments.start()
@@ -186,6 +187,21 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
         raise ProblemsFound(problems)
     cache.pages = pages
     return files
+
+
+def _set_globals(env: jinja2.Environment, key: tuple[object, ...], **values: object) -> None:
+    """Give templates the site's URLs and config as globals.
+
+    Jinja keeps a macro module imported without context (`{% import "_macros.html" as m
+    %}`) with the globals of its first render. When they change (a private build after a
+    public one with the same theme, another base URL), templates are loaded afresh, or
+    their links would point at the other build's pages.
+    """
+    if getattr(env, "growthlog_globals", None) != key:
+        if env.cache is not None:
+            env.cache.clear()
+        env.growthlog_globals = key  # type: ignore[attr-defined]
+    env.globals.update(values)
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:

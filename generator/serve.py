@@ -119,7 +119,9 @@ class Rebuilder:
             # New templates: render every page again (parsed entries stay valid).
             self.state.theme = None
         # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
-        self.state.forget(set(changes.paths))
+        self.state.forget(changes.paths)
+        if changes.kind is Kind.CONTENT:
+            self.state.saw_entry_saves(changes.content, self.root / "content")
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,

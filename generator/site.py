@@ -37,13 +37,13 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
     kept = sorted((e for e in entries if drafts or not e.draft),
                   key=lambda e: (e.date, e.source), reverse=True)
     kept = _canonical_tags(_unique_slugs(kept))
-    open_actions = tuple(ActionItem(a, e) for e in kept for a in e.actions if not a.done)
-    done_actions = tuple(ActionItem(a, e) for e in kept for a in e.actions if a.done)
+    open_actions = tuple(item for e in kept for item in _action_items(e) if not item.action.done)
+    done_actions = tuple(item for e in kept for item in _action_items(e) if item.action.done)
     return Site(
         entries=tuple(kept),
         tags=_tags(kept),
         timeline=_timeline(kept),
-        lessons=tuple(Lesson(text, e) for e in kept for text in e.lessons),
+        lessons=tuple(lesson for e in kept for lesson in _lessons(e)),
         open_actions=open_actions,
         done_actions=done_actions,
         stats=_stats(kept, config, len(open_actions), len(done_actions)),
@@ -81,8 +81,8 @@ def _canonical_tags(entries: list[Entry]) -> list[Entry]:
         e, tuple(TagRef(t.slug, names[t.slug]) for t in e.tags)) for e in entries]
 
 
-# Memoised so that a rebuild gets the very same Entry objects as last time: the caches
-# that reuse rendered pages and fragments compare unchanged entries by identity first.
+# Memoised so that a rebuild gets the very same objects as last time for unchanged
+# entries: the caches that reuse rendered pages and fragments compare by identity first.
 @functools.lru_cache(maxsize=1 << 14)
 def _with_slug(entry: Entry, slug: str) -> Entry:
     return dataclasses.replace(entry, slug=slug)
@@ -91,6 +91,16 @@ def _with_slug(entry: Entry, slug: str) -> Entry:
 @functools.lru_cache(maxsize=1 << 14)
 def _with_tags(entry: Entry, tags: tuple[TagRef, ...]) -> Entry:
     return dataclasses.replace(entry, tags=tags)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _lessons(entry: Entry) -> tuple[Lesson, ...]:
+    return tuple(Lesson(text, entry) for text in entry.lessons)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _action_items(entry: Entry) -> tuple[ActionItem, ...]:
+    return tuple(ActionItem(action, entry) for action in entry.actions)
 
 
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:

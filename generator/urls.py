@@ -83,6 +83,11 @@ class Urls:
         self.base_url = base_url
         self._rename = rename
 
+    @property
+    def key(self) -> tuple[str, Rename | None]:
+        """Equal for two Urls that give every page the same href."""
+        return self.base_url, self._rename
+
     def output_path(self, logical: str) -> str:
         """Path of the written file, relative to the output folder."""
         return file_path(self._rename(logical) if self._rename else logical)

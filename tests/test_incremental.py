@@ -220,3 +220,26 @@ def test_one_entry_edit_renders_only_pages_that_show_it(tmp_path: Path) -> None:
     assert "entries/entry-0/index.html" in result.report.written
     assert result.report.rendered < first.report.rendered / 2
     assert "index.html" not in result.report.written
+
+
+def test_folder_moved_in_or_out_is_seen_though_only_the_folder_is_reported(
+        tmp_path: Path) -> None:
+    """serve looks only at reported entry files; a folder change makes it list content/."""
+    root = make_log(tmp_path / "log", {"content/a.md": "---\ntitle: Kept\ndate: 2025-01-01\n"
+                                                       "---\nBody.\n"})
+    outside = make_log(tmp_path / "elsewhere", {
+        f"content/{n}.md": f"---\ntitle: Moved {n}\ndate: 2025-02-0{n}\n---\nBody.\n"
+        for n in (1, 2)}) / "content"
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    folder = root / "content/2025"
+    outside.rename(folder)
+    assert rebuilder.rebuild(classify([folder], root.resolve())).ok
+    assert (tmp_path / "preview/entries/moved-1/index.html").is_file()
+    assert (tmp_path / "preview/entries/moved-2/index.html").is_file()
+    folder.rename(tmp_path / "away")
+    result = rebuilder.rebuild(classify([folder], root.resolve()))
+    assert result.ok and "entries/moved-1/index.html" in result.changed
+    assert not (tmp_path / "preview/entries/moved-1").exists()
+    assert (tmp_path / "preview/entries/kept/index.html").is_file()
+

@@ -1,0 +1,107 @@
+"""The {% cache %} tag: a fragment is reused only while its key is equal, never across
+two tags, other URLs, or a public and a private build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from test_private import PASSWORD, open_page
+
+from generator.build import BuildState, build
+from generator.fragments import FragmentCache, FragmentStore, chunks
+from generator.keys import init_keyfile
+from generator.serve import Rebuilder
+from generator.watch import classify
+
+from conftest import entry, make_log, read_tree
+
+
+def env(templates: dict[str, str]) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True,
+                              extensions=[FragmentCache])
+
+
+def test_fragment_is_rendered_once_per_key_and_again_for_a_new_key() -> None:
+    calls: list[str] = []
+    environment = env({"page.html": "{% cache name %}<b>{{ shout(name) }}</b>{% endcache %}"})
+    environment.globals["shout"] = lambda name: calls.append(name) or name.upper()
+    page = environment.get_template("page.html")
+    assert [page.render(name=n) for n in ("ann", "ann", "bo")] == [
+        "<b>ANN</b>", "<b>ANN</b>", "<b>BO</b>"]
+    assert calls == ["ann", "bo"]
+
+
+def test_two_cache_tags_with_the_same_key_keep_their_own_fragments() -> None:
+    environment = env({"a.html": "{% cache x %}A{{ x }}{% endcache %}"
+                                 "{% cache x %}B{{ x }}{% endcache %}",
+                       "b.html": "{% cache x %}C{{ x }}{% endcache %}"})
+    assert environment.get_template("a.html").render(x=1) == "A1B1"
+    assert environment.get_template("b.html").render(x=1) == "C1"
+
+
+def test_cached_fragment_keeps_autoescaping() -> None:
+    environment = env({"p.html": "{% cache t %}<i>{{ t }}</i>{% endcache %}"})
+    page = environment.get_template("p.html")
+    for _ in range(2):
+        assert page.render(t="<script>") == "<i>&lt;script&gt;</i>"
+
+
+def test_store_starts_over_when_it_holds_twice_what_one_render_used() -> None:
+    store = FragmentStore()
+    store.start()
+    for n in range(300):  # a full render
+        store.get(("row", n), lambda n=n: str(n))
+    store.finish()
+    for edit in range(8):  # saves: each adds the edited entry's new fragments
+        store.start()
+        assert len(store.fragments) == 300 + 40 * edit
+        for n in range(40):
+            store.get(("edit", edit, n), lambda: "x")
+        store.finish()
+    store.start()
+    assert store.fragments == {}
+
+
+def test_chunks_are_tuples_that_cover_every_item_in_order() -> None:
+    items = list(range(120))
+    parts = chunks(items)
+    assert [len(p) for p in parts] == [50, 50, 20]
+    assert [i for p in parts for i in p] == items
+    assert all(isinstance(p, tuple) for p in parts)
+    assert chunks([]) == []
+
+
+def test_a_title_edit_reaches_every_list_page_that_shows_the_entry(tmp_path: Path) -> None:
+    files = {f"content/e{n}.md": entry(f"Entry {n}", f"2025-0{n}-01", tags="[nerves]",
+                                       lessons=f"[Lesson {n}]", actions=f"[Action {n}]")
+             for n in range(1, 8)}
+    root = make_log(tmp_path / "log", files)
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(root, preview)
+    assert rebuilder.rebuild().ok
+    path = root / "content/e3.md"
+    path.write_text(path.read_text().replace("Entry 3", "Renamed three"))
+    assert rebuilder.rebuild(classify([path], root.resolve())).ok
+    for page in ("timeline", "lessons", "actions", "tags/nerves", "timeline/2025",
+                 "stages/applied" if (preview / "stages/applied").exists() else "timeline"):
+        html = (preview / page / "index.html").read_text()
+        assert "Renamed three" in html and "Entry 3<" not in html, page
+
+
+def test_private_build_after_a_public_one_links_by_opaque_names_only(tmp_path: Path) -> None:
+    """Same BuildState, same theme: no fragment and no imported macro module may keep
+    the public build's links (Jinja caches a module imported without context)."""
+    root = make_log(tmp_path / "log", {"content/a.md": entry("Secret Co", tags="[nerves]",
+                                                             lessons="[Breathe]")})
+    init_keyfile(root, PASSWORD)
+    state = BuildState()
+    build(root, output=tmp_path / "public", state=state, private=False)
+    assert b"/entries/secret-co/" in (tmp_path / "public/lessons/index.html").read_bytes()
+    build(root, output=tmp_path / "private", state=state, private=True, password=PASSWORD)
+    pages = {path: data for path, data in read_tree(tmp_path / "private").items()
+             if path.endswith(".html") and b'id="gl-page"' in data}
+    assert len(pages) > 5
+    for path, data in pages.items():
+        _, body = open_page(root, path, data)
+        assert "secret-co" not in body and "/lessons/" not in body, path
