@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from generator.insight import Insight
+
+
+class HashedOnce:
+    """Base of the frozen dataclasses that key render caches (fragments, search records)
+    thousands of times per rebuild: hashed once, when made, on `_hash_key()`. A subclass
+    sets `__hash__ = HashedOnce.__hash__` (else @dataclass would replace it)."""
+
+    __slots__ = ("_hash",)
+    _hash: int
+
+    def _hash_key(self) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self._hash_key()))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +89,7 @@ class TagRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(HashedOnce):
     """One rejection and the reflection on it, as written in one file."""
 
     source: str
@@ -98,15 +116,11 @@ class Entry:
     body_text: str
     summary: str
     practices: Practices
-    _hash: int = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # Entries key caches (rendered fragments, search records) thousands of times per
-        # rebuild: hash once, on a few fields (equal entries still hash equal).
-        object.__setattr__(self, "_hash", hash((self.source, self.slug, self.title, self.date)))
+    __hash__ = HashedOnce.__hash__
 
-    def __hash__(self) -> int:
-        return self._hash
+    def _hash_key(self) -> tuple[object, ...]:
+        return self.source, self.slug, self.title, self.date  # a few fields: enough to tell apart
 
     @property
     def open_actions(self) -> tuple[Action, ...]:
@@ -143,15 +157,25 @@ class Year:
 
 
 @dataclass(frozen=True, slots=True)
-class Lesson:
+class Lesson(HashedOnce):
     text: str
     entry: Entry
 
+    __hash__ = HashedOnce.__hash__
+
+    def _hash_key(self) -> tuple[object, ...]:
+        return self.text, self.entry
+
 
 @dataclass(frozen=True, slots=True)
-class ActionItem:
+class ActionItem(HashedOnce):
     action: Action
     entry: Entry
+
+    __hash__ = HashedOnce.__hash__
+
+    def _hash_key(self) -> tuple[object, ...]:
+        return self.action, self.entry
 
 
 @dataclass(frozen=True, slots=True)

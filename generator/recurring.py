@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.model import Entry, TagRef
+from generator.model import Entry, HashedOnce, TagRef
 
 SIMILAR = 0.8
 """difflib ratio above which two normalised lessons count as the same wording."""
@@ -24,13 +24,18 @@ RESURFACE_MONTHS = 3
 
 
 @dataclass(frozen=True, slots=True)
-class LessonPoint:
+class LessonPoint(HashedOnce):
     """A lesson or post-mortem point, with the entry it came from."""
 
     text: str
     kind: str
     """'lesson', 'to improve' or 'went well'."""
     entry: Entry
+
+    __hash__ = HashedOnce.__hash__
+
+    def _hash_key(self) -> tuple[object, ...]:
+        return self.text, self.kind, self.entry
 
 
 @dataclass(frozen=True, slots=True)
