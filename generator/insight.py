@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.model import ActionItem, Entry
+from generator.model import ActionItem, Entry, action_items
 from generator.recurring import RecurringLesson, Resurfaced, recurring_lessons, resurface
 
 MIN_ENTRIES = 5
@@ -163,6 +164,7 @@ def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
     return tuple(months)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def quarter_of(day: dt.date) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
@@ -195,8 +197,9 @@ def actions_by_quarter(oldest: Sequence[Entry]) -> tuple[ActionQuarter, ...]:
 
 def stale_actions(oldest: Sequence[Entry], as_of: dt.date) -> tuple[StaleAction, ...]:
     """Open actions set more than STALE_DAYS before as_of, oldest first."""
-    return tuple(StaleAction(ActionItem(a, e), (as_of - e.date).days) for e in oldest
-                 for a in e.actions if not a.done and (as_of - e.date).days > STALE_DAYS)
+    return tuple(StaleAction(item, (as_of - e.date).days) for e in oldest
+                 if (as_of - e.date).days > STALE_DAYS
+                 for item in action_items(e) if not item.action.done)
 
 
 def answer_times(oldest: Sequence[Entry]) -> tuple[AnswerTime, ...]:

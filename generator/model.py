@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -233,3 +234,15 @@ class Site:
     """In stage order; only stages some entry reached as its furthest."""
     insight: Insight | None = None
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
+
+
+# Memoised so that a rebuild gets the very same objects for unchanged entries: the caches
+# that reuse rendered pages and fragments compare by identity first.
+@functools.lru_cache(maxsize=1 << 14)
+def lessons_of(entry: Entry) -> tuple[Lesson, ...]:
+    return tuple(Lesson(text, entry) for text in entry.lessons)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def action_items(entry: Entry) -> tuple[ActionItem, ...]:
+    return tuple(ActionItem(action, entry) for action in entry.actions)

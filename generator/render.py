@@ -8,6 +8,7 @@ pages that show it (see [serve]).
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,10 +146,18 @@ def _entries(site: Site) -> Iterator[PagePlan]:
     for index, entry in enumerate(entries):
         newer: Entry | None = entries[index - 1] if index else None
         older: Entry | None = entries[index + 1] if index + 1 < len(entries) else None
-        yield PagePlan(PageInfo("entry", entry.title, entry_path(entry)), "entry.html", {
-            "entry": entry, "newer": newer and (newer.title, entry_path(newer)),
-            "older": older and (older.title, entry_path(older)),
-            "company_page": companies.get(entry.source)})
+        yield _entry_plan(entry, newer and (newer.title, entry_path(newer)),
+                          older and (older.title, entry_path(older)),
+                          companies.get(entry.source))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, str] | None,
+                company_page: tuple[str, int] | None) -> PagePlan:
+    # Memoised: a rebuild then plans the very same object for each unchanged entry page,
+    # which render_site recognises by identity instead of comparing contexts.
+    return PagePlan(PageInfo("entry", entry.title, entry_path(entry)), "entry.html", {
+        "entry": entry, "newer": newer, "older": older, "company_page": company_page})
 
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,
@@ -171,7 +180,7 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     for plan in plans:
         path = urls.output_path(plan.info.path)
         cached = cache.pages.get(path)
-        if cached is not None and cached[0] == plan:
+        if cached is not None and (cached[0] is plan or cached[0] == plan):
             data = cached[1]
         else:
             try:

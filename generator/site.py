@@ -13,10 +13,8 @@ from generator.config import SiteConfig
 from generator.entries import make_slug
 from generator.insight import compute_insight
 from generator.model import (
-    ActionItem,
     Company,
     Entry,
-    Lesson,
     Month,
     Site,
     StageFacet,
@@ -24,6 +22,8 @@ from generator.model import (
     Tag,
     TagRef,
     Year,
+    action_items,
+    lessons_of,
 )
 
 
@@ -37,13 +37,13 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
     kept = sorted((e for e in entries if drafts or not e.draft),
                   key=lambda e: (e.date, e.source), reverse=True)
     kept = _canonical_tags(_unique_slugs(kept))
-    open_actions = tuple(item for e in kept for item in _action_items(e) if not item.action.done)
-    done_actions = tuple(item for e in kept for item in _action_items(e) if item.action.done)
+    open_actions = tuple(item for e in kept for item in action_items(e) if not item.action.done)
+    done_actions = tuple(item for e in kept for item in action_items(e) if item.action.done)
     return Site(
         entries=tuple(kept),
         tags=_tags(kept),
         timeline=_timeline(kept),
-        lessons=tuple(lesson for e in kept for lesson in _lessons(e)),
+        lessons=tuple(lesson for e in kept for lesson in lessons_of(e)),
         open_actions=open_actions,
         done_actions=done_actions,
         stats=_stats(kept, config, len(open_actions), len(done_actions)),
@@ -92,15 +92,6 @@ def _with_slug(entry: Entry, slug: str) -> Entry:
 def _with_tags(entry: Entry, tags: tuple[TagRef, ...]) -> Entry:
     return dataclasses.replace(entry, tags=tags)
 
-
-@functools.lru_cache(maxsize=1 << 14)
-def _lessons(entry: Entry) -> tuple[Lesson, ...]:
-    return tuple(Lesson(text, entry) for text in entry.lessons)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _action_items(entry: Entry) -> tuple[ActionItem, ...]:
-    return tuple(ActionItem(action, entry) for action in entry.actions)
 
 
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
