@@ -3,16 +3,18 @@
     python benchmarks/bench_serve.py                 # all sizes, a table on stdout
     python benchmarks/bench_serve.py --sizes 1000 --edits 20 --json
 
-For each size a fresh log of realistic entries is generated in a temp folder and
-measured in its own process (so peak memory is per size):
+For each size a log of realistic entries is generated in a temp folder. Each
+measurement runs in a fresh process, as a user runs the commands (Python's start-up
+and imports are not counted):
 
-* full build: a fresh BuildState into an empty folder (median of --full-runs);
-* rebuild: one entry saved (a body sentence or a front-matter value changes), then
-  `Rebuilder.rebuild` with what the watcher reports, until the files are on disk —
-  the work `serve` does per save (median of --edits edits);
-* save → disk with the real watcher: the same, through watchfiles (adds its 30 ms
-  quiet window), measured as the time from the write until the page changed on disk;
-* peak RSS of the process (ru_maxrss).
+* full build: `build` with a fresh BuildState into an empty folder, what
+  `growthlog build` does (median of --full-runs processes);
+* rebuild: in one process, as `serve` runs: a first build, then one entry saved at a
+  time (a body sentence or a front-matter value changes) and `Rebuilder.rebuild` with
+  what the watcher reports, until the files are on disk (median of --edits edits);
+* save → disk with the real watcher: the same, through watchfiles (adds its 10 ms
+  quiet window), from the write until the rebuild that saw it finished;
+* peak RSS (ru_maxrss) of the serve process and of a full-build process.
 
 A baseline measured in the same run (rendering one fixed Markdown document 200
 times) lets figures from different machines be compared as ratios.
@@ -121,19 +123,24 @@ def edit(path: Path, i: int) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def measure(size: int, edits: int, full_runs: int, watcher: bool) -> dict[str, object]:
+def full_build(root: Path) -> dict[str, float]:
+    """One `growthlog build` of the log at root into an empty folder, in this process."""
     from generator.build import BuildState, build
+
+    with tempfile.TemporaryDirectory(prefix="growthlog-bench-out-") as out:
+        started = time.perf_counter()
+        build(root, output=Path(out) / "site", state=BuildState(), base_url="/")
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def serve_session(root: Path, edits: int, watcher: bool) -> dict[str, object]:
+    """What `serve` does: a first build, then one save at a time, in this process."""
     from generator.serve import Rebuilder
     from generator.watch import classify
 
-    with tempfile.TemporaryDirectory(prefix="growthlog-bench-") as tmp:
-        root = Path(tmp) / "log"
-        paths = make_log(root, size)
-        fulls = []
-        for run in range(full_runs):
-            started = time.perf_counter()
-            build(root, output=Path(tmp) / f"full-{run}", state=BuildState(), base_url="/")
-            fulls.append(time.perf_counter() - started)
+    paths = sorted((root / "content").rglob("*.md"))
+    with tempfile.TemporaryDirectory(prefix="growthlog-bench-preview-") as tmp:
         preview = Path(tmp) / "preview"
         rebuilder = Rebuilder(root, preview)
         first = rebuilder.rebuild()
@@ -148,15 +155,38 @@ def measure(size: int, edits: int, full_runs: int, watcher: bool) -> dict[str, o
             times.append(time.perf_counter() - started)
             rendered.append(result.report.rendered if result.report else -1)
         watched = _watched_edits(root, preview, rebuilder, paths, edits) if watcher else []
-        figures: dict[str, object] = {
-            "entries": size, "files": len(first.changed),
-            "full_build_s": statistics.median(fulls),
+        return {
+            "files": len(first.changed), "first_build_s": first.seconds,
             "rebuild_s": statistics.median(times), "rebuild_max_s": max(times),
             "pages_rendered_median": statistics.median(rendered),
             "save_to_disk_s": statistics.median(watched) if watched else None,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": _peak_rss_mb(),
         }
-        return figures
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(size: int, edits: int, full_runs: int, watcher: bool) -> dict[str, object]:
+    """Generate a log of `size` entries; time full builds and a serve session on it."""
+    with tempfile.TemporaryDirectory(prefix="growthlog-bench-") as tmp:
+        root = Path(tmp) / "log"
+        make_log(root, size)
+        fulls = [_child(["--full", str(root)]) for _ in range(full_runs)]
+        session = _child(["--serve", str(root), "--edits", str(edits)]
+                         + ([] if watcher else ["--no-watcher"]))
+    return {"entries": size,
+            "full_build_s": statistics.median(float(f["seconds"]) for f in fulls),
+            "full_peak_rss_mb": max(float(f["peak_rss_mb"]) for f in fulls),
+            **session}
+
+
+def _child(args: list[str]) -> dict[str, object]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
+                         text=True).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 def _watched_edits(root: Path, preview: Path, rebuilder: object, paths: list[Path],
@@ -215,33 +245,33 @@ def main() -> None:
     parser.add_argument("--full-runs", type=int, default=3)
     parser.add_argument("--no-watcher", action="store_true")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--full", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(measure(args.child, args.edits, args.full_runs, not args.no_watcher)))
+    if args.full:
+        print(json.dumps(full_build(args.full)))
+        return
+    if args.serve:
+        print(json.dumps(serve_session(args.serve, args.edits, not args.no_watcher)))
         return
     base = baseline()
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, __file__, "--child", str(size), "--edits", str(args.edits),
-                   "--full-runs", str(args.full_runs)] + (["--no-watcher"] if args.no_watcher
-                                                          else [])
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+    rows = [measure(int(size), args.edits, args.full_runs, not args.no_watcher)
+            for size in args.sizes.split(",")]
     if args.json:
         print(json.dumps({"machine": machine(), "baseline_s": base, "results": rows}, indent=1))
         return
     print(f"machine: {machine()}")
     print(f"baseline (200 Markdown renders): {base * 1000:.1f} ms")
     print("| entries | full build | one-entry rebuild | rebuild / full | save → disk (watcher)"
-          " | full / baseline | rebuild / baseline | pages rendered | peak RSS |")
+          " | full / baseline | rebuild / baseline | pages rendered | peak RSS serve / build |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         full, reb, saved = r["full_build_s"], r["rebuild_s"], r["save_to_disk_s"]
         saved_text = f"{saved * 1000:.0f} ms" if saved is not None else "–"
         print(f"| {r['entries']:,} | {full:.2f} s | {reb * 1000:.0f} ms | {reb / full:.1%} | "
               f"{saved_text} | {full / base:.0f}× | {reb / base:.2f}× | "
-              f"{r['pages_rendered_median']:.0f} | {r['peak_rss_mb']:.0f} MB |")
+              f"{r['pages_rendered_median']:.0f} | {r['peak_rss_mb']:.0f} / "
+              f"{r['full_peak_rss_mb']:.0f} MB |")
 
 
 if __name__ == "__main__":
