@@ -135,10 +135,10 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     config, problems = load_config(root)
     if config != state.config:
         state.config, state.parsed, state.theme = config, {}, None
-    trusted, state.listing_current = state.listing is not None and state.listing_current, False
-    files = state.listing if trusted and state.listing is not None else scan_content(
-        root / "content")
-    state.listing = files
+    listing = state.listing if state.listing_current else None
+    state.listing_current = False
+    trusted = listing is not None  # by a watcher: only the files it reported need a look
+    files = state.listing = listing if listing is not None else scan_content(root / "content")
     assets = tuple(inside for inside, _ in files if not is_entry_name(inside))
     links = LinkContext("", frozenset(assets))
     if links != state.links:

@@ -93,7 +93,6 @@ def _with_tags(entry: Entry, tags: tuple[TagRef, ...]) -> Entry:
     return dataclasses.replace(entry, tags=tags)
 
 
-
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
     members: dict[TagRef, list[Entry]] = defaultdict(list)
     for entry in entries:
