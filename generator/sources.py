@@ -38,6 +38,8 @@ def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
+SKIPPED_DIRS = ("__pycache__", "node_modules")
+"""Folders that are never content (and that serve does not watch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,8 @@ def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]]
         if is_ignored_name(item.name):
             continue
         if item.is_dir(follow_symlinks=False):
-            _scan(item.path, [*parts, item.name], found)
+            if item.name not in SKIPPED_DIRS:
+                _scan(item.path, [*parts, item.name], found)
         elif item.is_file():  # follows a symlink; a broken one is left out
             inside = [*parts, item.name]
             found.append((inside, "/".join(inside), item.path))

@@ -18,7 +18,7 @@ import watchfiles
 
 from generator.config import CONFIG_NAME
 from generator.errors import GrowthlogError
-from generator.sources import is_ignored_name
+from generator.sources import SKIPPED_DIRS, is_ignored_name
 from generator.theme import packaged_themes_dir
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # "safe write" temporaries, Kate's swap files.
 _EDITOR_NAMES = ("4913",)
 _EDITOR_SUFFIXES = ("___jb_tmp___", "___jb_old___", ".kate-swp", ".crswap")
-_SKIPPED_DIRS = ("__pycache__", "node_modules")
 
 
 class Kind(enum.IntEnum):
@@ -110,7 +109,7 @@ def classify_path(path: Path, root: Path, themes: tuple[Path, ...] = ()) -> Kind
             continue
         if not parts:
             return None
-        if any(is_editor_temp(p) or p in _SKIPPED_DIRS for p in parts):
+        if any(is_editor_temp(p) or p in SKIPPED_DIRS for p in parts):
             return None
         if kind is not None:
             return kind

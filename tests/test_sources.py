@@ -124,7 +124,7 @@ def test_find_content_files_sorts_entries_and_assets_and_skips_editor_files(
         tmp_path: Path) -> None:
     content = tmp_path / "content"
     for name in ["b.md", "a/c.MD", "a/pic.png", "notes.pdf", ".hidden.md", "a/.#lock.md",
-                 "b.md.swp", "b.md~", ".git/x.md", "#b.md#"]:
+                 "b.md.swp", "b.md~", ".git/x.md", "#b.md#", "node_modules/x/readme.md"]:
         (content / name).parent.mkdir(parents=True, exist_ok=True)
         (content / name).write_text("x", encoding="utf-8")
     entries, assets = find_content_files(content)
