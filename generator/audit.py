@@ -19,17 +19,15 @@ from urllib.parse import quote, quote_plus
 
 from generator.config import SiteConfig
 from generator.entries import make_slug
-from generator.errors import GrowthlogError, ProblemsFound
+from generator.errors import GrowthlogError, raise_on_errors
 from generator.model import Entry, Site
-from generator.private import boilerplate
+from generator.private import NEVER_PUBLISHED, boilerplate
 
 SHORT = 8
 """Needles shorter than this are matched case-sensitively and only as whole words."""
 MIN_SENTENCE = 16
 RUN_LIMIT = 200
 """A short needle inside a longer run of base64 characters is chance, not a leak."""
-CRAWLER_FILES = frozenset({"sitemap.xml", "feed.xml", "atom.xml", "rss.xml", "index.xml",
-                           "feed.json"})
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/=_-]")
 
 
@@ -172,7 +170,7 @@ def scan(files: Mapping[str, bytes], needles: Iterable[Needle],
         for chunk in ignore:
             data = data.replace(chunk, b"\x00")
         name = path.encode("utf-8")
-        if path.rsplit("/", 1)[-1] in CRAWLER_FILES:
+        if path.rsplit("/", 1)[-1] in NEVER_PUBLISHED:
             leaks.append(Leak(path, Needle("a sitemap or feed", path), "raw", in_name=True))
         lowered, name_lowered = data.lower(), name.lower()
         for needle, variants in forms:
@@ -201,8 +199,7 @@ def audit_output(root: Path, out_dir: Path | None = None) -> list[Leak]:
     if not out_dir.is_dir():
         raise GrowthlogError(f"{out_dir} does not exist; build the site first")
     log = load_log(root, drafts=True)
-    if any(p.is_error for p in log.problems):  # an unread entry would go unchecked
-        raise ProblemsFound(log.problems)
+    raise_on_errors(log.problems)  # an unread entry would go unchecked
     return scan(read_site(out_dir), site_needles(log.site, log.config), boilerplate())
 
 

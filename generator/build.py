@@ -19,7 +19,7 @@ from urllib.parse import quote
 from generator.audit import raise_on_leaks, scan, site_needles
 from generator.config import SiteConfig, load_config
 from generator.entries import parse_entry, source_dir
-from generator.errors import GrowthlogError, Problem, ProblemsFound
+from generator.errors import GrowthlogError, Problem, raise_on_errors
 from generator.feed import build_feed
 from generator.keys import unlock
 from generator.markup import LinkContext
@@ -219,7 +219,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
     log = load_log(root, drafts=drafts, state=state)
-    _raise_on_errors(log.problems)
+    raise_on_errors(log.problems)
     base = base_url if base_url is not None else log.config.base_url
     if log.config.private if private is None else private:
         files, rendered = _private_files(root, log, state, base, password)
@@ -257,14 +257,9 @@ def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     """Validate config, entries and templates (by rendering in memory); write nothing."""
     state = BuildState()
     log = load_log(root, drafts=drafts, state=state)
-    _raise_on_errors(log.problems)
+    raise_on_errors(log.problems)
     render_log(root, log, state, Urls(log.config.base_url))
     return log.problems
-
-
-def _raise_on_errors(problems: list[Problem]) -> None:
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
 
 
 def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -21,8 +20,15 @@ from generator import __version__, keys, scaffold
 from generator.audit import audit_output
 from generator.build import build as build_site_files
 from generator.build import check as check_log
-from generator.config import load_config
-from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
+from generator.build import source_date
+from generator.config import load_valid_config
+from generator.errors import (
+    GrowthlogError,
+    Problem,
+    ProblemsFound,
+    raise_on_errors,
+    sort_problems,
+)
 from generator.schema import entry_json_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,9 +106,7 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
 def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
                       weak_ok: bool) -> str | None:
     """The passphrase when the build is private (flag or config); None otherwise."""
-    config, problems = load_config(root)
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
+    config = load_valid_config(root)
     if not (private or config.private):
         return None
     password, created = keys.build_passphrase(
@@ -146,9 +150,7 @@ def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) ->
 @user_errors
 def schema(root: Path) -> None:
     """Print the JSON Schema of entry front matter (for editor validation)."""
-    config, problems = load_config(root)
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
+    config = load_valid_config(root)
     click.echo(json.dumps(entry_json_schema(config), indent=2))
 
 
@@ -182,9 +184,7 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
         when: dt.datetime | None, edit: bool) -> None:
     """Write a new entry from a template that walks through the five practices."""
     root = _root(root)
-    config, problems = load_config(root)
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
+    config = load_valid_config(root)
     if stage is not None and stage not in config.stages:
         raise click.BadParameter(f"expected one of {', '.join(config.stages)}; found {stage!r}",
                                  param_hint="--stage")
@@ -210,8 +210,7 @@ def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
     from generator.reminders import actions_calendar, dated, format_action, list_actions
 
     log = load_log(_root(root))
-    if any(p.is_error for p in log.problems):
-        raise ProblemsFound(log.problems)
+    raise_on_errors(log.problems)
     items = list_actions(log.site, open_only=open_only,
                          due_before=due_before.date() if due_before else None)
     if ics_file is not None:
@@ -240,9 +239,7 @@ def key() -> None:
 def key_init(root: Path, password_stdin: bool, weak_ok: bool) -> None:
     """Create ROOT/.growthlog/site-key.json: a random site key wrapped by your passphrase."""
     root = _root(root)
-    config, problems = load_config(root)
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
+    config = load_valid_config(root)
     click.echo(keys.DICEWARE_ADVICE, err=True)
     password = keys.read_passphrase(stdin=sys.stdin if password_stdin else None, confirm=True,
                                     label="New passphrase")
@@ -321,7 +318,4 @@ def deploy(root: Path, remote: str | None, branch: str, public: bool, password_s
 
 def today() -> dt.date:
     """The build's notion of today: SOURCE_DATE_EPOCH when set (reproducible), else the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    return source_date() or dt.date.today()

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, Severity
+from generator.errors import Problem, Severity, raise_on_errors
 from generator.suggest import unknown_key_message
 
 CONFIG_NAME = "growthlog.toml"
 DEFAULT_STAGES = ("applied", "screen", "assessment", "interview", "final", "offer")
 DEFAULT_OUTCOMES = ("rejected", "ghosted", "withdrew", "closed")
+MIN_ITERATIONS = 600_000
+"""OWASP's floor for PBKDF2-HMAC-SHA256 (2023): private mode never derives a key with fewer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class SiteConfig:
     """Private mode: fresh nonces on every build, so every file changes (hides which did)."""
     remember_days: int = 30
     """Private mode: how long "remember on this device" keeps the key; 0 hides the option."""
-    iterations: int = 600_000
+    iterations: int = MIN_ITERATIONS
     """Private mode: PBKDF2 iterations for a new keyfile (at least 600,000)."""
     reveal_titles: bool = False
     """Private mode: show real page titles in the tab (and so in browser history) once unlocked."""
@@ -89,6 +91,13 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Problem]]:
         return SiteConfig(), [Problem(CONFIG_NAME, f"is not valid TOML: {exc}",
                                       line=int(at.group(1)) if at else None)]
     return parse_config(data, key_lines(text))
+
+
+def load_valid_config(root: Path) -> SiteConfig:
+    """The config, or ProblemsFound when growthlog.toml has errors (warnings pass)."""
+    config, problems = load_config(root)
+    raise_on_errors(problems)
+    return config
 
 
 _KEY = re.compile(r"""^[ \t]*\[?[ \t]*["']?([A-Za-z0-9_-]+)["']?[ \t]*[=.\]]""")
@@ -136,7 +145,7 @@ def parse_config(data: dict[str, Any],
         values["url"] = values["url"].strip().rstrip("/") + "/"
     if "base_url" in values:
         values["base_url"] = normalise_base_url(values["base_url"])
-    for key, least in (("remember_days", 0), ("iterations", 600_000)):
+    for key, least in (("remember_days", 0), ("iterations", MIN_ITERATIONS)):
         if values.get(key, least) < least:
             problems.append(Problem(CONFIG_NAME, f"expected at least {least:,}; found "
                                     f"{values.pop(key):,}", field=key))

@@ -18,7 +18,7 @@ from pathlib import Path
 from generator.audit import audit_output, raise_on_leaks
 from generator.build import build
 from generator.config import CONFIG_NAME, load_config
-from generator.errors import GrowthlogError, ProblemsFound
+from generator.errors import GrowthlogError
 from generator.keys import KEYFILE
 from generator.output import read_manifest
 
@@ -61,9 +61,7 @@ def deploy(root: Path, *, remote: str | None = None, branch: str = "gh-pages",
         raise_on_leaks(audit_output(root, out_dir))
     files = _published_files(out_dir, root)
     remote = remote or _origin(root)
-    config, problems = load_config(root)
-    if any(p.is_error for p in problems):
-        raise ProblemsFound(problems)
+    config = load_config(root)[0]  # its errors stopped the build above
     extra = {".nojekyll": b""}
     if config.cname:
         extra["CNAME"] = config.cname.strip().encode() + b"\n"

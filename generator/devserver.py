@@ -10,6 +10,7 @@ the old or the new version of a page, never half of one.
 from __future__ import annotations
 
 import errno
+import functools
 import html
 import json
 import logging
@@ -154,6 +155,7 @@ def inject(page: bytes, live: LiveSite, paths: Sequence[str],
     return page + extra if at < 0 else page[:at] + extra + page[at:]
 
 
+@functools.cache
 def livereload_script() -> bytes:
     return resources.files("generator").joinpath("assets/livereload.js").read_bytes()
 

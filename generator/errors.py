@@ -63,5 +63,11 @@ class ProblemsFound(GrowthlogError):
         return [p for p in self.problems if p.is_error]
 
 
+def raise_on_errors(problems: list[Problem]) -> None:
+    """ProblemsFound with every problem when any of them is an error (warnings pass)."""
+    if any(p.is_error for p in problems):
+        raise ProblemsFound(problems)
+
+
 class OutputRefused(GrowthlogError):
     """Raised by `output.write_output` when the output folder is not ours to write."""

@@ -24,6 +24,7 @@ MIN_ENTRIES = 5
 STALE_DAYS = 30
 """An open action set more than this many days before the as-of date is called out."""
 
+
 @dataclass(frozen=True, slots=True)
 class ProgressPoint:
     """How far one application got, placed at the day it ended."""

@@ -18,12 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from generator.config import MIN_ITERATIONS
 from generator.crypto import KeyBlob, SiteKeys, new_site_id, unwrap_site_key, wrap_site_key
 from generator.errors import GrowthlogError
 
 KEYFILE = Path(".growthlog") / "site-key.json"
-MIN_ITERATIONS = 600_000
-"""OWASP's floor for PBKDF2-HMAC-SHA256 (2023)."""
 MIN_BITS = 50.0
 PASSWORD_ENV = "GROWTHLOG_PASSWORD"
 NEW_PASSWORD_ENV = "GROWTHLOG_NEW_PASSWORD"

@@ -24,7 +24,6 @@ from pathlib import Path
 import jinja2
 
 from generator.build import BuildReport, BuildState, build
-from generator.config import load_config
 from generator.devserver import LiveSite, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
 from generator.render import template_problem
@@ -142,7 +141,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
             live.publish(result.changed, result.problem_lines if not result.ok else ())
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
-            if load_config(root)[0].private:
+            if rebuilder.state.config is not None and rebuilder.state.config.private:
                 echo("This log is private: the preview is unencrypted and only on this machine.")
             if open_browser:
                 webbrowser.open(server.url)

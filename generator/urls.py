@@ -31,12 +31,12 @@ def company_path(company: Company) -> str:
     return f"companies/{company.slug}/"
 
 
-def stage_path(stage: StageFacet | str) -> str:
-    return f"stages/{stage.stage if isinstance(stage, StageFacet) else stage}/"
+def stage_path(facet: StageFacet) -> str:
+    return f"stages/{facet.stage}/"
 
 
-def year_path(year: Year | int) -> str:
-    return f"timeline/{year.year if isinstance(year, Year) else year}/"
+def year_path(year: Year) -> str:
+    return f"timeline/{year.year}/"
 
 
 def month_path(month: Month) -> str:
