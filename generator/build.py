@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from generator.audit import raise_on_leaks, scan, site_needles
 from generator.config import SiteConfig, load_config
+from generator.crypto import KeyBlob, SiteKeys
 from generator.entries import parse_entry, source_dir
-from generator.errors import GrowthlogError, Problem, raise_on_errors
+from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
 from generator.keys import unlock
 from generator.markup import LinkContext
@@ -51,6 +51,8 @@ class BuildState:
     """The folder last written completely and what it got: unchanged bytes skip hashing."""
     listing: list[tuple[str, str]] | None = None
     """content/ as last listed: (name inside content/, path on disk)."""
+    outside: tuple[str, ...] = ()
+    """Names inside content/ of links that lead out of it, as last listed (never read)."""
     listing_current: bool = False
     """Set by `saw_entry_saves` for the next build only: it may use `listing` as it is and
     reuse parsed entries without looking at their files (a 1,000-entry log: ~8 ms)."""
@@ -90,8 +92,8 @@ def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:
         return None
     if not parts or not is_entry_name(parts[-1]) or any(is_ignored_name(p) for p in parts):
         return None
-    if os.path.realpath(path.parent) != os.fspath(path.parent):
-        return None  # inside a symlinked folder, which listing content/ does not enter
+    if os.path.realpath(path.parent) != os.fspath(path.parent) or os.path.islink(path):
+        return None  # a symlinked folder or file: only listing content/ decides about them
     if path.is_file():
         return "/".join(parts), True
     return ("/".join(parts), False) if not os.path.lexists(path) else None
@@ -102,7 +104,10 @@ class LoadedLog:
     config: SiteConfig
     site: Site
     assets: tuple[str, ...]
+    """Attachments to publish: all but those that only left-out drafts refer to."""
     problems: list[Problem]
+    urls: Urls = field(default_factory=Urls)
+    """The hrefs entry bodies were rendered with; render the rest of the site with them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,18 +134,34 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None) -> LoadedLog:
-    """Read and validate config and every entry; organise them into a Site."""
+def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None,
+             urls: Callable[[SiteConfig], Urls] | None = None) -> LoadedLog:
+    """Read and validate config and every entry; organise them into a Site.
+
+    `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
+    it is asked only when the config has no errors. Default: the config's base URL.
+    """
     state = state if state is not None else BuildState()
     config, problems = load_config(root)
+    if urls is None or any(p.is_error for p in problems):
+        site_urls = Urls(config.base_url)
+    else:
+        site_urls = urls(config)
     if config != state.config:
         state.config, state.parsed, state.theme = config, {}, None
     listing = state.listing if state.listing_current else None
     state.listing_current = False
     trusted = listing is not None  # by a watcher: only the files it reported need a look
-    files = state.listing = listing if listing is not None else scan_content(root / "content")
+    if listing is None:
+        outside: list[str] = []
+        listing = scan_content(root / "content", outside)
+        state.outside = tuple(outside)
+    files = state.listing = listing
+    problems += [Problem(f"content/{inside}", "is a link to something outside content/; it is "
+                         "not read or published (copy the file into content/ instead)",
+                         severity=Severity.WARNING) for inside in state.outside]
     assets = tuple(inside for inside, _ in files if not is_entry_name(inside))
-    links = LinkContext("", frozenset(assets))
+    links = LinkContext("", frozenset(assets), site_urls)
     if links != state.links:
         state.links, state.parsed = links, {}
     entries: list[Entry] = []
@@ -162,7 +183,10 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
             entries.append(cached[1])
     state.parsed = parsed
     site = build_site(entries, config, drafts=drafts, as_of=source_date())
-    return LoadedLog(config, site, assets, problems)
+    shown = {a for e in site.entries for a in e.attachments}
+    hidden = {a for e in entries for a in e.attachments} - shown
+    return LoadedLog(config, site, tuple(a for a in assets if a not in hidden), problems,
+                     site_urls)
 
 
 def source_date() -> dt.date | None:
@@ -177,8 +201,7 @@ def _parse(root: Path, path: Path, config: SiteConfig,
     source, problems = read_source(path, display)
     if source is None:
         return None, problems
-    here = LinkContext(source_dir(display), links.assets,
-                       {a: "../../" + quote(media_path(a)) for a in links.assets})
+    here = LinkContext(source_dir(display), links.assets, links.urls)
     entry, more = parse_entry(source, config, here)
     return entry, problems + more
 
@@ -218,13 +241,21 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     state = state if state is not None else BuildState()
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
-    log = load_log(root, drafts=drafts, state=state)
+    sealing: list[tuple[KeyBlob, SiteKeys, OpaqueNames]] = []
+
+    def site_urls(config: SiteConfig) -> Urls:
+        base = base_url if base_url is not None else config.base_url
+        if not (config.private if private is None else private):
+            return Urls(base)
+        sealing.append(_unlock(root, password))
+        return Urls(base, rename=sealing[-1][2])
+
+    log = load_log(root, drafts=drafts, state=state, urls=site_urls)
     raise_on_errors(log.problems)
-    base = base_url if base_url is not None else log.config.base_url
-    if log.config.private if private is None else private:
-        files, rendered = _private_files(root, log, state, base, password)
+    if sealing:
+        files, rendered = _private_files(root, log, state, *sealing[-1][:2])
     else:
-        files, rendered = render_log(root, log, state, Urls(base)), state.render
+        files, rendered = render_log(root, log, state, log.urls), state.render
     last, state.written = state.written, None
     written: WriteReport = write_output(files, out_dir, last[1] if last and last[0] == out_dir
                                         else None)
@@ -235,19 +266,26 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         seconds=time.perf_counter() - started, warnings=tuple(log.problems))
 
 
-def _private_files(root: Path, log: LoadedLog, state: BuildState, base: str,
-                   password: str | None) -> tuple[list[OutputFile], RenderCache]:
-    """Unlock the keyfile (a wrong passphrase stops here), render with opaque names, seal
-    every file, and audit the result: nothing is written unless all of it passes."""
+def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, OpaqueNames]:
+    """Open the keyfile before any entry is rendered (a wrong passphrase stops here):
+    entry bodies link attachments by their opaque names."""
     if password is None:
         raise GrowthlogError("a private build needs the passphrase: set GROWTHLOG_PASSWORD, "
                              "use --password-stdin, or run in a terminal to be asked")
     blob, keys = unlock(root, password)
-    names = OpaqueNames(keys.slug)
+    return blob, keys, OpaqueNames(keys.slug)
+
+
+def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
+                   keys: SiteKeys) -> tuple[list[OutputFile], RenderCache]:
+    """Render with opaque names, seal every file, and audit the result: nothing is
+    written unless all of it passes."""
+    names = log.urls.rename
+    assert isinstance(names, OpaqueNames)
     cache = RenderCache()  # opaque names: never share rendered pages with a public build
-    files = render_log(root, log, replace(state, render=cache), Urls(base, rename=names))
+    files = render_log(root, log, replace(state, render=cache), log.urls)
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
-                         base_url=base, rerandomize=log.config.rerandomize)
+                         base_url=log.urls.base_url, rerandomize=log.config.rerandomize)
     raise_on_leaks(scan({f.path: f.data for f in files}, site_needles(log.site, log.config),
                         boilerplate()))
     return files, cache
@@ -258,7 +296,7 @@ def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     state = BuildState()
     log = load_log(root, drafts=drafts, state=state)
     raise_on_errors(log.problems)
-    render_log(root, log, state, Urls(log.config.base_url))
+    render_log(root, log, state, log.urls)
     return log.problems
 
 

@@ -63,11 +63,12 @@ def parse_entry(source: SourceFile, config: SiteConfig,
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=source.body_line + line - 1 if line else None,
                                 severity=Severity.WARNING))
-    return _entry(source, data, config, body.html, body.text, body.summary), problems
+    return _entry(source, data, config, body.html, body.text, body.summary,
+                  body.attachments), problems
 
 
 def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str, text: str,
-           summary: str) -> Entry:
+           summary: str, attachments: tuple[str, ...]) -> Entry:
     fb, pm, br = data.feedback, data.postmortem, data.bridges
     feedback = Feedback(fb.asked, fb.from_, fb.received, fb.other_openings) if fb else None
     postmortem = Postmortem(tuple(pm.went_well), tuple(pm.to_improve)) if pm else None
@@ -90,7 +91,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
         lessons=tuple(data.lessons), actions=actions, draft=data.draft,
         slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
-        summary=summary, practices=practices,
+        summary=summary, practices=practices, attachments=attachments,
     )
 
 

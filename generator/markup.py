@@ -1,14 +1,17 @@
 """Markdown → HTML for entry bodies: markdown-it-py (CommonMark) configured once.
 
-Relative links and images are resolved against the entry's folder in content/; those
-that point at an attachment are rewritten to where the attachment is published.
+Relative links and images are resolved against the entry's folder in content/ (any
+spelling: percent-encoded, with a query or a fragment); those that point at an attachment
+get the attachment's final href from Urls (opaque in private mode), fragment kept.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -18,6 +21,8 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from generator.urls import Urls, media_path
+
 
 @dataclass(frozen=True, slots=True)
 class RenderedMarkdown:
@@ -26,6 +31,8 @@ class RenderedMarkdown:
     summary: str
     broken_links: tuple[tuple[int, str], ...] = field(default=())
     """(line in the body, target) of relative links to files that do not exist."""
+    attachments: tuple[str, ...] = field(default=())
+    """Attachments (paths inside content/) the body links to or shows, in order, once each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +43,8 @@ class LinkContext:
     """The entry's folder inside content/, POSIX, '' at the top."""
     assets: frozenset[str]
     """Attachment paths inside content/, POSIX."""
-    asset_href: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    """Published href of each attachment, relative to the entry page."""
+    urls: Urls = field(default_factory=Urls, hash=False)
+    """Where attachments are published and under which names."""
 
 
 @cache
@@ -52,16 +59,17 @@ def _parser(unsafe_html: bool) -> MarkdownIt:
 def render_markdown(text: str, links: LinkContext, *,
                     unsafe_html: bool = False) -> RenderedMarkdown:
     """Render an entry body; collect its plain text and a one-paragraph summary."""
-    env: dict[str, object] = {"links": links, "broken": []}
+    env: dict[str, object] = {"links": links, "broken": [], "attachments": {}}
     md = _parser(unsafe_html)
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
     words = [t.content for t in tokens if t.type == "inline"]
     summary = next((t.content for i, t in enumerate(tokens)
                     if t.type == "inline" and i and tokens[i - 1].type == "paragraph_open"), "")
-    broken = env["broken"]
-    assert isinstance(broken, list)
-    return RenderedMarkdown(html, "\n".join(words), _plain(summary), tuple(broken))
+    broken, attachments = env["broken"], env["attachments"]
+    assert isinstance(broken, list) and isinstance(attachments, dict)
+    return RenderedMarkdown(html, "\n".join(words), _plain(summary), tuple(broken),
+                            tuple(attachments))
 
 
 def _plain(markdown_inline: str, limit: int = 220) -> str:
@@ -75,10 +83,10 @@ def _rewrite_links(state: StateCore) -> None:
         for token in block.children or ():
             attr = "href" if token.type == "link_open" else "src" if token.type == "image" else ""
             if attr:
-                _rewrite(token, attr, links, state.env["broken"], block)
+                _rewrite(token, attr, links, state.env, block)
 
 
-def _rewrite(token: Token, attr: str, links: LinkContext, broken: list[tuple[int, str]],
+def _rewrite(token: Token, attr: str, links: LinkContext, env: MutableMapping[str, Any],
              block: Token) -> None:
     target = str(token.attrGet(attr) or "")
     parts = urlsplit(target)
@@ -86,8 +94,9 @@ def _rewrite(token: Token, attr: str, links: LinkContext, broken: list[tuple[int
         return
     path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
     if path in links.assets:
-        href = links.asset_href.get(path, path)
-        token.attrSet(attr, href + (f"#{parts.fragment}" if parts.fragment else ""))
+        env["attachments"][path] = None
+        token.attrSet(attr, links.urls.href(media_path(path), query=parts.query,
+                                            fragment=parts.fragment))
     elif not path.endswith(".md"):
         line = block.map[0] + 1 if block.map else 0
-        broken.append((line, target))
+        env["broken"].append((line, target))

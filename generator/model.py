@@ -117,6 +117,8 @@ class Entry(HashedOnce):
     body_text: str
     summary: str
     practices: Practices
+    attachments: tuple[str, ...] = ()
+    """Files in content/ (not entries) that the body links to or shows, POSIX."""
 
     __hash__ = HashedOnce.__hash__
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import mimetypes
 import os
@@ -45,13 +44,14 @@ class OpaqueNames:
     """Renamed path → the logical path it came from (filled as paths are renamed)."""
 
     def __call__(self, logical: str) -> str:
-        path, sep, fragment = logical.partition("#")
-        if path in KEPT_NAMES or "://" in path or path.startswith(("mailto:", "/")):
+        # A logical path is a path, never a URL: '#', '?' or '%' in it belong to a file or
+        # folder name (fragments are added to hrefs after renaming, see Urls.href).
+        if logical in KEPT_NAMES or "://" in logical or logical.startswith(("mailto:", "/")):
             return logical
-        token = opaque_token(self.slug_key, path)
-        renamed = f"{token}/" if path.endswith(("/", ".html")) else f"{token}.bin"
-        self.logical[renamed] = path
-        return renamed + sep + fragment
+        token = opaque_token(self.slug_key, logical)
+        renamed = f"{token}/" if logical.endswith(("/", ".html")) else f"{token}.bin"
+        self.logical[renamed] = logical
+        return renamed
 
 
 def _asset(name: str) -> str:
@@ -114,21 +114,6 @@ def _title(page: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def _media_hrefs(names: OpaqueNames, base_url: str) -> dict[bytes, bytes]:
-    """Entry bodies link attachments relatively ('../../media/…'); point them at the sealed file."""
-    def attr(text: str) -> bytes:
-        return ('"' + html.escape(text, quote=False).replace('"', "&quot;") + '"').encode()
-    return {attr(f"../../{form}"): attr(base_url + renamed)
-            for renamed, logical in names.logical.items() if logical.startswith("media/")
-            for form in {logical, quote(logical)}}
-
-
-def _relink_media(data: bytes, media: dict[bytes, bytes]) -> bytes:
-    for old, new in media.items():
-        data = data.replace(old, new)
-    return data
-
-
 def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
                  names: OpaqueNames, config: SiteConfig, base_url: str,
                  rerandomize: bool = False, nonce: Nonce | None = None) -> list[OutputFile]:
@@ -152,11 +137,9 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
              .replace("@@KEY@@", key_json)
              .replace("<script>@@RUNTIME@@", f"<script>{search}</script>\n<script>{runtime}"
                       if search else f"<script>{runtime}"))
-    media = _media_hrefs(names, base_url)
     out = [OutputFile("robots.txt", ROBOTS_TXT)]
     for path, data in kept:
         if path.endswith(".html"):
-            data = _relink_media(data, media)
             meta = {"kind": "page", "title": _title(data.decode("utf-8", "replace"))}
             sealed = seal_file(keys, path, meta, data, make_nonce())
             page = _json_script({"id": path, "base": base_url,

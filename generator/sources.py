@@ -79,15 +79,23 @@ def is_entry_name(name: str) -> bool:
     return name.lower().endswith(".md")
 
 
-def scan_content(content_dir: Path | str) -> list[tuple[str, str]]:
-    """(path inside content/ in POSIX form, path on disk) of every content file, sorted."""
+def scan_content(content_dir: Path | str,
+                 outside: list[str] | None = None) -> list[tuple[str, str]]:
+    """(path inside content/ in POSIX form, path on disk) of every content file, sorted.
+
+    A symbolic link is followed only to a file inside content/ that listing content/ would
+    publish itself: anything else (/etc/passwd, the keyfile, a dotfile) is left out, and
+    its name inside content/ is added to `outside` so the build can say so.
+    """
     found: list[tuple[list[str], str, str]] = []
-    _scan(os.fspath(content_dir), [], found)
+    folder = os.fspath(content_dir)
+    _scan(folder, [], found, os.path.realpath(folder), outside if outside is not None else [])
     found.sort(key=lambda item: item[0])
     return [(relative, full) for _, relative, full in found]
 
 
-def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]]) -> None:
+def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]],
+          real_root: str, outside: list[str]) -> None:
     # os.scandir and plain strings rather than Path.rglob: serve lists content/ on every
     # save. Like rglob, symlinked folders are not entered.
     try:
@@ -98,12 +106,30 @@ def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]]
     for item in items:
         if is_ignored_name(item.name):
             continue
+        inside = [*parts, item.name]
         if item.is_dir(follow_symlinks=False):
             if item.name not in SKIPPED_DIRS:
-                _scan(item.path, [*parts, item.name], found)
-        elif item.is_file():  # follows a symlink; a broken one is left out
-            inside = [*parts, item.name]
+                _scan(item.path, inside, found, real_root, outside)
+        elif item.is_symlink():
+            if not links_inside(item.path, real_root):
+                outside.append("/".join(inside))
+            elif item.is_file():
+                found.append((inside, "/".join(inside), item.path))
+        elif item.is_file():
             found.append((inside, "/".join(inside), item.path))
+
+
+def links_inside(path: str, real_root: str) -> bool:
+    """Whether a symbolic link at `path` ends at something content/ itself publishes: a
+    path under `real_root` (content/, resolved) with no ignored or skipped part.
+    A broken link counts as inside: there is nothing to publish."""
+    target = os.path.realpath(path)
+    if not os.path.exists(target):
+        return True
+    relative = os.path.relpath(target, real_root)
+    parts = relative.split(os.sep)
+    return not (parts[0] == os.pardir or os.path.isabs(relative)
+                or any(is_ignored_name(p) or p in SKIPPED_DIRS for p in parts))
 
 
 def read_source(path: Path, display: str) -> tuple[SourceFile | None, list[Problem]]:

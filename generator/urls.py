@@ -88,13 +88,31 @@ class Urls:
         """Equal for two Urls that give every page the same href."""
         return self.base_url, self._rename
 
+    @property
+    def rename(self) -> Rename | None:
+        return self._rename
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Urls) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.base_url)
+
     def output_path(self, logical: str) -> str:
         """Path of the written file, relative to the output folder."""
         return file_path(self._rename(logical) if self._rename else logical)
 
-    def href(self, target: str | Entry | Tag | TagRef | Company | StageFacet | Year | Month) -> str:
-        """Absolute link (under base_url) to a page, an entry, a tag, a facet or a file."""
+    def href(self, target: str | Entry | Tag | TagRef | Company | StageFacet | Year | Month,
+             *, query: str = "", fragment: str = "") -> str:
+        """Absolute link (under base_url) to a page, an entry, a tag, a facet or a file.
+
+        The target is a path, never a URL: every character in it is part of a name.
+        `query` and `fragment` are added as written (already URL syntax). A renamed
+        (private) href drops the query: it would carry the author's words to the host,
+        and a sealed file is the same whatever the query says.
+        """
         logical = target if isinstance(target, str) else logical_path(target)
         if self._rename:
-            logical = self._rename(logical)
-        return self.base_url + _quote(logical)
+            logical, query = self._rename(logical), ""
+        return (self.base_url + _quote(logical) + (f"?{query}" if query else "")
+                + (f"#{fragment}" if fragment else ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -116,7 +117,10 @@ def classify_path(path: Path, root: Path, themes: tuple[Path, ...] = ()) -> Kind
         if parts == (CONFIG_NAME,):
             return Kind.CONFIG
         if parts[0] == "content":
-            return Kind.CONTENT
+            # Listing content/ never enters a symlinked folder: what changes in one is
+            # not part of the log (and may be anywhere on the disk).
+            inside_link = os.path.realpath(path.parent) != os.fspath(path.parent)
+            return None if inside_link else Kind.CONTENT
         if parts[0] == "themes":
             return Kind.THEME
         return None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from generator.markup import LinkContext, render_markdown
+from generator.private import OpaqueNames
+from generator.urls import Urls
 
 NO_LINKS = LinkContext("", frozenset())
 
@@ -65,21 +69,48 @@ def test_javascript_links_are_not_rendered_as_links() -> None:
 
 
 def test_relative_links_to_attachments_are_rewritten() -> None:
-    links = LinkContext("2026", frozenset({"2026/images/board.svg", "cv.pdf"}), {
-        "2026/images/board.svg": "../../media/2026/images/board.svg",
-        "cv.pdf": "../../media/cv.pdf"})
+    links = LinkContext("2026", frozenset({"2026/images/board.svg", "cv.pdf"}), Urls("/log/"))
     result = render_markdown(
         "![Board](images/board.svg \"t\") and [my CV](../cv.pdf#page=2)", links)
     assert result.broken_links == ()
-    assert 'src="../../media/2026/images/board.svg"' in result.html
-    assert 'href="../../media/cv.pdf#page=2"' in result.html
+    assert 'src="/log/media/2026/images/board.svg"' in result.html
+    assert 'href="/log/media/cv.pdf#page=2"' in result.html
+    assert result.attachments == ("2026/images/board.svg", "cv.pdf")
 
 
 def test_percent_encoded_link_targets_resolve() -> None:
-    links = LinkContext("", frozenset({"my notes.pdf"}), {"my notes.pdf": "../../media/x"})
+    links = LinkContext("", frozenset({"my notes.pdf"}), Urls())
     result = render_markdown("[n](my%20notes.pdf) [m](<my notes.pdf>)", links)
     assert result.broken_links == ()
-    assert result.html.count('href="../../media/x"') == 2
+    assert result.html.count('href="/media/my%20notes.pdf"') == 2
+
+
+ODD = frozenset({"att/diagram.png", "att/report.pdf", "att/scan#1.png", "att/what?.png",
+                 "att/100%.png", "att/caf\u00e9 x.png"})
+FORMS = ("![](att/diagram.png#zoom) [p](att/report.pdf#page=2) [q](att/report.pdf?dl=1#p=3) "
+         "![](att/scan%231.png) ![](att/what%3F.png) ![](att/100%25.png) "
+         "![](<att/caf\u00e9 x.png>) ![](./att/../att/diagram.png)")
+
+
+def test_every_spelling_of_an_attachment_href_resolves_once_in_public_mode() -> None:
+    result = render_markdown(FORMS, LinkContext("", ODD, Urls("/")))
+    assert result.broken_links == ()
+    hrefs = re.findall(r'(?:src|href)="([^"]*)"', result.html)
+    assert hrefs == ["/media/att/diagram.png#zoom", "/media/att/report.pdf#page=2",
+                     "/media/att/report.pdf?dl=1#p=3", "/media/att/scan%231.png",
+                     "/media/att/what%3F.png", "/media/att/100%25.png",
+                     "/media/att/caf%C3%A9%20x.png", "/media/att/diagram.png"]
+
+
+def test_every_spelling_of_an_attachment_href_gets_its_opaque_name_in_private_mode() -> None:
+    names = OpaqueNames(bytes(32))
+    result = render_markdown(FORMS, LinkContext("", ODD, Urls("/", rename=names)))
+    hrefs = re.findall(r'(?:src|href)="([^"]*)"', result.html)
+    token = r"/[a-z2-7]{16}\.bin"
+    assert len(hrefs) == 8 and all(re.fullmatch(token + r"(?:#[^#?]*)?", h) for h in hrefs)
+    assert hrefs[0].endswith(".bin#zoom") and hrefs[2].endswith(".bin#p=3")  # no query
+    assert hrefs[0].split("#")[0] == hrefs[-1]
+    assert sorted(names.logical.values()) == sorted(f"media/{a}" for a in ODD)
 
 
 def test_relative_link_to_a_missing_file_is_reported_with_its_body_line() -> None:

@@ -242,12 +242,15 @@ def test_keyfile_content_matches_the_published_blob(
     assert SiteKeys.derive(stored["site"], bytes(32)).site == stored["site"]
 
 
-def test_opaque_names_keep_root_404_and_fragments() -> None:
+def test_opaque_names_keep_root_and_404_and_hide_every_character() -> None:
     names = OpaqueNames(bytes(32))
     assert names("") == "" and names("404.html") == "404.html"
     page = names("entries/acme/")
     assert re.fullmatch(r"[a-z2-7]{16}/", page)
-    assert names("entries/acme/#feedback") == page + "#feedback"
+    # A path is never a URL: '#' and '?' are part of a name, never a fragment or a query.
+    for odd in ("media/scan#canary.png", "media/a?canary.png", "media/x#y/z.png"):
+        assert re.fullmatch(r"[a-z2-7]{16}\.bin", names(odd)), odd
+    assert names("media/scan#a.png") != names("media/scan#b.png")
     assert re.fullmatch(r"[a-z2-7]{16}\.bin", names("static/style.css"))
     assert names.logical[page] == "entries/acme/"
     assert names("https://example.org/") == "https://example.org/"
