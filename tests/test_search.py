@@ -90,7 +90,7 @@ def test_typing_a_body_word_lists_that_entry(browser: Any, served: str) -> None:
         # Enter goes to the search page, which answers from the same index.
         page.fill("#site-search-q", "trade-offs")
         page.press("#site-search-q", "Enter")
-        page.wait_for_url("**/search/?q=trade-offs")
+        page.wait_for_url("**/search/#q=trade-offs")
         results = page.locator("#search-page-results .search-hit a")
         results.first.wait_for(timeout=5000)
         assert sorted(results.all_inner_texts()) == ["Analyst at Initech",

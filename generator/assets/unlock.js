@@ -154,7 +154,9 @@
     if (!id) return;
     event.preventDefault();
     const file = await fetchOpen(key, id);
-    location.assign(URL.createObjectURL(new Blob([file.body], { type: file.meta.type })));
+    // Keep the link's fragment ('#page=2'): it is for the viewer and never leaves the browser.
+    const hash = new URL(link.href).hash;
+    location.assign(URL.createObjectURL(new Blob([file.body], { type: file.meta.type })) + hash);
   }
 
   const channel = 'BroadcastChannel' in window ? new BroadcastChannel('gl.lock.' + blob.site) : null;

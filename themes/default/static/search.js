@@ -6,6 +6,10 @@
  * through window.growthlogLoadIndex(url) when a page runtime provides one (private mode:
  * fetch + decrypt, resolving to the parsed JSON), otherwise with fetch(url).json().
  * window.growthlogSearch.init(root) wires up forms added later (e.g. after unlocking).
+ *
+ * The query travels in the fragment (search/#q=words), never in ?q=: a fragment is not
+ * sent to the host, so its logs never hold what was searched for. Enter in the header box
+ * goes to the search page by script, so it works where the CSP says form-action 'none'.
  */
 (function () {
   "use strict";
@@ -20,6 +24,16 @@
 
   function terms(query) {
     return fold(query).split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 0; });
+  }
+
+  function resultsHref(action, query) {
+    return action.split("#")[0].split("?")[0] + "#q=" + encodeURIComponent(query);
+  }
+
+  function currentQuery() {
+    var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("q");
+    if (fromHash !== null) { return fromHash; }
+    return new URLSearchParams(window.location.search).get("q") || "";  // older bookmarks
   }
 
   function fetchJson(url) {
@@ -110,8 +124,7 @@
       var more = document.createElement("li");
       more.className = "search-more";
       var link = document.createElement("a");
-      var form = list.closest("form");
-      link.href = form.action + (form.action.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(query);
+      link.href = resultsHref(list.closest("form").action, query);
       link.textContent = "All " + hits.length + " results →";
       more.appendChild(link);
       list.appendChild(more);
@@ -149,6 +162,10 @@
     }
     input.addEventListener("input", run);
     input.addEventListener("focus", function () { loadIndex(url).catch(function () {}); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.location.assign(resultsHref(form.action, input.value));
+    });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { list.hidden = true; }
     });
@@ -165,7 +182,7 @@
     var input = page.querySelector("input[type=search]");
     var list = page.querySelector("#search-page-results");
     var status = page.querySelector("#search-page-status");
-    var query = new URLSearchParams(window.location.search).get("q") || "";
+    var query = currentQuery();
     input.value = query;
     function run(text) {
       loadIndex(form.dataset.searchIndex).then(function (records) {
@@ -174,9 +191,11 @@
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var params = new URLSearchParams(window.location.search);
-      params.set("q", input.value);
-      window.history.replaceState(null, "", "?" + params.toString());
+      window.history.replaceState(null, "", resultsHref(window.location.href, input.value));
+      run(input.value);
+    });
+    window.addEventListener("hashchange", function () {
+      input.value = currentQuery();
       run(input.value);
     });
     if (query) { run(query); }
