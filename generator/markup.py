@@ -7,7 +7,9 @@ get the attachment's final href from Urls (opaque in private mode), fragment kep
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,7 +18,6 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -77,26 +78,53 @@ def _plain(markdown_inline: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+# An attribute that holds a URL in raw HTML (unsafe_html): <img src=…>, <a href=…>, …
+_RAW_URL = re.compile(r"""(?P<name>\s(?:src|href|poster|data)\s*=\s*)"""
+                      r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""", re.I)
+
+
 def _rewrite_links(state: StateCore) -> None:
-    links = state.env["links"]
+    links, env = state.env["links"], state.env
     for block in state.tokens:
+        if block.type == "html_block":
+            block.content = _rewrite_raw(block.content, links, env)
         for token in block.children or ():
             attr = "href" if token.type == "link_open" else "src" if token.type == "image" else ""
             if attr:
-                _rewrite(token, attr, links, state.env, block)
+                target = str(token.attrGet(attr) or "")
+                href = _resolve(target, links, env)
+                if href is not None:
+                    token.attrSet(attr, href)
+                elif _is_relative(target) and not target.endswith(".md"):
+                    line = block.map[0] + 1 if block.map else 0
+                    env["broken"].append((line, target))
+            elif token.type == "html_inline":
+                token.content = _rewrite_raw(token.content, links, env)
 
 
-def _rewrite(token: Token, attr: str, links: LinkContext, env: MutableMapping[str, Any],
-             block: Token) -> None:
-    target = str(token.attrGet(attr) or "")
+def _is_relative(target: str) -> bool:
     parts = urlsplit(target)
-    if not target or parts.scheme or parts.netloc or target.startswith(("/", "#")):
-        return
+    return bool(target) and not (parts.scheme or parts.netloc or target.startswith(("/", "#")))
+
+
+def _resolve(target: str, links: LinkContext, env: MutableMapping[str, Any]) -> str | None:
+    """The final href of a relative link to an attachment (any spelling); None otherwise."""
+    if not _is_relative(target):
+        return None
+    parts = urlsplit(target)
     path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
-    if path in links.assets:
-        env["attachments"][path] = None
-        token.attrSet(attr, links.urls.href(media_path(path), query=parts.query,
-                                            fragment=parts.fragment))
-    elif not path.endswith(".md"):
-        line = block.map[0] + 1 if block.map else 0
-        env["broken"].append((line, target))
+    if path not in links.assets:
+        return None
+    env["attachments"][path] = None
+    return links.urls.href(media_path(path), query=parts.query, fragment=parts.fragment)
+
+
+def _rewrite_raw(raw: str, links: LinkContext, env: MutableMapping[str, Any]) -> str:
+    """Attachment URLs in raw HTML get their final href too (private mode: opaque)."""
+    def one(match: re.Match[str]) -> str:
+        value = next(v for v in match.group("dq", "sq", "bare") if v is not None)
+        href = _resolve(html.unescape(value), links, env)
+        if href is None:
+            return match.group(0)
+        return f'{match.group("name")}"{html.escape(href)}"'
+    return _RAW_URL.sub(one, raw)

@@ -138,3 +138,19 @@ def test_summary_is_cut_at_a_word_with_an_ellipsis() -> None:
     result = render_markdown("word " * 100, NO_LINKS)
     assert len(result.summary) <= 220
     assert result.summary.endswith("word…")
+
+
+def test_attachments_in_raw_html_get_their_final_href_too() -> None:
+    names = OpaqueNames(bytes(32))
+    links = LinkContext("2026", ODD, Urls("/", rename=names))
+    text = ('<img src="../att/diagram.png" width="40"> <a href=\'../att/scan%231.png#z\'>s</a>\n\n'
+            '<figure><img src=../att/report.pdf alt="r"><img src="https://x.org/a.png">'
+            '</figure>\n')
+    result = render_markdown(text, links, unsafe_html=True)
+    hrefs = re.findall(r'(?:src|href)=("[^"]*"|\'[^\']*\'|\S+)', result.html)
+    assert hrefs[-1] == '"https://x.org/a.png"'
+    assert all(re.fullmatch(r'"/[a-z2-7]{16}\.bin(?:#z)?"', h) for h in hrefs[:-1]), hrefs
+    assert len(hrefs) == 4 and "att/" not in result.html
+    assert set(result.attachments) == {"att/diagram.png", "att/scan#1.png", "att/report.pdf"}
+    escaped = render_markdown(text, links)  # raw HTML off: shown as text, nothing to link
+    assert "&lt;img" in escaped.html and escaped.attachments == ()
