@@ -7,9 +7,12 @@
  * fetch + decrypt, resolving to the parsed JSON), otherwise with fetch(url).json().
  * window.growthlogSearch.init(root) wires up forms added later (e.g. after unlocking).
  *
- * The query travels in the fragment (search/#q=words), never in ?q=: a fragment is not
- * sent to the host, so its logs never hold what was searched for. Enter in the header box
- * goes to the search page by script, so it works where the CSP says form-action 'none'.
+ * The query never goes in ?q=, so no request and no host log holds what was searched for.
+ * A public site puts it in the fragment (search/#q=words: never sent, bookmarkable). A
+ * private site (a runtime supplies the index) keeps it out of the URL altogether, so not
+ * even browser history holds it: it is handed to the results page in sessionStorage and
+ * removed there. Enter in the header box goes to the results page by script, so it works
+ * where the CSP says form-action 'none'.
  */
 (function () {
   "use strict";
@@ -26,11 +29,40 @@
     return fold(query).split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 0; });
   }
 
+  var HANDOFF = "growthlog.search.q";
+  var runOnPage = null;  // set on the results page: search there without navigating
+
+  function isPrivate() { return typeof window.growthlogLoadIndex === "function"; }
+
+  function pageOf(url) { return String(url).split("#")[0].split("?")[0]; }
+
   function resultsHref(action, query) {
-    return action.split("#")[0].split("?")[0] + "#q=" + encodeURIComponent(query);
+    return isPrivate() ? pageOf(action) : pageOf(action) + "#q=" + encodeURIComponent(query);
+  }
+
+  function handOff(query) {
+    if (!isPrivate()) { return; }
+    try { window.sessionStorage.setItem(HANDOFF, query); } catch (e) { /* no storage */ }
+  }
+
+  function openResults(action, query) {
+    if (runOnPage && pageOf(action) === pageOf(window.location.href)) {
+      runOnPage(query);
+      return;
+    }
+    handOff(query);
+    window.location.assign(resultsHref(action, query));
   }
 
   function currentQuery() {
+    if (isPrivate()) {
+      var handed = null;
+      try {
+        handed = window.sessionStorage.getItem(HANDOFF);
+        window.sessionStorage.removeItem(HANDOFF);
+      } catch (e) { /* no storage */ }
+      return handed || "";
+    }
     var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("q");
     if (fromHash !== null) { return fromHash; }
     return new URLSearchParams(window.location.search).get("q") || "";  // older bookmarks
@@ -125,6 +157,7 @@
       more.className = "search-more";
       var link = document.createElement("a");
       link.href = resultsHref(list.closest("form").action, query);
+      link.addEventListener("click", function () { handOff(query); });
       link.textContent = "All " + hits.length + " results →";
       more.appendChild(link);
       list.appendChild(more);
@@ -164,7 +197,7 @@
     input.addEventListener("focus", function () { loadIndex(url).catch(function () {}); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      window.location.assign(resultsHref(form.action, input.value));
+      openResults(form.action, input.value);
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { list.hidden = true; }
@@ -189,14 +222,17 @@
         show(list, status, search(records, text), text, 0);
       }, function () { status.textContent = "Search is not available right now."; });
     }
+    runOnPage = function (text) {
+      input.value = text;
+      if (!isPrivate()) { window.history.replaceState(null, "", resultsHref(window.location.href, text)); }
+      run(text);
+    };
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      window.history.replaceState(null, "", resultsHref(window.location.href, input.value));
-      run(input.value);
+      runOnPage(input.value);
     });
     window.addEventListener("hashchange", function () {
-      input.value = currentQuery();
-      run(input.value);
+      if (!isPrivate()) { input.value = currentQuery(); run(input.value); }
     });
     if (query) { run(query); }
   }
