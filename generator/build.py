@@ -29,7 +29,13 @@ from generator.private import OpaqueNames, boilerplate, encrypt_site
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
-from generator.sources import is_entry_name, is_ignored_name, read_source, scan_content
+from generator.sources import (
+    is_entry_name,
+    is_ignored_name,
+    links_inside,
+    read_source,
+    scan_content,
+)
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
 
@@ -304,11 +310,19 @@ def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:
     """Theme static files; a file in a more specific theme folder wins."""
     found: dict[str, bytes] = {}
     for folder in theme.static_dirs:
+        real = os.path.realpath(folder)
         for path in sorted(folder.rglob("*")):
             name = path.relative_to(folder).as_posix()
-            if path.is_file() and name not in found and not path.name.startswith("."):
+            if path.is_file() and name not in found and not path.name.startswith(".") \
+                    and _stays_in(path, folder, real):
                 found[name] = _read_cached(path, state)
     return dict(sorted(found.items()))
+
+
+def _stays_in(path: Path, folder: Path, real_folder: str) -> bool:
+    """False for a file reached through a link that leads out of its folder (as in content/)."""
+    inside = os.path.join(real_folder, os.fspath(path.relative_to(folder)))
+    return os.path.realpath(path) == inside or links_inside(os.fspath(path), real_folder)
 
 
 def _read_cached(path: Path, state: BuildState) -> bytes:

@@ -157,3 +157,19 @@ def test_attachments_only_drafts_refer_to_are_not_published(tmp_path: Path) -> N
     sealed = [open_file(site_keys, p, tree[p])[1] for p in tree if p.endswith(".bin")]
     assert b"%PDF-1.4 draft" not in sealed
     assert sum(b == SVG for b in sealed) == 1
+
+
+def test_a_theme_static_file_linked_from_outside_the_theme_is_not_published(
+        tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("canary-theme-link\n")
+    root = make_log(tmp_path / "log", {"content/a.md": entry(),
+                                       "themes/mine/static/own.css": "body{}"},
+                    'theme = "mine"\n')
+    (root / "themes" / "mine" / "static" / "leak.css").symlink_to(secret)
+    (root / "themes" / "mine" / "static" / "alias.css").symlink_to("own.css")
+    build(root)
+    out = read_tree(root / "output")
+    assert "static/own.css" in out and "static/alias.css" in out
+    assert "static/leak.css" not in out
+    assert not [p for p, data in out.items() if b"canary" in data]
