@@ -126,6 +126,8 @@ class BuildReport:
     rendered: int
     seconds: float
     warnings: tuple[Problem, ...]
+    drafts: int = 0
+    """Entries marked draft: true among `entries` (only when drafts were asked for)."""
 
     def summary(self) -> str:
         """One line: what was built and what changed on disk."""
@@ -269,7 +271,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     return BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=rendered.rendered,
-        seconds=time.perf_counter() - started, warnings=tuple(log.problems))
+        seconds=time.perf_counter() - started, warnings=tuple(log.problems),
+        drafts=sum(e.draft for e in log.site.entries))
 
 
 def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, OpaqueNames]:

@@ -134,7 +134,9 @@ def check(root: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on.")
-@click.option("--drafts", is_flag=True, help="Include entries marked draft: true.")
+@click.option("--drafts/--no-drafts", default=True, show_default=True,
+              help="Preview entries marked draft: true, marked as drafts (`build` leaves "
+                   "them out).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @user_errors
 def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -> None:

@@ -1,7 +1,8 @@
 """The preview HTTP server of `growthlog serve`: stdlib only, bound to 127.0.0.1 by default.
 
 It serves the preview folder, injects the live-reload script (and, while the last
-rebuild failed, an overlay listing the problems) into every HTML response, and pushes
+rebuild failed, an overlay listing the problems; after a good rebuild with warnings, a
+quieter banner the author can dismiss) into every HTML response, and pushes
 one server-sent event per rebuild on /__growthlog__/events. Nothing injected is ever
 written to disk. Builds replace files atomically (os.replace), so a request sees either
 the old or the new version of a page, never half of one.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import html
 import json
 import logging
@@ -36,6 +38,7 @@ PREFIX = "/__growthlog__/"
 EVENTS = PREFIX + "events"
 SCRIPT = PREFIX + "livereload.js"
 OVERLAY_ID = "growthlog-overlay"
+BANNER_ID = "growthlog-warnings"
 KEEPALIVE_SECONDS = 10.0
 _HISTORY = 256
 _OVERLAY_STYLE = (
@@ -43,6 +46,15 @@ _OVERLAY_STYLE = (
     "margin:0;padding:1rem 1.25rem;background:#3b0d0c;color:#fde8e6;"
     "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
     "box-shadow:0 4px 24px rgba(0,0,0,.4);text-align:left")
+_BANNER_STYLE = (
+    "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;max-width:min(40rem,"
+    "calc(100vw - 2rem));max-height:40vh;overflow:auto;box-sizing:border-box;margin:0;"
+    "padding:.75rem 2.75rem .75rem 1rem;background:#fff7e0;color:#3d2f00;"
+    "border:1px solid #d9b64c;border-radius:8px;box-shadow:0 2px 12px rgba(0,0,0,.18);"
+    "font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;text-align:left")
+_DISMISS_STYLE = ("position:absolute;top:.35rem;right:.4rem;border:0;background:none;"
+                  "color:inherit;font:20px/1 system-ui,sans-serif;cursor:pointer;"
+                  "padding:.25rem .45rem")
 _PLACEHOLDER = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<title>growthlog serve</title></head><body><main><h1>{title}</h1>"
                 "<p>{text}</p></main></body></html>")
@@ -60,11 +72,14 @@ class SiteEvent:
     changed: tuple[str, ...] | None
     """Output paths changed since the client's epoch; None when unknown (reload)."""
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps({"epoch": self.epoch, "changed": self.changed,
                            "problems": list(self.problems),
-                           "overlay": overlay_html(self.problems)})
+                           "overlay": overlay_html(self.problems),
+                           "warnings": list(self.warnings),
+                           "banner": banner_html(self.warnings)})
 
 
 class LiveSite:
@@ -76,6 +91,7 @@ class LiveSite:
         self._cond = threading.Condition()
         self._epoch = 0
         self._problems: tuple[str, ...] = ()
+        self._warnings: tuple[str, ...] = ()
         self._history: deque[tuple[int, frozenset[str]]] = deque(maxlen=_HISTORY)
         self._closed = False
 
@@ -90,6 +106,11 @@ class LiveSite:
             return self._problems
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        with self._cond:
+            return self._warnings
+
+    @property
     def closed(self) -> bool:
         return self._closed
 
@@ -99,12 +120,15 @@ class LiveSite:
         with self._cond:
             return self._epoch, self._problems
 
-    def publish(self, changed: Iterable[str], problems: Sequence[str] = ()) -> int:
-        """Record a finished rebuild (changed output paths, current problems); wake clients."""
+    def publish(self, changed: Iterable[str], problems: Sequence[str] = (),
+                warnings: Sequence[str] = ()) -> int:
+        """Record a finished rebuild (changed output paths, the problems that stopped it,
+        the warnings of a good one); wake clients."""
         with self._cond:
             self._epoch += 1
             self._history.append((self._epoch, frozenset(changed)))
             self._problems = tuple(problems)
+            self._warnings = tuple(warnings)
             self._cond.notify_all()
             return self._epoch
 
@@ -114,7 +138,8 @@ class LiveSite:
             self._cond.wait_for(lambda: self._closed or self._epoch != since, timeout)
             if self._closed or self._epoch == since:
                 return None
-            return SiteEvent(self._epoch, self._changed_since(since), self._problems)
+            return SiteEvent(self._epoch, self._changed_since(since), self._problems,
+                             self._warnings)
 
     def close(self) -> None:
         """Release every waiting client (the server is stopping)."""
@@ -144,13 +169,33 @@ def overlay_html(problems: Sequence[str]) -> str:
             f'<pre style="margin:0;white-space:pre-wrap;font:inherit">{items}</pre></div>')
 
 
+def banner_html(warnings: Sequence[str]) -> str:
+    """The quiet, dismissable list of warnings of the last good rebuild ('' if none).
+
+    data-key names this set of warnings: once dismissed, the same set stays hidden on
+    every page of the tab (livereload.js), and a new or different warning shows again."""
+    if not warnings:
+        return ""
+    count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    key = hashlib.sha256("\n".join(warnings).encode("utf-8")).hexdigest()[:16]
+    items = "\n".join(html.escape(w) for w in warnings)
+    return (f'<div id="{BANNER_ID}" role="status" data-key="{key}" style="{_BANNER_STYLE}">'
+            f'<button type="button" data-growthlog-dismiss aria-label="Dismiss the warnings" '
+            f'style="{_DISMISS_STYLE}">×</button>'
+            f'<strong style="display:block;margin-bottom:.35rem">growthlog: {count} — the '
+            f'page is built, but something may not show as you meant</strong>'
+            f'<pre style="margin:0;white-space:pre-wrap;font:inherit">{items}</pre></div>')
+
+
 def inject(page: bytes, live: LiveSite, paths: Sequence[str],
            snapshot: tuple[int, tuple[str, ...]] | None = None) -> bytes:
-    """Add the overlay (if any) and the live-reload script before </body>."""
+    """Add the overlay or the warnings banner (if any) and the live-reload script before
+    </body>."""
     epoch, problems = snapshot if snapshot is not None else live.snapshot()
     script = (f'<script src="{SCRIPT}" data-epoch="{epoch}" data-server="{live.server_id}" '
               f'data-paths="{html.escape(json.dumps(list(paths)))}"></script>')
-    extra = (overlay_html(problems) + script).encode("utf-8")
+    notice = overlay_html(problems) or banner_html(live.warnings)
+    extra = (notice + script).encode("utf-8")
     at = page.lower().rfind(b"</body>")
     return page + extra if at < 0 else page[:at] + extra + page[at:]
 
@@ -243,7 +288,8 @@ class DevHandler(BaseHTTPRequestHandler):
         try:
             while not live.closed:
                 if since < 0:
-                    event: SiteEvent | None = SiteEvent(live.epoch, None, live.problems)
+                    event: SiteEvent | None = SiteEvent(live.epoch, None, live.problems,
+                                                        live.warnings)
                 else:
                     event = live.wait(since, KEEPALIVE_SECONDS)
                 if live.closed:

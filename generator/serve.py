@@ -4,7 +4,9 @@ One long-lived BuildState makes a content save cheap: only the saved files are p
 again and only pages whose data changed are rendered again (a theme or config change
 renders everything). Builds go to a temporary preview folder, never to output/. A
 rebuild that fails leaves the last good site in place and shows its problems in every
-open page; nothing the author writes can stop the server.
+open page; warnings of a good build show as a quieter banner. Drafts are previewed
+(marked as drafts) unless asked not to: the author sees what they are writing, while
+`build` still leaves drafts out. Nothing the author writes can stop the server.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ class RebuildResult:
     def problem_lines(self) -> tuple[str, ...]:
         return tuple(p.format() for p in self.problems)
 
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """What the overlay shows: every problem, when the rebuild failed."""
+        return () if self.ok else self.problem_lines
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the banner shows: the warnings of a rebuild that succeeded."""
+        return self.problem_lines if self.ok else ()
+
     def summary(self, what: str) -> str:
         """The one line printed per rebuild."""
         stamp = time.strftime("%H:%M:%S")
@@ -66,15 +78,21 @@ class RebuildResult:
         r = self.report
         warned = len(r.warnings)
         warnings = f"; {warned} warning{'s' * (warned != 1)}" if warned else ""
-        return (f"[{stamp}] {what}: {r.entries} entries, {len(r.written)} files written, "
-                f"{len(r.removed)} removed, {r.rendered} pages rendered in "
-                f"{self.seconds * 1000:.0f} ms{warnings}")
+        drafts = f" ({r.drafts} draft{'s' * (r.drafts != 1)})" if r.drafts else ""
+        return (f"[{stamp}] {what}: {_count(r.entries, 'entry', 'entries')}{drafts}, "
+                f"{_count(len(r.written), 'file')} written, {len(r.removed)} removed, "
+                f"{_count(r.rendered, 'page')} rendered in {self.seconds * 1000:.0f} ms"
+                f"{warnings}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 class Rebuilder:
     """Builds one log into a preview folder again and again, reusing what it can."""
 
-    def __init__(self, root: Path, preview: Path, *, drafts: bool = False) -> None:
+    def __init__(self, root: Path, preview: Path, *, drafts: bool = True) -> None:
         self.root = root.resolve()  # as the watcher reports paths, for state.forget()
         self.preview = preview
         self.drafts = drafts
@@ -123,7 +141,7 @@ class Rebuilder:
             self.state.saw_entry_saves(changes.content, self.root / "content")
 
 
-def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
           open_browser: bool = False, echo: Echo = print,
           ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
     """Serve ROOT's site with live reload until Ctrl-C (or `stop`); PortInUse if taken."""
@@ -138,7 +156,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         try:
             rebuilder = Rebuilder(root, preview, drafts=drafts)
             result = rebuilder.rebuild()
-            live.publish(result.changed, result.problem_lines if not result.ok else ())
+            live.publish(result.changed, result.errors, result.warnings)
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
             if rebuilder.state.config is not None and rebuilder.state.config.private:
@@ -166,7 +184,7 @@ def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Even
           echo: Echo, last: RebuildResult) -> None:
     for changes in watch_changes(root, stop):
         result = rebuilder.rebuild(changes)
-        live.publish(result.changed, () if result.ok else result.problem_lines)
+        live.publish(result.changed, result.errors, result.warnings)
         _report(echo, result, changes.describe(root.resolve()), last.problems)
         last = result
 

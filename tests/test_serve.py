@@ -233,3 +233,65 @@ def test_a_log_broken_from_the_start_is_served_once_fixed(served: Callable[[Path
     (log / "content/a.md").write_text(GOOD, encoding="utf-8")
     page.wait_for_function("document.body.innerText.includes('Alpha at Acme')", timeout=10_000)
     assert page.locator(f"#{OVERLAY_ID}").count() == 0
+
+
+# --- what the author is writing: drafts and warnings in the preview (issue 12, items 1-2) ---
+
+
+DRAFT = entry("Gamma at Corvid", "2026-02-02", company="Corvid", draft="true",
+              body="Still writing this one.")
+
+
+def test_a_new_draft_is_previewed_and_marked_but_never_built(
+        served: Callable[[Path], Served], log: Path, page: Any, tmp_path: Path) -> None:
+    server = served(log)
+    page.goto(server.url)
+    (log / "content/c.md").write_text(DRAFT, encoding="utf-8")
+    page.wait_for_function("document.body.innerText.includes('Gamma at Corvid')",
+                           timeout=10_000)
+    card = page.locator("article.card", has_text="Gamma at Corvid")
+    assert card.locator(".draft-mark").inner_text().strip().lower() == "draft"
+    assert page.locator("article.card", has_text="Alpha at Acme").locator(
+        ".draft-mark").count() == 0
+    page.goto(server.url + "entries/gamma-at-corvid/")
+    assert page.locator("h1 .draft-mark").is_visible()
+    page.goto(server.url + "timeline/")
+    assert page.locator(".row", has_text="Gamma at Corvid").locator(".draft-mark").count() == 1
+    eventually(lambda: any("(1 draft)" in line for line in server.lines))
+    assert any("3 entries (1 draft), " in line for line in server.lines), server.lines
+    from generator.build import build
+
+    report = build(log, output=tmp_path / "out")
+    assert report.entries == 2
+    assert not (tmp_path / "out/entries/gamma-at-corvid").exists()
+
+
+def test_no_drafts_keeps_the_preview_as_the_build(log: Path, tmp_path: Path) -> None:
+    (log / "content/c.md").write_text(DRAFT, encoding="utf-8")
+    result = Rebuilder(log, tmp_path / "preview", drafts=False).rebuild()
+    assert result.ok and not (tmp_path / "preview/entries/gamma-at-corvid").exists()
+    assert "2 entries, " in result.summary("first build")
+
+
+def test_warnings_show_in_a_banner_that_can_be_dismissed(
+        served: Callable[[Path], Served], log: Path, page: Any) -> None:
+    from generator.devserver import BANNER_ID
+
+    server = served(log)
+    page.goto(server.url + "entries/alpha-at-acme/")
+    assert page.locator(f"#{BANNER_ID}").count() == 0
+    typo = GOOD.replace("---\nBody.", "lesons: [Breathe]\n---\nBody.")
+    (log / "content/a.md").write_text(typo, encoding="utf-8")
+    banner = page.locator(f"#{BANNER_ID}")
+    banner.wait_for(state="visible", timeout=10_000)
+    assert ("content/a.md:6: warning: unknown key 'lesons'; did you mean 'lessons'?"
+            in banner.inner_text())
+    assert page.locator(f"#{OVERLAY_ID}").count() == 0  # the page itself is built
+    page.goto(server.url + "timeline/")  # every page shows it, as served
+    assert "lesons" in page.locator(f"#{BANNER_ID}").inner_text()
+    page.get_by_role("button", name="Dismiss the warnings").click()
+    assert page.locator(f"#{BANNER_ID}").count() == 0
+    page.goto(server.url)  # dismissed: the same warnings stay hidden on other pages
+    assert page.locator(f"#{BANNER_ID}").count() == 0
+    (log / "content/a.md").write_text(GOOD, encoding="utf-8")
+    eventually(lambda: BANNER_ID not in server.get("")[1])
