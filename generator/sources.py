@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, Severity
+from generator.yaml_words import PREFIX, explain
 
 # A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
 KeyPath = tuple[str | int, ...]
@@ -174,10 +175,8 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
         node = loader.get_single_node()
         meta = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else None
-        reason = exc.problem or "invalid YAML"
-        return None, [Problem(path, f"front matter is not valid YAML: {reason}", line=line)]
+        said = explain(exc, front)
+        return None, [Problem(path, PREFIX + said.message, line=said.line)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, f"front matter is not valid YAML: {exc}", line=2)]
     finally:

@@ -41,7 +41,7 @@ def rebuild(rebuilder: Rebuilder, *paths: Path) -> Any:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    (BAD_YAML, "content/a.md:3: front matter is not valid YAML"),
+    (BAD_YAML, "content/a.md:2: front matter: the list opened on line 2 is never closed"),
     (entry("Alpha", "2026-01-10", stage="on-site"), "content/a.md:4: stage: expected one of"),
     ("---\ndate: 2026-01-10\n---\n", "content/a.md"),
 ])
@@ -140,7 +140,7 @@ def test_serve_prints_the_url_and_exits_cleanly_on_ctrl_c(log: Path) -> None:
     (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
     line = process.stdout.readline()
     assert "content/a.md: 1 problem" in line, line
-    assert "front matter is not valid YAML" in process.stdout.readline()
+    assert "front matter: the list opened on line 2" in process.stdout.readline()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
@@ -193,10 +193,10 @@ def test_a_broken_save_shows_the_overlay_and_the_fix_removes_it(
     (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
     overlay = page.locator(f"#{OVERLAY_ID}")
     overlay.wait_for(state="visible", timeout=10_000)
-    assert "content/a.md:3: front matter is not valid YAML" in overlay.inner_text()
+    assert "content/a.md:2: front matter: the list opened on line 2" in overlay.inner_text()
     other = page.context.new_page()
     other.goto(server.url + "timeline/")  # a page opened while broken has it too
-    assert "content/a.md:3" in other.locator(f"#{OVERLAY_ID}").inner_text()
+    assert "content/a.md:2" in other.locator(f"#{OVERLAY_ID}").inner_text()
     (log / "content/a.md").write_text(GOOD.replace("Body.", "Fixed."), encoding="utf-8")
     overlay.wait_for(state="detached", timeout=10_000)
     other.locator(f"#{OVERLAY_ID}").wait_for(state="detached", timeout=10_000)
@@ -229,7 +229,7 @@ def test_a_log_broken_from_the_start_is_served_once_fixed(served: Callable[[Path
     assert "1 problem" in server.lines[1]
     page.goto(server.url)
     assert "Nothing built yet" in page.content()
-    assert "content/a.md:3" in page.locator(f"#{OVERLAY_ID}").inner_text()
+    assert "content/a.md:2" in page.locator(f"#{OVERLAY_ID}").inner_text()
     (log / "content/a.md").write_text(GOOD, encoding="utf-8")
     page.wait_for_function("document.body.innerText.includes('Alpha at Acme')", timeout=10_000)
     assert page.locator(f"#{OVERLAY_ID}").count() == 0

@@ -71,16 +71,45 @@ def test_scalars_remember_how_they_were_written() -> None:
     ("---\n---\nBody\n",
      "content/x.md:2: front matter must be 'key: value' lines (a mapping); found nothing"),
     ("---\ntitle: A\ndate: 2026-01-01\ntags: [a, b\n---\n",
-     "content/x.md:5: front matter is not valid YAML: did not find expected ',' or ']'"),
+     "content/x.md:4: front matter: the list opened on line 4 is never closed with ]"),
     ("---\ntitle: A\ncompany: Acme: Corp\n---\n",
-     "content/x.md:3: front matter is not valid YAML: mapping values are not allowed in "
-     "this context"),
+     "content/x.md:3: front matter: line 3 has a second ': ' in its value; put the value in "
+     'quotes: company: "Acme: Corp"'),
     ("---\ntitle: A\n\tcompany: Acme\n---\n",
-     "content/x.md:3: front matter is not valid YAML: found a tab character that violates "
-     "indentation"),
-], ids=["no-front-matter", "unclosed", "list", "scalar", "empty", "flow", "colon", "tab"])
+     "content/x.md:3: front matter: line 3 is indented with a tab; indent with spaces"),
+    ("---\ntitle: A\nfeedback: {asked: true\ncompany: Acme\n---\n",
+     "content/x.md:3: front matter: the { opened on line 3 is never closed with }"),
+    ('---\ntitle: "Acme\ncompany: x\n---\n',
+     "content/x.md:2: front matter: the quote opened on line 2 is never closed"),
+    ("---\ntitle: A\nlessons\n---\n",
+     "content/x.md:3: front matter: line 3 is not a `key: value` line: add a ':' after "
+     "lessons"),
+    ("---\ntitle: A\nfeedback:\n  asked: true\n   received: x\n---\n",
+     "content/x.md:5: front matter: line 5 is indented more than the key above it; line "
+     "keys of the same level up under each other"),
+    ("---\ntitle: *draft\n---\n",
+     "content/x.md:2: front matter: line 2 has a value starting with *, which YAML reads as "
+     "a reference; put the value in quotes"),
+], ids=["no-front-matter", "unclosed", "list", "scalar", "empty", "flow", "colon", "tab",
+        "flow-mapping", "quote", "no-colon", "indent", "alias"])
 def test_broken_front_matter_names_file_and_line(text: str, expected: str) -> None:
     assert _problems(text) == [expected]
+
+
+def test_an_unclosed_list_is_named_where_it_opens_not_where_yaml_gave_up() -> None:
+    keys = "".join(f"k{i}: v\n" for i in range(7))  # lines 2-8
+    text = f"---\n{keys}title: A\ntags: [sql, nerves\ncompany: Acme\nrole: Eng\nstage: x\n---\n"
+    assert _problems(text) == [
+        "content/x.md:10: front matter: the list opened on line 10 is never closed with ]"]
+
+
+def test_a_body_line_inside_the_front_matter_is_named_with_the_likely_cause() -> None:
+    keys = "".join(f"k{i}: v\n" for i in range(37))  # lines 2-38
+    text = (f"---\n{keys}\nWhat happened, and what I take from it.\nMore of the story.\n"
+            "---\nA horizontal rule above ends the front matter by mistake.\n")
+    assert _problems(text) == [
+        "content/x.md:40: front matter: line 40 is not a `key: value` line: did the front "
+        "matter miss its closing ---?"]
 
 
 def test_impossible_date_is_kept_as_text_for_the_schema_to_report() -> None:
