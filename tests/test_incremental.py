@@ -96,7 +96,8 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         self.step += 1
         full = self.tmp / f"full-{self.step}"
         try:
-            build(self.root, output=full, state=BuildState(), base_url="/")
+            build(self.root, output=full, state=BuildState(), base_url="/",
+                  drafts=self.rebuilder.drafts)
         except ProblemsFound as exc:
             assert not result.ok, "the full build failed but the incremental one did not"
             assert result.problems == tuple(exc.problems)
