@@ -147,13 +147,14 @@ def line_chart(chart_id: str, title: str, desc: str,
 
     `reference` draws a labelled dashed line at one value, e.g. the median.
     """
-    plot_h = 28.0 * (len(levels) - 1) if levels else 150.0
+    # One configured stage still gets a band of height: every point then sits on it.
+    plot_h = 28.0 * max(len(levels) - 1, 1) if levels else 150.0
     top, bottom = 10.0, 26.0
     svg = _svg(chart_id, title, desc, top + plot_h + bottom, "line")
     group = _plot(svg)
     left, right = (LABEL_W if levels else 40.0), WIDTH - 14.0
-    high = float(len(levels) - 1) if levels else (peak or max((v for _, v in points),
-                                                              default=0) or 1)
+    high = float(max(len(levels) - 1, 1)) if levels else (peak or max(
+        (v for _, v in points), default=0) or 1)
     if levels:
         for i, name in enumerate(levels):
             y = top + plot_h - plot_h * i / high

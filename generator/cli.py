@@ -21,7 +21,7 @@ from generator.audit import audit_output
 from generator.build import build as build_site_files
 from generator.build import check as check_log
 from generator.build import source_date
-from generator.config import load_valid_config
+from generator.config import load_config, load_valid_config
 from generator.errors import (
     GrowthlogError,
     Problem,
@@ -106,7 +106,12 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
 def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
                       weak_ok: bool) -> str | None:
     """The passphrase when the build is private (flag or config); None otherwise."""
-    config = load_valid_config(root)
+    config, problems = load_config(root)
+    if any(p.is_error for p in problems):
+        # Every problem at once, as `check` reports them, not only the config's.
+        from generator.build import load_log
+
+        raise_on_errors(load_log(root).problems)
     if not (private or config.private):
         return None
     password, created = keys.build_passphrase(

@@ -39,6 +39,7 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
     kept = _canonical_tags(_unique_slugs(kept))
     open_actions = tuple(item for e in kept for item in action_items(e) if not item.action.done)
     done_actions = tuple(item for e in kept for item in action_items(e) if item.action.done)
+    companies = _companies(kept)
     return Site(
         entries=tuple(kept),
         tags=_tags(kept),
@@ -46,9 +47,9 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
         lessons=tuple(lesson for e in kept for lesson in lessons_of(e)),
         open_actions=open_actions,
         done_actions=done_actions,
-        stats=_stats(kept, config, len(open_actions), len(done_actions)),
+        stats=_stats(kept, config, len(companies), len(open_actions), len(done_actions)),
         stages=config.stages,
-        companies=_companies(kept),
+        companies=companies,
         stage_facets=_stage_facets(kept, config),
         insight=compute_insight(kept, config.stages, config.outcomes,
                                 as_of or (kept[0].date if kept else None)),
@@ -131,12 +132,13 @@ def _timeline(entries: list[Entry]) -> tuple[Year, ...]:
     return tuple(Year(year, tuple(ms)) for year, ms in years.items())
 
 
-def _stats(entries: list[Entry], config: SiteConfig, open_count: int, done_count: int) -> Stats:
+def _stats(entries: list[Entry], config: SiteConfig, companies: int, open_count: int,
+           done_count: int) -> Stats:
     reached = [e.stage_index for e in entries if e.stage_index is not None]
     furthest = max(reached) if reached else None
     return Stats(
         entries=len(entries),
-        companies=len({e.company.casefold() for e in entries if e.company}),
+        companies=companies,  # as /companies/ groups them, so the two pages agree
         furthest_stage=config.stages[furthest] if furthest is not None else None,
         furthest_count=reached.count(furthest) if furthest is not None else 0,
         feedback_asked=sum(e.practices.feedback_asked for e in entries),

@@ -312,3 +312,28 @@ def test_output_that_cannot_be_written_exits_1_without_a_traceback(tmp_path: Pat
     assert first.startswith(f"error: could not write {tmp_path / 'blocker' / 'site'}/")
     assert first.endswith(".html: Not a directory")
     assert rest == []
+
+
+def test_build_reports_config_and_entry_errors_together_as_check_does(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry(stage="onsight")},
+                    'recent = "five"\n')
+    built, checked = run("build", root), run("check", root)
+    assert built.exit_code == checked.exit_code == 1
+    expected = ["content/a.md:4: stage: expected one of applied, screen, assessment, "
+                "interview, final, offer; found 'onsight'",
+                "growthlog.toml:1: recent: expected a whole number; found 'five'",
+                "2 problems to fix; nothing was written."]
+    assert built.output.splitlines() == checked.output.splitlines() == expected
+
+
+def test_one_company_written_two_ways_counts_once_on_home(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/a.md": entry("One", "2026-01-01", company="Acme Corp"),
+        "content/b.md": entry("Two", "2026-02-01", company='"Acme  Corp"'),
+        "content/c.md": entry("Three", "2026-03-01", company="acme corp"),
+    })
+    assert run("build", root).exit_code == 0
+    home = (root / "output/index.html").read_text(encoding="utf-8")
+    companies = (root / "output/companies/index.html").read_text(encoding="utf-8")
+    assert "1 company<" in home
+    assert companies.count('href="/companies/acme-corp/"') == 1
