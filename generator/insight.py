@@ -51,16 +51,10 @@ class PracticeShare:
     """'2026 Q1'."""
     entries: int
     feedback_asked: int
-    feedback_received: int
     support_sought: int
     postmortem_written: int
     thank_you_sent: int
-
-
-PRACTICE_NAMES = (
-    ("feedback_asked", "Feedback asked"), ("feedback_received", "Feedback received"),
-    ("support_sought", "Support sought"), ("postmortem_written", "Post-mortem written"),
-    ("thank_you_sent", "Thank-you sent"))
+    actions_set: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +176,10 @@ def practices_by_quarter(oldest: Sequence[Entry]) -> tuple[PracticeShare, ...]:
     return tuple(PracticeShare(
         quarter=quarter, entries=len(group),
         feedback_asked=sum(e.practices.feedback_asked for e in group),
-        feedback_received=sum(bool(e.feedback and e.feedback.received) for e in group),
         support_sought=sum(e.practices.support_sought for e in group),
         postmortem_written=sum(e.practices.postmortem_written for e in group),
         thank_you_sent=sum(e.practices.thank_you_sent for e in group),
+        actions_set=sum(e.practices.actions_set for e in group),
     ) for quarter, group in _by_quarter(oldest).items())
 
 

@@ -68,6 +68,39 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Practice:
+    """One of the five practices: the one name every page uses for it."""
+
+    key: str
+    """Its attribute of Practices (and of insight's per-quarter shares)."""
+    name: str
+    """'Feedback': headings, checklists, charts and tables all say this."""
+    done: str
+    """What doing it is, after the name: 'Feedback asked'."""
+    todo: str
+    """The kind nudge while it is not done yet."""
+    field: str
+    """The front-matter key it is written under."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.done}"
+
+
+PRACTICES: tuple[Practice, ...] = (
+    Practice("feedback_asked", "Feedback", "asked", "Not yet: ask for feedback", "feedback"),
+    Practice("support_sought", "Support", "sought", "Not yet: talk it through with someone",
+             "support"),
+    Practice("postmortem_written", "Post-mortem", "written",
+             "Not yet: write a short post-mortem", "postmortem"),
+    Practice("thank_you_sent", "Thank-you", "sent", "Not yet: send a thank-you note",
+             "bridges"),
+    Practice("actions_set", "Next steps", "set", "Not yet: choose one next step", "actions"),
+)
+"""The five practices, in the order every page lists them."""
+
+
+@dataclass(frozen=True, slots=True)
 class Practices:
     """The five practices as a checklist: True when the entry shows it."""
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from generator import charts
 from generator.charts import Chart, num
-from generator.insight import MIN_ENTRIES, PRACTICE_NAMES, Insight
+from generator.insight import MIN_ENTRIES, Insight
+from generator.model import PRACTICES
 
 # serve plans the progress page on every save, and most saves change none of its numbers:
 # charts are memoised on their data (passed as tuples).
@@ -124,20 +125,20 @@ def _practices(insight: Insight, obs: str | None) -> Figure:
     quarters = insight.practices
     chart = None
     if quarters:
-        shares = tuple(tuple(getattr(q, key) / q.entries for q in quarters)
-                       for key, _ in PRACTICE_NAMES)
+        shares = tuple(tuple(getattr(q, p.key) / q.entries for q in quarters)
+                       for p in PRACTICES)
         desc = (f"Share of entries showing each practice, per quarter, {quarters[0].quarter} "
                 f"to {quarters[-1].quarter}. Latest quarter: " + ", ".join(
-                    f"{name.lower()} {getattr(quarters[-1], key)} of {quarters[-1].entries}"
-                    for key, name in PRACTICE_NAMES) + ".")
+                    f"{p.label.lower()} {getattr(quarters[-1], p.key)} of {quarters[-1].entries}"
+                    for p in PRACTICES) + ".")
         chart = practice_grid("chart-practices", "The five practices over time", desc,
-                              tuple(n for _, n in PRACTICE_NAMES),
+                              tuple(p.label for p in PRACTICES),
                               tuple(q.quarter for q in quarters), shares)
     rows = tuple((q.quarter, str(q.entries), *(
-        f"{getattr(q, key)} ({_pct(getattr(q, key), q.entries)})" for key, _ in PRACTICE_NAMES))
+        f"{getattr(q, p.key)} ({_pct(getattr(q, p.key), q.entries)})" for p in PRACTICES))
         for q in quarters)
     return Figure("practices", "The practices over time", chart,
-                  ("Quarter", "Entries", *(n for _, n in PRACTICE_NAMES)), rows, obs,
+                  ("Quarter", "Entries", *(p.label for p in PRACTICES)), rows, obs,
                   _note(insight.entries))
 
 

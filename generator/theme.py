@@ -16,6 +16,7 @@ import jinja2
 from generator.config import CONFIG_NAME, SiteConfig, key_lines
 from generator.errors import GrowthlogError, Problem, ProblemsFound
 from generator.fragments import FragmentCache
+from generator.model import PRACTICES
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def load_theme(root: Path, config: SiteConfig) -> Theme:
                              extensions=[FragmentCache])
     env.filters["longdate"] = format_long_date
     env.filters["shortdate"] = format_short_date
+    env.globals["practices"] = PRACTICES
     static = tuple(d / "static" for d in dirs if (d / "static").is_dir())
     return Theme(env, static, template_dirs, root)
 

@@ -38,10 +38,10 @@ def test_figures_match_the_hand_count(log_factory: Any) -> None:
     assert insight.per_month == (Count("2025-01", 1), Count("2025-02", 1), Count("2025-03", 0),
                                  Count("2025-04", 2), Count("2025-05", 0), Count("2025-06", 0),
                                  Count("2025-07", 1))
-    quarters = [(q.quarter, q.entries, q.feedback_asked, q.feedback_received, q.support_sought,
-                 q.postmortem_written, q.thank_you_sent) for q in insight.practices]
-    assert quarters == [("2025 Q1", 2, 1, 1, 1, 1, 0), ("2025 Q2", 2, 0, 0, 0, 0, 1),
-                        ("2025 Q3", 1, 1, 0, 0, 0, 0)]
+    quarters = [(q.quarter, q.entries, q.feedback_asked, q.support_sought,
+                 q.postmortem_written, q.thank_you_sent, q.actions_set) for q in insight.practices]
+    assert quarters == [("2025 Q1", 2, 1, 1, 1, 0, 2), ("2025 Q2", 2, 0, 0, 0, 1, 0),
+                        ("2025 Q3", 1, 1, 0, 0, 0, 1)]
     assert [(q.quarter, q.opened, q.done) for q in insight.actions] == [
         ("2025 Q1", 2, 1), ("2025 Q2", 0, 0), ("2025 Q3", 2, 0)]
     # Feb 15 → Jul 5: 13 + 31 + 30 + 31 + 30 + 5 days
@@ -121,7 +121,7 @@ def test_progress_page_shows_the_hand_counted_figures(log_factory: Any) -> None:
         ["2025-01", "1"], ["2025-02", "1"], ["2025-03", "0"], ["2025-04", "2"],
         ["2025-05", "0"], ["2025-06", "0"], ["2025-07", "1"]]
     assert page.tables["practices"][1] == [
-        "2025 Q1", "2", "1 (50%)", "1 (50%)", "1 (50%)", "1 (50%)", "0 (0%)"]
+        "2025 Q1", "2", "1 (50%)", "1 (50%)", "1 (50%)", "0 (0%)", "2 (100%)"]
     assert page.tables["actions"][1:] == [["2025 Q1", "2", "1"], ["2025 Q2", "0", "0"],
                                           ["2025 Q3", "2", "0"]]
     assert page.tables["answer_times"][1:] == [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from insight_log import FILES
 
+from generator.build import build
 from generator.config import SiteConfig
 from generator.entries import parse_entry
 from generator.errors import ProblemsFound
@@ -133,3 +136,28 @@ def test_a_missing_included_template_names_the_including_file(tmp_path: Path) ->
     assert _render_with(tmp_path, {"404.html": "\n{% include 'card.html' %}"}) == [
         "themes/default/templates/404.html:2: template 'card.html' not found in the theme "
         "(rendering 404 page 'Page not found')"]
+
+
+def test_the_five_practices_have_one_name_each_on_every_page(tmp_path: Path) -> None:
+    from generator.model import PRACTICES  # here: on older code only this test fails
+
+    root = make_log(tmp_path / "log", dict(FILES))
+    build(root)
+    out = root / "output"
+    names = [p.name for p in PRACTICES]
+    assert names == ["Feedback", "Support", "Post-mortem", "Thank-you", "Next steps"]
+    entry_page = (out / "entries/data-engineer-at-acme/index.html").read_text(encoding="utf-8")
+    headings = re.findall(r'<h3 id="p-[a-z]+">.*?</span> (.*?)</h3>', entry_page)
+    assert headings == names
+    home = (out / "index.html").read_text(encoding="utf-8")
+    done = re.findall(r'<li class="done">.*?</span> (.*?)<span class="visually-hidden"> '
+                      r'(\w+)</span>', home)
+    assert done and all(f"{name} {state}" in [p.label for p in PRACTICES]
+                        for name, state in done)
+    progress = (out / "progress/index.html").read_text(encoding="utf-8")
+    table = progress.split('id="chart-practices"')[1]
+    for practice in PRACTICES:
+        assert f"<th scope=\"col\">{practice.label}</th>" in table, practice.label
+    assert "Feedback received" not in progress
+    lessons = (out / "lessons/index.html").read_text(encoding="utf-8")
+    assert ">Theme<" not in lessons
