@@ -44,9 +44,10 @@ class OpaqueNames:
     """Renamed path → the logical path it came from (filled as paths are renamed)."""
 
     def __call__(self, logical: str) -> str:
-        # A logical path is a path, never a URL: '#', '?' or '%' in it belong to a file or
-        # folder name (fragments are added to hrefs after renaming, see Urls.href).
-        if logical in KEPT_NAMES or "://" in logical or logical.startswith(("mailto:", "/")):
+        # A logical path is a path, never a URL: '#', '?', '%' or '://' in it belong to a
+        # name (a stage may be called anything), so every path but the kept ones is renamed.
+        # Fragments are added to hrefs after renaming (Urls.href).
+        if logical in KEPT_NAMES:
             return logical
         token = opaque_token(self.slug_key, logical)
         renamed = f"{token}/" if logical.endswith(("/", ".html")) else f"{token}.bin"

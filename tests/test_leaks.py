@@ -173,3 +173,13 @@ def test_a_theme_static_file_linked_from_outside_the_theme_is_not_published(
     assert "static/own.css" in out and "static/alias.css" in out
     assert "static/leak.css" not in out
     assert not [p for p, data in out.items() if b"canary" in data]
+
+
+def test_a_stage_named_like_a_url_gets_an_opaque_name(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/a.md": entry(stage='"https://canary.example/"')},
+        'stages = ["applied", "https://canary.example/"]\n')
+    keys.init_keyfile(root, PASSWORD)
+    build(root, private=True, password=PASSWORD)
+    tree = read_tree(root / "output")
+    assert all(NAME.match(path) for path in tree), [p for p in tree if not NAME.match(p)]

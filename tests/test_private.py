@@ -248,12 +248,12 @@ def test_opaque_names_keep_root_and_404_and_hide_every_character() -> None:
     page = names("entries/acme/")
     assert re.fullmatch(r"[a-z2-7]{16}/", page)
     # A path is never a URL: '#' and '?' are part of a name, never a fragment or a query.
-    for odd in ("media/scan#canary.png", "media/a?canary.png", "media/x#y/z.png"):
-        assert re.fullmatch(r"[a-z2-7]{16}\.bin", names(odd)), odd
+    for odd in ("media/scan#canary.png", "media/a?canary.png", "media/x#y/z.png",
+                "stages/https://canary/", "mailto:canary", "/canary"):
+        assert re.fullmatch(r"[a-z2-7]{16}(?:\.bin|/)", names(odd)), odd
     assert names("media/scan#a.png") != names("media/scan#b.png")
     assert re.fullmatch(r"[a-z2-7]{16}\.bin", names("static/style.css"))
     assert names.logical[page] == "entries/acme/"
-    assert names("https://example.org/") == "https://example.org/"
 
 
 def test_reveal_titles_and_remember_days_reach_the_key_blob(tmp_path: Path) -> None:
