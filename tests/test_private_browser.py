@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator import keys
 from generator.build import build
-from generator.crypto import derive_kek
+from generator.crypto import derive_kek, open_file, unwrap_site_key
 
 from conftest import REPO
 
@@ -56,7 +59,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     build(root, private=True, password=PASSWORD)
     build(root, output=root / "public")
     yield {"root": root, "private": _serve(str(root / "output")),
-           "public": _serve(str(root / "public"))}
+           "public": _serve(str(root / "public")), "swapped": _serve(str(_swapped(root)))}
+
+
+def _swapped(root: Path) -> Path:
+    """A copy of the private site where a host put shells under other pages' addresses:
+    an entry's shell as the home page, and one whose id was edited to match its new address."""
+    folder = root / "swapped"
+    shutil.copytree(root / "output", folder)
+    shells = sorted(p for p in folder.glob("*/index.html"))
+    entry = next(p for p in shells if b"Marrowfield" in _plain(root, p, folder))
+    other = next(p for p in shells if p != entry)
+    (folder / "index.html").write_bytes(entry.read_bytes())
+    own_id = entry.relative_to(folder).as_posix()
+    other.write_bytes(entry.read_bytes().replace(
+        f'"id":"{own_id}"'.encode(), f'"id":"{other.relative_to(folder).as_posix()}"'.encode()))
+    return folder
+
+
+def _plain(root: Path, shell: Path, folder: Path) -> bytes:
+    match = re.search(rb'id="gl-page">(.*?)</script>', shell.read_bytes(), re.S)
+    assert match is not None
+    page = json.loads(match.group(1))
+    _, site_keys = keys.unlock(root, PASSWORD)
+    return open_file(site_keys, page["id"], base64.b64decode(page["payload"]))[1]
 
 
 @pytest.fixture
@@ -210,10 +236,7 @@ def test_python_and_webcrypto_derive_the_same_keys(site: dict[str, Any], context
                            [password, base64.b64encode(salt).decode()])
         assert js == derive_kek(password, salt, 600_000).hex()
     _unlock(page)
-    _unlocked(page)
-    stored = page.evaluate("Object.values(sessionStorage)[0]")
-    _, site_keys = keys.unlock(site["root"], PASSWORD)
-    assert base64.b64decode(stored) == site_keys.content
+    _unlocked(page)  # the browser's key opened a page Python sealed
 
 
 def test_scripts_and_handlers_inside_an_entry_do_not_run(site: dict[str, Any],
@@ -252,3 +275,168 @@ def test_it_refuses_to_unlock_inside_a_frame(site: dict[str, Any], context: Any)
     frame = page.frame_locator("iframe")
     frame.locator("#gl-note:has-text('inside a frame')").wait_for()
     assert frame.locator("#gl-form").is_hidden()
+
+
+STORAGE = """async () => {
+  const seen = [];
+  const walk = async (value, where) => {
+    if (value instanceof CryptoKey) {
+      let raw = null;
+      try { raw = new Uint8Array(await crypto.subtle.exportKey('raw', value)); } catch (e) { }
+      seen.push({where, cryptoKey: true, extractable: value.extractable, usages: value.usages,
+                 raw: raw && Array.from(raw)});
+    } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+      seen.push({where, bytes: Array.from(new Uint8Array(value.buffer || value))});
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) await walk(v, where + '.' + k);
+    } else {
+      seen.push({where, text: String(value)});
+    }
+  };
+  for (const [name, area] of [['session', sessionStorage], ['local', localStorage]]) {
+    for (const k of Object.keys(area)) await walk(area.getItem(k), name + ':' + k);
+  }
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = no; });
+    for (const name of db.objectStoreNames) {
+      const store = db.transaction(name, 'readonly').objectStore(name);
+      const all = (r) => new Promise((ok) => { r.onsuccess = () => ok(r.result); });
+      const [ids, values] = [await all(store.getAllKeys()), await all(store.getAll())];
+      for (let i = 0; i < ids.length; i++) {
+        await walk(String(ids[i]), `idb:${info.name}/${name}#key`);
+        await walk(values[i], `idb:${info.name}/${name}/${ids[i]}`);
+      }
+    }
+    db.close();
+  }
+  return seen;
+}"""
+
+
+def _storage(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate(STORAGE))
+
+
+def _key_forms(secret: bytes) -> list[str]:
+    return [base64.b64encode(secret).decode(), base64.urlsafe_b64encode(secret).decode(),
+            base64.b64encode(secret).decode().rstrip("="), secret.hex(), secret.hex().upper(),
+            secret.decode("latin-1")]
+
+
+def test_no_storage_a_page_script_reads_yields_raw_key_bytes(site: dict[str, Any],
+                                                              context: Any) -> None:
+    """Finding 6: the tab keeps a non-extractable key; nothing readable is the key itself."""
+    blob, site_keys = keys.unlock(site["root"], PASSWORD)
+    site_key = unwrap_site_key(blob, PASSWORD)
+    secrets = (site_keys.content, site_key, site_keys.slug, site_keys.nonce)
+    page = context.new_page()
+    page.goto(site["private"])
+    _unlock(page, remember=True)
+    _unlocked(page)
+    page.click("nav a:has-text('Timeline')")  # the next page in the tab needs no passphrase
+    _unlocked(page)
+    stored = _storage(page)
+    handles = [s for s in stored if s.get("cryptoKey")]
+    assert len(handles) == 2, stored  # this tab's key and the remembered one
+    assert all(not h["extractable"] and h["raw"] is None and h["usages"] == ["decrypt"]
+               for h in handles), handles
+    for item in stored:
+        found = bytes(item["bytes"]) if "bytes" in item else item.get("text", "").encode(
+            "latin-1", "replace")
+        for secret in secrets:
+            assert secret not in found and not any(
+                form.encode("latin-1") in found for form in _key_forms(secret)), item
+    page.click("#gl-lock")
+    page.wait_for_selector("#gl-form:not([hidden])")
+    assert not [s for s in _storage(page) if s.get("cryptoKey")]
+    assert page.evaluate("Object.keys(sessionStorage).length") == 0
+
+
+def test_a_new_tab_asks_again_and_an_expired_tab_key_is_removed(site: dict[str, Any],
+                                                                context: Any) -> None:
+    page = context.new_page()
+    page.goto(site["private"])
+    _unlock(page)
+    _unlocked(page)
+    other = context.new_page()
+    other.goto(site["private"])
+    other.wait_for_selector("#gl-form:not([hidden])")
+    assert len([s for s in _storage(page) if s.get("cryptoKey")]) == 1
+    page.evaluate("""() => new Promise((ok) => {
+      const r = indexedDB.open('growthlog-private');
+      r.onsuccess = () => {
+        const tx = r.result.transaction('keys', 'readwrite');
+        const store = tx.objectStore('keys');
+        store.openCursor().onsuccess = (e) => {
+          const c = e.target.result;
+          if (c) { c.update({...c.value, expires: Date.now() - 1}); c.continue(); }
+        };
+        tx.oncomplete = () => { r.result.close(); ok(); };
+      };
+    })""")
+    page.reload()
+    page.wait_for_selector("#gl-form:not([hidden])")
+    page.wait_for_function("""() => new Promise((ok) => {
+      const r = indexedDB.open('growthlog-private');
+      r.onsuccess = () => { const q = r.result.transaction('keys').objectStore('keys').count();
+                            q.onsuccess = () => { r.result.close(); ok(q.result === 0); }; };
+    })""")
+
+
+CRAFTED = ("#%E0%A4%A", "#%", "?q=%E0%A4%A", "?%ZZ=1#%E0%A4%A", "#lock%", "#gl-%ZZ%ZZ")
+
+
+def test_bad_input_in_the_address_keeps_the_key_and_the_page(site: dict[str, Any],
+                                                             context: Any) -> None:
+    """Finding 8: a crafted link never throws, never forgets the remembered key."""
+    first = context.new_page()
+    first.goto(site["private"])
+    _unlock(first, remember=True)
+    _unlocked(first)
+    entry = first.get_attribute("main a:has-text('Marrowfield Bank')", "href")
+    assert entry
+    for address in (site["private"], site["private"] + entry.lstrip("/")):
+        for crafted in CRAFTED:
+            tab = context.new_page()  # a fresh load that finds only the remembered key
+            messages = _watch(tab)
+            tab.goto(address + crafted)
+            _unlocked(tab)
+            assert tab.locator("main").inner_text().strip()
+            assert not [m for m in messages if "Error" in m], (crafted, messages)
+            tab.close()
+    last = context.new_page()
+    last.goto(site["private"])
+    _unlocked(last)
+
+
+def test_a_shell_under_another_pages_address_refuses_to_open(site: dict[str, Any],
+                                                             context: Any) -> None:
+    """Finding 9: each payload opens only at the address it was sealed for."""
+    page = context.new_page()
+    page.goto(site["swapped"])
+    page.wait_for_function("() => /another address/.test(document.body.innerText)")
+    assert page.is_hidden("#gl-form") and "Marrowfield" not in page.content()
+    swapped = page
+    folder = site["root"] / "swapped"
+    edited = next(p for p in sorted(folder.glob("*/index.html"))
+                  if p.read_bytes() != (site["root"] / "output" / p.relative_to(folder))
+                  .read_bytes())
+    swapped.goto(site["swapped"] + edited.parent.name + "/")
+    _unlock(swapped)
+    swapped.wait_for_function("() => /could not be opened/.test(document.body.innerText)")
+    assert "Marrowfield" not in swapped.content()
+    assert swapped.locator("html[data-gl-unlocked]").count() == 0
+
+
+def test_the_not_found_page_opens_at_any_missing_address(site: dict[str, Any],
+                                                         context: Any) -> None:
+    shell = (site["root"] / "output" / "404.html").read_bytes()
+    page = context.new_page()
+    page.route(site["private"] + "no/such/page/", lambda route: route.fulfill(
+        status=404, content_type="text/html", body=shell))
+    page.goto(site["private"])
+    _unlock(page)
+    _unlocked(page)
+    page.goto(site["private"] + "no/such/page/")
+    _unlocked(page)

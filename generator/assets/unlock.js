@@ -8,11 +8,24 @@
   const page = JSON.parse($('gl-page').textContent);
   const enc = new TextEncoder();
   const dec = new TextDecoder();
-  const SESSION = 'gl.key.' + blob.site;
   const DB = 'growthlog-private';
+  // Storage holds no key bytes: IndexedDB holds non-extractable CryptoKeys, under
+  // '<site>' (remembered) and '<site>|tab|<random id>' (one tab, the id in sessionStorage).
+  const TAB = 'gl.tab.' + blob.site;
+  const LEGACY = 'gl.key.' + blob.site; // raw key bytes an older runtime kept: deleted on sight
+  const REMEMBERED = blob.site;
+  const SITE_RANGE = () => IDBKeyRange.bound(blob.site, blob.site + '|\uffff');
+  const TAB_IDLE_MS = 60 * 60 * 1000;
+  const MOVED = 'This page was published at another address, so it was not opened: someone may ' +
+    'have moved or replaced it. Open the journal from its home page.';
+  const DAMAGED = 'This page could not be opened: it may be damaged or from an older version of ' +
+    'the journal.';
   const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  const b64 = (u8) => btoa(Array.from(u8, (b) => String.fromCharCode(b)).join(''));
+  const b64url = (u8) => btoa(Array.from(u8, (b) => String.fromCharCode(b)).join(''))
+    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   const hex = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
+  // Addresses are input anyone can craft: a malformed escape is kept as typed, never thrown.
+  const safeDecode = (text) => { try { return decodeURIComponent(text); } catch (e) { return text; } };
 
   function say(text) {
     $('gl-note').textContent = text;
@@ -25,20 +38,21 @@
       { name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, base, 256));
   }
 
-  async function contentKeyBits(passphrase) {
-    const kek = await crypto.subtle.importKey(
-      'raw', await deriveKek(passphrase, unb64(blob.salt), blob.iter), 'AES-GCM', false,
-      ['decrypt']);
-    const siteKey = await crypto.subtle.decrypt(
+  // The passphrase → a non-extractable AES-GCM key for the content; no key bytes reach script.
+  async function contentKey(passphrase) {
+    const base = await crypto.subtle.importKey(
+      'raw', enc.encode(passphrase.normalize('NFC')), 'PBKDF2', false, ['deriveKey']);
+    const kek = await crypto.subtle.deriveKey(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: unb64(blob.salt), iterations: blob.iter }, base,
+      { name: 'AES-GCM', length: 256 }, false, ['unwrapKey']);
+    const siteKey = await crypto.subtle.unwrapKey(
+      'raw', unb64(blob.wrapped), kek,
       { name: 'AES-GCM', iv: unb64(blob.wiv), additionalData: enc.encode(`${V}|sitekey|${blob.site}`) },
-      kek, unb64(blob.wrapped));
-    const ikm = await crypto.subtle.importKey('raw', siteKey, 'HKDF', false, ['deriveBits']);
-    return new Uint8Array(await crypto.subtle.deriveBits(
+      'HKDF', false, ['deriveKey']);
+    return crypto.subtle.deriveKey(
       { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(`${V}|content`) },
-      ikm, 256));
+      siteKey, { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
   }
-
-  const importContent = (raw) => crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
 
   function idb(mode, action) {
     return new Promise((resolve, reject) => {
@@ -54,20 +68,55 @@
     });
   }
 
+  const get = (id) => idb('readonly', (store) => store.get(id));
+  const put = (id, value) => idb('readwrite', (store) => store.put(value, id));
+
+  // The key this tab or this device already holds, or null (storage refused: ask).
   async function cachedKey() {
-    const raw = sessionStorage.getItem(SESSION);
-    if (raw) return importContent(unb64(raw));
     try {
-      const saved = await idb('readonly', (store) => store.get(blob.site));
-      if (saved && saved.expires > Date.now()) return saved.key;
-      if (saved) await idb('readwrite', (store) => store.delete(blob.site));
-    } catch (e) { /* storage unavailable: ask */ }
+      sessionStorage.removeItem(LEGACY);
+      const now = Date.now();
+      const tab = sessionStorage.getItem(TAB);
+      const mine = tab ? await get(`${blob.site}|tab|${tab}`) : null;
+      if (mine && mine.expires > now) return { key: mine.key, from: 'tab' };
+      const saved = blob.remember_days > 0 ? await get(REMEMBERED) : null;
+      if (saved && saved.expires > now) return { key: saved.key, from: 'device' };
+    } catch (e) { /* storage unavailable */ }
     return null;
   }
 
-  async function forget() {
-    sessionStorage.removeItem(SESSION);
-    try { await idb('readwrite', (store) => store.delete(blob.site)); } catch (e) { /* none */ }
+  // Keep the key for this tab (a fresh random id each tab), for an hour after the last page.
+  async function keepForTab(key) {
+    let tab = sessionStorage.getItem(TAB);
+    if (!tab) {
+      tab = b64url(crypto.getRandomValues(new Uint8Array(16)));
+      sessionStorage.setItem(TAB, tab);
+    }
+    await put(`${blob.site}|tab|${tab}`, { key, expires: Date.now() + TAB_IDLE_MS });
+  }
+
+  // Expired keys (tabs closed long ago), and a remembered key once remembering is off.
+  function sweep() {
+    const now = Date.now();
+    return idb('readwrite', (store) => {
+      const request = store.openCursor(SITE_RANGE());
+      request.onsuccess = () => {
+        const cursor = request.result;
+        if (!cursor) return;
+        const off = cursor.key === REMEMBERED && !(blob.remember_days > 0);
+        if (off || !(cursor.value && cursor.value.expires > now)) cursor.delete();
+        cursor.continue();
+      };
+      return request;
+    }).catch(() => {});
+  }
+
+  async function forgetAll() {
+    try {
+      sessionStorage.removeItem(TAB);
+      sessionStorage.removeItem(LEGACY);
+    } catch (e) { /* none */ }
+    try { await idb('readwrite', (store) => store.delete(SITE_RANGE())); } catch (e) { /* none */ }
   }
 
   async function openSealed(key, id, sealed) {
@@ -85,10 +134,30 @@
 
   function sealedId(href) {
     if (!href) return null;
-    const url = new URL(href, location.href);
+    let url;
+    try { url = new URL(href, location.href); } catch (e) { return null; }
     if (url.origin !== location.origin || !url.pathname.startsWith(basePath)) return null;
-    const id = decodeURIComponent(url.pathname.slice(basePath.length));
+    const id = safeDecode(url.pathname.slice(basePath.length));
     return id.endsWith('.bin') ? id : null;
+  }
+
+  // The id this page must have been sealed under, from the address it is served at (never from
+  // the shell, which anyone who can place files can edit). Hosts serve the not-found page at
+  // every missing address, so that one page opens anywhere.
+  function servedId() {
+    if (page.id === '404.html') return page.id;
+    if (!location.pathname.startsWith(basePath)) return null;
+    const rest = safeDecode(location.pathname.slice(basePath.length));
+    return rest === '' || rest.endsWith('/') ? rest + 'index.html' : rest;
+  }
+
+  // This page's payload opened with key under the served address, or null.
+  async function openPage(key, id) {
+    try {
+      return await openSealed(key, id, unb64(page.payload));
+    } catch (e) {
+      return null;
+    }
   }
 
   async function fetchOpen(key, id) {
@@ -97,8 +166,7 @@
     return openSealed(key, id, new Uint8Array(await response.arrayBuffer()));
   }
 
-  async function render(key) {
-    const opened = await openSealed(key, page.id, unb64(page.payload));
+  async function render(opened, key) {
     const doc = new DOMParser().parseFromString(dec.decode(opened.body), 'text/html');
     for (const el of doc.body.querySelectorAll('meta, base, script')) el.remove();
     const styles = [];
@@ -141,9 +209,12 @@
     // The theme's search (inlined in the shell) reads the sealed index through this hook.
     window.growthlogLoadIndex = (url) => fetchOpen(key, sealedId(url))
       .then((file) => JSON.parse(dec.decode(file.body)));
-    if (window.growthlogSearch) window.growthlogSearch.init(document);
+    // The page is shown; what follows reads the address and must not undo that.
+    try {
+      if (window.growthlogSearch) window.growthlogSearch.init(document);
+    } catch (e) { /* search stays idle */ }
     if (location.hash.length > 1) {
-      const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      const target = document.getElementById(safeDecode(location.hash.slice(1)));
       if (target) target.scrollIntoView();
     }
   }
@@ -160,15 +231,17 @@
   }
 
   const channel = 'BroadcastChannel' in window ? new BroadcastChannel('gl.lock.' + blob.site) : null;
-  if (channel) channel.onmessage = () => { sessionStorage.removeItem(SESSION); location.reload(); };
+  if (channel) channel.onmessage = () => { sessionStorage.removeItem(TAB); location.reload(); };
 
   async function lockEverywhere() {
-    await forget();
+    await forgetAll();
     if (channel) channel.postMessage('lock');
     location.replace(location.pathname + location.search);
   }
 
-  function showForm() {
+  // cached: a key this tab or device held that did not open this page (stale after a
+  // `key rotate`, or the page is damaged); it is dropped only once the passphrase proves it.
+  function showForm(id, cached) {
     const form = $('gl-form');
     form.hidden = false;
     if (blob.remember_days > 0) {
@@ -181,25 +254,33 @@
       const button = form.querySelector('button');
       button.disabled = true;
       $('gl-msg').textContent = '';
-      let raw;
+      let key;
       try {
-        raw = await contentKeyBits($('gl-pass').value);
+        key = await contentKey($('gl-pass').value);
       } catch (e) {
         $('gl-msg').textContent = 'That passphrase does not open this journal. Check it and try again.';
         button.disabled = false;
         $('gl-pass').select();
         return;
       }
-      sessionStorage.setItem(SESSION, b64(raw));
-      const key = await importContent(raw);
-      if ($('gl-remember').checked && blob.remember_days > 0) {
-        const expires = Date.now() + blob.remember_days * 86400000;
-        try { await idb('readwrite', (store) => store.put({ key, expires }, blob.site)); } catch (e) { /* session only */ }
+      const opened = await openPage(key, id);
+      if (!opened) {
+        $('gl-msg').textContent = DAMAGED;
+        button.disabled = false;
+        return;
       }
       try {
-        await render(key);
+        await keepForTab(key);
+        if ($('gl-remember').checked && blob.remember_days > 0) {
+          await put(REMEMBERED, { key, expires: Date.now() + blob.remember_days * 86400000 });
+        } else if (cached && cached.from === 'device') {
+          await idb('readwrite', (store) => store.delete(REMEMBERED));
+        }
+      } catch (e) { /* storage refused: this page opens, the next one asks */ }
+      try {
+        await render(opened, key);
       } catch (e) {
-        $('gl-msg').textContent = 'This page could not be opened: it may be damaged or from an older version of the journal.';
+        $('gl-msg').textContent = DAMAGED;
         button.disabled = false;
       }
     });
@@ -221,17 +302,24 @@
       await lockEverywhere();
       return;
     }
-    const key = await cachedKey();
-    if (key) {
-      try {
-        await render(key);
-        return;
-      } catch (e) {
-        await forget(); // a rotated key or a damaged page: ask again
-      }
+    const id = servedId();
+    if (id === null || id !== page.id) {
+      say(MOVED);
+      return;
     }
-    showForm();
+    const cached = await cachedKey();
+    const opened = cached && await openPage(cached.key, id);
+    if (opened) {
+      await render(opened, cached.key);
+      if (cached.from === 'tab') keepForTab(cached.key).catch(() => {});
+      sweep();
+      return;
+    }
+    sweep();
+    showForm(id, cached);
   }
 
-  main();
+  main().catch(() => {
+    say('This page could not be shown. Reload it, or open the journal from its home page.');
+  });
 })();
