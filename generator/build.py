@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.audit import raise_on_leaks, scan, site_needles
-from generator.config import SiteConfig, load_config
+from generator.config import SiteConfig, load_config, shared_origin_warnings
 from generator.crypto import KeyBlob, SiteKeys
 from generator.entries import parse_entry, source_dir
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
@@ -260,8 +260,12 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
 
     log = load_log(root, drafts=drafts, state=state, urls=site_urls)
     raise_on_errors(log.problems)
+    warnings = list(log.problems)
     if sealing:
         files, rendered = _private_files(root, log, state, *sealing[-1][:2])
+        base = log.urls.base_url
+        if not log.config.private or base != log.config.base_url:  # else the config warned
+            warnings += shared_origin_warnings(log.config, base)
     else:
         files, rendered = render_log(root, log, state, log.urls), state.render
     last, state.written = state.written, None
@@ -271,7 +275,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     return BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=rendered.rendered,
-        seconds=time.perf_counter() - started, warnings=tuple(log.problems),
+        seconds=time.perf_counter() - started, warnings=tuple(warnings),
         drafts=sum(e.draft for e in log.site.entries))
 
 

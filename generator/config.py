@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.errors import Problem, Severity, raise_on_errors
 from generator.suggest import unknown_key_message
@@ -53,6 +54,9 @@ class SiteConfig:
     """Private mode: fresh nonces on every build, so every file changes (hides which did)."""
     remember_days: int = 30
     """Private mode: how long "remember on this device" keeps the key; 0 hides the option."""
+    remember_on_shared_origin: bool = False
+    """Private mode: offer "remember on this device" although url/base_url put the site under
+    a path of an origin other sites share (whose scripts could then use the key)."""
     iterations: int = MIN_ITERATIONS
     """Private mode: PBKDF2 iterations for a new keyfile (at least 600,000)."""
     reveal_titles: bool = False
@@ -65,7 +69,7 @@ _TYPES: dict[str, type] = {
     "title": str, "author": str, "base_url": str, "url": str, "theme": str, "stages": list,
     "outcomes": list, "unsafe_html": bool, "recent": int, "language": str,
     "private": bool, "cname": str, "extra": dict, "rerandomize": bool, "remember_days": int,
-    "iterations": int, "reveal_titles": bool,
+    "iterations": int, "reveal_titles": bool, "remember_on_shared_origin": bool,
 }
 _TYPE_NAMES = {str: "text", list: "a list of text", bool: "true or false", int: "a whole number",
                dict: "a table"}
@@ -153,9 +157,47 @@ def parse_config(data: dict[str, Any],
         problems.append(Problem(CONFIG_NAME, f"expected at least 1; found {values['recent']}",
                                 field="recent"))
         values.pop("recent")
+    config = SiteConfig(**values)
+    if config.private:
+        problems += shared_origin_warnings(config, config.base_url)
     problems = [replace(p, line=at.get(p.field)) if p.field and p.line is None else p
                 for p in problems]
-    return SiteConfig(**values), problems
+    return config, problems
+
+
+def shared_origin(url: str, base_url: str) -> tuple[str, str]:
+    """(option, origin) when url or base_url puts the site below the root of its origin
+    (a GitHub project site, any non-root path): other sites may share that origin, and with
+    it the browser storage where an unlocked key is kept. ('', '') when neither does."""
+    for option, address in (("url", url), ("base_url", base_url)):
+        parts = urlsplit(address)
+        if address and parts.path.rstrip("/"):
+            origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "its host"
+            return option, origin
+    return "", ""
+
+
+def remembering(config: SiteConfig, base_url: str) -> int:
+    """The remember_days a private build publishes: 0 (off) on a shared origin, unless the
+    author opted in with remember_on_shared_origin."""
+    shared = shared_origin(config.url, base_url)[0]
+    return 0 if shared and not config.remember_on_shared_origin else config.remember_days
+
+
+def shared_origin_warnings(config: SiteConfig, base_url: str) -> list[Problem]:
+    """The warning a private build on a shared origin gets (none on a site's own origin)."""
+    option, origin = shared_origin(config.url, base_url)
+    if not option:
+        return []
+    remember = ("'Remember on this device' is on because remember_on_shared_origin = true"
+                if config.remember_on_shared_origin and config.remember_days else
+                "'Remember on this device' is off (remember_on_shared_origin = true turns it "
+                "on anyway)")
+    return [Problem(CONFIG_NAME, f"puts the private site under a path of {origin}, an origin "
+                    "other sites can share (every GitHub project site of an account does): "
+                    "their scripts can use a key this site keeps in the browser. Publish it "
+                    "from an organisation or a custom domain used only for this log. "
+                    f"{remember}.", field=option, severity=Severity.WARNING)]
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from urllib.parse import quote
 
-from generator.config import SiteConfig
+from generator.config import SiteConfig, remembering
 from generator.crypto import KDF, VERSION, KeyBlob, SiteKeys, opaque_token, seal_file
 from generator.render import OutputFile
 from generator.theme import packaged_themes_dir
@@ -131,7 +131,7 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
     search = next((data.decode() for path, data in kept
                    if names.logical.get(path, path) == SEARCH_SCRIPT), "").replace("</", "<\\/")
     csp = content_security_policy(runtime, [shell_css, *styles], [search] if search else [])
-    key_json = _json_script({**blob.to_json(), "remember_days": config.remember_days,
+    key_json = _json_script({**blob.to_json(), "remember_days": remembering(config, base_url),
                              "reveal_titles": config.reveal_titles})
     shell = (_asset("shell.html").replace("@@LANG@@", quote(config.language, safe="-"))
              .replace("@@CSP@@", csp).replace("@@STYLE@@", shell_css)

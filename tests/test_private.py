@@ -276,3 +276,50 @@ def test_attachment_names_with_spaces_are_relinked(tmp_path: Path) -> None:
     linked = [p for p in pages if "<img" in p]
     assert linked and all(re.search(r'src="/[a-z2-7]{16}\.bin"', p) for p in linked)
     assert not any("media/" in p for p in pages)
+
+
+@pytest.mark.parametrize(("config", "option"), [
+    ('url = "https://you.github.io/journal/"\nbase_url = "/journal/"\n', "url"),
+    ('base_url = "/journal/"\n', "base_url"),
+    ('url = "https://example.org/me/log"\n', "url"),
+])
+def test_a_shared_origin_warns_and_turns_remembering_off(tmp_path: Path, config: str,
+                                                         option: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 7: a path below an origin's root shares its browser storage with other sites."""
+    root = make_log(tmp_path / "log", {"content/a.md": entry()}, "private = true\n" + config)
+    keys.init_keyfile(root, PASSWORD)
+    monkeypatch.setenv("GROWTHLOG_PASSWORD", PASSWORD)
+    result = CliRunner().invoke(main, ["build", str(root)])
+    assert result.exit_code == 0, result.output
+    assert f"growthlog.toml:2: warning: {option}: puts the private site under a path of " \
+           in result.output or f"growthlog.toml:3: warning: {option}: puts" in result.output
+    assert "Remember on this device' is off" in result.output
+    assert shell_json((root / "output" / "index.html").read_bytes(),
+                      "gl-key")["remember_days"] == 0
+    checked = CliRunner().invoke(main, ["check", str(root)])
+    assert "warning: " + option + ": puts the private site" in checked.output
+
+
+def test_remembering_on_a_shared_origin_is_an_explicit_choice(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry()},
+                    'url = "https://you.github.io/journal/"\nremember_on_shared_origin = true\n'
+                    "remember_days = 9\n")
+    keys.init_keyfile(root, PASSWORD)
+    report = build(root, private=True, password=PASSWORD)  # --private on the command line
+    assert [w.field for w in report.warnings] == ["url"]
+    assert "is on because remember_on_shared_origin = true" in report.warnings[0].message
+    assert shell_json((root / "output" / "index.html").read_bytes(),
+                      "gl-key")["remember_days"] == 9
+
+
+@pytest.mark.parametrize("config", ['url = "https://journal.example.org/"\n',
+                                    'url = "https://my-journal-org.github.io/"\n', ""])
+def test_a_site_at_the_root_of_its_origin_keeps_remembering(tmp_path: Path,
+                                                            config: str) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry()}, config)
+    keys.init_keyfile(root, PASSWORD)
+    report = build(root, private=True, password=PASSWORD)
+    assert report.warnings == ()
+    assert shell_json((root / "output" / "index.html").read_bytes(),
+                      "gl-key")["remember_days"] == 30
