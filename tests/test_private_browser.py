@@ -440,3 +440,29 @@ def test_the_not_found_page_opens_at_any_missing_address(site: dict[str, Any],
     _unlocked(page)
     page.goto(site["private"] + "no/such/page/")
     _unlocked(page)
+
+
+def test_a_build_with_remembering_off_drops_the_remembered_key(site: dict[str, Any],
+                                                              context: Any) -> None:
+    """Finding 7: once a build turns remembering off (a shared origin), devices forget."""
+    first = context.new_page()
+    first.goto(site["private"])
+    _unlock(first, remember=True)
+    _unlocked(first)
+    off = (site["root"] / "output" / "index.html").read_bytes().replace(
+        b'"remember_days":7', b'"remember_days":0')
+    second = context.new_page()
+    second.route(site["private"], lambda route: route.fulfill(
+        status=200, content_type="text/html", body=off))
+    second.goto(site["private"])
+    second.wait_for_selector("#gl-form:not([hidden])")
+    assert second.is_hidden("#gl-remember-row")
+    second.wait_for_function("""() => new Promise((ok) => {
+      const r = indexedDB.open('growthlog-private');
+      r.onsuccess = () => { const q = r.result.transaction('keys').objectStore('keys').getAllKeys();
+                            q.onsuccess = () => { r.result.close();
+                                                  ok(!q.result.some((k) => !k.includes('|'))); }; };
+    })""")
+    third = context.new_page()
+    third.goto(site["private"])
+    third.wait_for_selector("#gl-form:not([hidden])")
