@@ -51,7 +51,8 @@ class SiteConfig:
     cname: str = ""
     """Custom domain written to CNAME on deploy."""
     rerandomize: bool = False
-    """Private mode: fresh nonces on every build, so every file changes (hides which did)."""
+    """Private mode: fresh nonces on every build, so every sealed file changes (names, count
+    and size classes still show: docs/privacy.md)."""
     remember_days: int = 30
     """Private mode: how long "remember on this device" keeps the key; 0 hides the option."""
     remember_on_shared_origin: bool = False

@@ -323,3 +323,53 @@ def test_a_site_at_the_root_of_its_origin_keeps_remembering(tmp_path: Path,
     assert report.warnings == ()
     assert shell_json((root / "output" / "index.html").read_bytes(),
                       "gl-key")["remember_days"] == 30
+
+
+def _deploys(config: str, root: Path, edits: list[str]) -> list[dict[str, bytes]]:
+    """The published tree (manifest aside) after a first build and after each edit that
+    appends text to one entry."""
+    sample_log(root, config)
+    entry_file = root / "content" / "2025" / "2025-05-20-backend-engineer-dovetrail.md"
+    trees = []
+    for text in ["", *edits]:
+        entry_file.write_text(entry_file.read_text(encoding="utf-8") + text, encoding="utf-8")
+        build(root, private=True, password=PASSWORD)
+        trees.append({p: d for p, d in read_tree(root / "output").items()
+                      if p != ".growthlog-manifest.json"})
+    return trees
+
+
+def _what_is(root: Path, path: str, data: bytes) -> str:
+    """'entry' (the edited one), 'index' (the search index), or 'other'."""
+    _, site_keys = keys.unlock(root, PASSWORD)
+    if path.endswith("index.html"):
+        return "entry" if "EDITED-ENTRY" in open_page(root, path, data)[1] else "other"
+    if path.endswith(".bin"):
+        meta, body = open_file(site_keys, path, data)
+        return "index" if meta["type"] == "application/json" and b"EDITED-ENTRY" in body \
+            else "other"
+    return "other"
+
+
+def test_what_an_observer_of_two_deploys_learns(tmp_path: Path) -> None:
+    """Finding 15, pinned as docs/privacy.md states it: rerandomize changes every sealed
+    file, but names and the file count stay, and a size class that moves names the page."""
+    grow = "\nEDITED-ENTRY " + "More words about the take-home review. " * 40 + "\n"
+    small = "x"  # one byte more: the padded sizes stay
+    first, grown, touched = _deploys("rerandomize = true\n", tmp_path / "re", [grow, small])
+    assert first.keys() == grown.keys() == touched.keys()  # same count, same names
+    assert {p for p in first if first[p] == grown[p]} == {"robots.txt"}
+    assert {p for p in grown if grown[p] == touched[p]} == {"robots.txt"}
+    resized = {p for p in first if len(first[p]) != len(grown[p])}
+    assert sorted(_what_is(tmp_path / "re", p, grown[p]) for p in resized) == ["entry", "index"]
+    assert {p for p in grown if len(grown[p]) != len(touched[p])} == set()
+    before, after = _deploys("", tmp_path / "det", [grow])
+    changed = {p for p in before if before[p] != after[p]}
+    assert sorted(_what_is(tmp_path / "det", p, after[p]) for p in changed) == ["entry", "index"]
+    docs = (REPO / "docs" / "privacy.md").read_text(encoding="utf-8")
+    for row in ("| File count and names |", "| Which files changed bytes |",
+                "| Which files changed size class |"):
+        assert row in docs
+    readme = next(line for line in (REPO / "README.md").read_text().splitlines()
+                  if line.startswith("| `rerandomize`"))
+    assert "hides which entry changed" not in readme and "size" in readme
