@@ -327,9 +327,21 @@ def test_a_site_at_the_root_of_its_origin_keeps_remembering(tmp_path: Path,
 
 def _deploys(config: str, root: Path, edits: list[str]) -> list[dict[str, bytes]]:
     """The published tree (manifest aside) after a first build and after each edit that
-    appends text to one entry."""
-    sample_log(root, config)
-    entry_file = root / "content" / "2025" / "2025-05-20-backend-engineer-dovetrail.md"
+    appends text to one entry. A small log of long words: the audit's chance matches of
+    short needles in sealed bytes (issue 9, finding 17) stay out of this test."""
+    make_log(root, {
+        "content/2026-01-05-pipeline.md": entry(
+            "Platform Engineer at Quillstone", "2026-01-05", "Whiteboarding went sideways.",
+            company="Quillstone", tags="[whiteboarding]"),
+        "content/2026-02-09-warehouse.md": entry(
+            "Analytics Engineer at Fernhollow", "2026-02-09", "Modelling questions throughout.",
+            company="Fernhollow", tags="[modelling]"),
+        "content/2026-03-14-streaming.md": entry(
+            "Streaming Engineer at Saltmere", "2026-03-14", "Backpressure, then retries.",
+            company="Saltmere", tags="[backpressure]"),
+    }, config)
+    keys.init_keyfile(root, PASSWORD)
+    entry_file = root / "content" / "2026-02-09-warehouse.md"
     trees = []
     for text in ["", *edits]:
         entry_file.write_text(entry_file.read_text(encoding="utf-8") + text, encoding="utf-8")
@@ -354,7 +366,7 @@ def _what_is(root: Path, path: str, data: bytes) -> str:
 def test_what_an_observer_of_two_deploys_learns(tmp_path: Path) -> None:
     """Finding 15, pinned as docs/privacy.md states it: rerandomize changes every sealed
     file, but names and the file count stay, and a size class that moves names the page."""
-    grow = "\nEDITED-ENTRY " + "More words about the take-home review. " * 40 + "\n"
+    grow = "\nEDITED-ENTRY " + "Further thoughts about dimensional modelling. " * 120 + "\n"
     small = "x"  # one byte more: the padded sizes stay
     first, grown, touched = _deploys("rerandomize = true\n", tmp_path / "re", [grow, small])
     assert first.keys() == grown.keys() == touched.keys()  # same count, same names
