@@ -24,7 +24,7 @@ from generator.feed import build_feed
 from generator.keys import unlock
 from generator.markup import LinkContext
 from generator.model import Entry, Site
-from generator.output import WriteReport, check_output_dir, write_output
+from generator.output import WriteReport, check_output_dir, path_problems, write_output
 from generator.private import OpaqueNames, boilerplate, encrypt_site
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
@@ -309,8 +309,11 @@ def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     state = BuildState()
     log = load_log(root, drafts=drafts, state=state)
     raise_on_errors(log.problems)
-    render_log(root, log, state, log.urls)
-    return log.problems
+    files = render_log(root, log, state, log.urls)
+    problems = log.problems + [Problem("output", f"cannot write {why}")
+                               for why in path_problems(f.path for f in files)]
+    raise_on_errors(problems)
+    return problems
 
 
 def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:

@@ -144,6 +144,12 @@ def parse_config(data: dict[str, Any],
             if len(set(value)) != len(value):
                 problems.append(Problem(CONFIG_NAME, f"lists a value twice: {value}", field=key))
                 continue
+            if key == "stages" and (bad := [v for v in value if not _is_path_segment(v)]):
+                problems.append(Problem(
+                    CONFIG_NAME, f"each stage names a page folder (stages/<stage>/), so it "
+                    f"cannot be '.', '..' or hold '/', '\\' or control characters, and is at "
+                    f"most {MAX_SEGMENT} bytes; found {bad}", field=key))
+                continue
             value = tuple(value)
         values[key] = value
     if values.get("url"):
@@ -199,6 +205,16 @@ def shared_origin_warnings(config: SiteConfig, base_url: str) -> list[Problem]:
                     "their scripts can use a key this site keeps in the browser. Publish it "
                     "from an organisation or a custom domain used only for this log. "
                     f"{remember}.", field=option, severity=Severity.WARNING)]
+
+
+MAX_SEGMENT = 200
+"""Bytes in a stage name: one folder name, with room under the file systems' 255."""
+
+
+def _is_path_segment(text: str) -> bool:
+    return (text.strip() not in (".", "..") and not any(c in text for c in "/\\")
+            and not any(ord(c) < 32 or ord(c) == 127 for c in text)
+            and len(text.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT)
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import GrowthlogError, OutputRefused
-from generator.output import MANIFEST, check_output_dir, read_manifest, write_output
+from generator.output import JOURNAL, MANIFEST, check_output_dir, read_manifest, write_output
 from generator.render import OutputFile
 
 
@@ -71,12 +71,13 @@ def test_stale_files_we_wrote_are_removed_with_their_empty_folders(tmp_path: Pat
     assert not (out / "entries" / "new").exists()
 
 
-@pytest.mark.parametrize("path", ["../escape", "/etc/passwd", "a/../../b", ""])
+@pytest.mark.parametrize("path", ["../escape", "/etc/passwd", "a/../../b", "", "a//b", "x/"])
 def test_never_writes_outside_the_output_folder(tmp_path: Path, path: str) -> None:
     out = tmp_path / "out"
     with pytest.raises(OutputRefused) as info:
-        write_output([OutputFile(path, b"x")], out)
-    assert str(info.value) == f"refusing to write outside the output folder: {path!r}"
+        write_output([OutputFile("a.html", b"fine"), OutputFile(path, b"x")], out)
+    assert str(info.value) == ("refusing to write the site; nothing was written:\n"
+                               f"{path!r}: not a file path inside the output folder")
     assert sorted(p.name for p in tmp_path.rglob("*")) == []
 
 
@@ -170,5 +171,83 @@ def test_a_write_that_fails_is_a_calm_error(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("a file where the folder should be")
     with pytest.raises(GrowthlogError) as info:
         write_output(_files(index_html="x"), tmp_path / "out" / "site")
-    assert str(info.value) == (f"could not write {tmp_path / 'out' / 'site' / 'index_html'}: "
+    # The journal is the first thing a build writes, so it is what fails first.
+    assert str(info.value) == (f"could not write {tmp_path / 'out' / 'site' / JOURNAL}: "
                                "Not a directory")
+
+
+def test_every_path_is_checked_before_the_first_write(tmp_path: Path) -> None:
+    """Issue 9 #16: a bad path sorted after good ones used to stop the build half-way."""
+    out = tmp_path / "out"
+    files = [OutputFile("a/index.html", b"a"), OutputFile("stages/../../x/index.html", b"x"),
+             OutputFile("b", b"file"), OutputFile("b/c", b"inside a file"),
+             OutputFile("n\x00ul", b"nul"), OutputFile("x" * 256, b"long")]
+    with pytest.raises(OutputRefused) as info:
+        write_output(files, out)
+    assert str(info.value).splitlines() == [
+        "refusing to write the site; nothing was written:",
+        "'b/c': 'b' is a file, so it cannot also be a folder",
+        "'n\\x00ul': 'n\\x00ul' holds a NUL character, which no file name can",
+        "'stages/../../x/index.html': not a file path inside the output folder",
+        f"'{'x' * 256}': a name is longer than 255 bytes"]
+    assert not out.exists() and not (tmp_path / "x").exists()
+
+
+def test_a_file_changed_on_disk_is_written_again_whatever_the_manifest_says(
+        tmp_path: Path) -> None:
+    """Issue 10 #1: same size, hash unchanged in the manifest, other bytes on disk."""
+    out = tmp_path / "out"
+    write_output(_files(a="good", b="same"), out)
+    (out / "a").write_text("evil")
+    (out / "b").unlink()
+    report = write_output(_files(a="good", b="same"), out)
+    assert report.written == ("a", "b")
+    assert (out / "a").read_text() == "good" and (out / "b").read_text() == "same"
+
+
+def test_a_name_of_255_bytes_is_written(tmp_path: Path) -> None:
+    """Issue 10 #1: the temp name of a legal long name used to be over 255 bytes."""
+    name = "é" * 127 + "x"  # 255 bytes
+    out = tmp_path / "out"
+    assert write_output([OutputFile(f"media/{name}", b"data")], out).written == (
+        f"media/{name}",)
+    assert (out / "media" / name).read_bytes() == b"data"
+    assert sorted(p.name for p in out.rglob("*")) == [MANIFEST, "media", name]
+
+
+def test_a_file_of_ours_where_a_folder_is_needed_makes_way(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(x="file", y__index="page"), out)
+    report = write_output(_files(x__index="page", y="file"), out)
+    assert report.removed == ("x", "y/index")
+    assert (out / "x" / "index").read_text() == "page" and (out / "y").read_text() == "file"
+    assert sorted(read_manifest(out)) == ["x/index", "y"]
+
+
+def test_something_not_ours_in_the_way_is_refused_before_writing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="1"), out)
+    (out / "tags").write_text("the author's file")
+    (out / "z").mkdir()
+    (out / "z" / "notes.txt").write_text("the author's notes")
+    with pytest.raises(OutputRefused) as info:
+        write_output(_files(a="2", tags__x="page", z="page"), out)
+    assert str(info.value) == (
+        f"refusing to write the site into {out}: tags is a file where the site needs a folder; "
+        "z is a folder where the site needs a file; move those away and build again")
+    assert (out / "a").read_text() == "1"
+    assert (out / "tags").read_text() == "the author's file"
+    assert (out / "z" / "notes.txt").read_text() == "the author's notes"
+
+
+def test_refuses_a_folder_inside_a_symlinked_content(tmp_path: Path) -> None:
+    """Issue 10 #4: content/ linked elsewhere; the output inside it, named through the link."""
+    root = tmp_path / "log"
+    root.mkdir()
+    (tmp_path / "notes").mkdir()
+    (root / "content").symlink_to(tmp_path / "notes")
+    for out in (root / "content" / "site", tmp_path / "notes" / "site"):
+        assert _refusal(out, root) == (f"refusing to write the site into {out}: it is inside "
+                                       "content/")
+    assert _refusal(tmp_path, root).endswith("it contains the log itself; choose an output "
+                                             "folder such as output/")
