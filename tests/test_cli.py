@@ -310,7 +310,7 @@ def test_output_that_cannot_be_written_exits_1_without_a_traceback(tmp_path: Pat
     assert result.exit_code == 1
     first, *rest = result.stderr.splitlines()
     assert first.startswith(f"error: could not write {tmp_path / 'blocker' / 'site'}/")
-    assert first.endswith(".html: Not a directory")
+    assert first.endswith(": Not a directory")
     assert rest == []
 
 
