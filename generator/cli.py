@@ -38,7 +38,7 @@ PASSWORD_STDIN = click.option(
     "--password-stdin", is_flag=True,
     help="Read the passphrase from the first line of stdin (else $GROWTHLOG_PASSWORD or a prompt).")
 WEAK_OK = click.option("--weak-ok", is_flag=True,
-                       help="Accept a new passphrase estimated under 50 bits (not advised).")
+                       help="Accept a new passphrase zxcvbn rates under 50 bits (not advised).")
 
 
 def report_problems(problems: Sequence[Problem]) -> None:
@@ -247,9 +247,11 @@ def key_init(root: Path, password_stdin: bool, weak_ok: bool) -> None:
     """Create ROOT/.growthlog/site-key.json: a random site key wrapped by your passphrase."""
     root = _root(root)
     config = load_valid_config(root)
+    keys.refuse_existing_keyfile(root)
     click.echo(keys.DICEWARE_ADVICE, err=True)
     password = keys.read_passphrase(stdin=sys.stdin if password_stdin else None, confirm=True,
-                                    label="New passphrase")
+                                    label="New passphrase",
+                                    check=lambda p: keys.check_strength(p, allow_weak=weak_ok))
     path = keys.init_keyfile(root, password, iterations=config.iterations, allow_weak=weak_ok)
     click.echo(f"Wrote {path.relative_to(root).as_posix()}. Keep it with your private source; "
                "build with `growthlog build --private` or set `private = true`.")
@@ -266,7 +268,8 @@ def key_passwd(root: Path, password_stdin: bool, weak_ok: bool) -> None:
     stdin = sys.stdin if password_stdin else None
     old = keys.read_passphrase(stdin=stdin, label="Current passphrase")
     new = keys.read_passphrase(env=keys.NEW_PASSWORD_ENV, stdin=stdin, confirm=True,
-                               label="New passphrase")
+                               label="New passphrase",
+                               check=lambda p: keys.check_strength(p, allow_weak=weak_ok))
     keys.change_passphrase(root, old, new, allow_weak=weak_ok)
     click.echo("Passphrase changed. Pages and URLs stay the same; rebuild and deploy so the "
                "published key blob uses it. Copies published earlier still open with the old one.")

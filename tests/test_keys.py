@@ -1,4 +1,4 @@
-"""The keyfile (init, passwd, rotate), passphrase sources and the strength estimate."""
+"""The keyfile (init, passwd, rotate), passphrase sources and the strength estimate (zxcvbn)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import keys
+from generator.cli import main
 from generator.crypto import WrongPassphrase
 from generator.errors import GrowthlogError
 
@@ -77,8 +81,14 @@ def test_rotate_makes_a_new_site_key(tmp_path: Path) -> None:
     assert after.content != before.content and after.slug != before.slug
 
 
-@pytest.mark.parametrize("weak", ["Summer2024!", "P@ssw0rd123", "hunter2", "aaaa aaaa aaaa aaaa",
-                                  "abcdefgh", "journal"])
+WEAK = ["Summer2024!", "P@ssw0rd123", "hunter2", "aaaa aaaa aaaa aaaa", "abcdefgh", "journal",
+        # [trust] 10: the old hand-rolled estimate accepted each of these
+        "correct horse battery staple", "Password1234567890", "this is my password",
+        "the quick brown fox", "1q2w3e4r5t6y7u8i", "abcdefghijklmnop",
+        "Correct-Horse-Battery-Staple", "correcthorsebatterystaple1", "may the force be with you"]
+
+
+@pytest.mark.parametrize("weak", WEAK)
 def test_weak_passphrases_are_refused_with_diceware_advice(weak: str,
                                                            tmp_path: Path) -> None:
     with pytest.raises(keys.WeakPassphrase, match="diceware"):
@@ -91,9 +101,66 @@ def test_a_weak_passphrase_can_be_allowed_explicitly(tmp_path: Path) -> None:
     keys.unlock(tmp_path, "hunter2")
 
 
-@pytest.mark.parametrize("strong", [STRONG, "correct horse battery staple", "kX9#mQ2!vL7@pR"])
+@pytest.mark.parametrize("strong", [STRONG, OTHER, "kX9#mQ2!vL7@pR4&zT8w", "x" * 40 + STRONG * 3])
 def test_strong_passphrases_pass(strong: str) -> None:
     assert keys.check_strength(strong) >= 50
+
+
+def _eff_words() -> list[str]:
+    """The EFF long list (7,776 words) that the diceware package ships."""
+    import diceware
+
+    path = Path(diceware.__file__).parent / "wordlists" / "wordlist_en_eff.txt"
+    return [line.split()[-1] for line in path.read_text().splitlines() if line.strip()]
+
+
+EFF_WORDS = _eff_words()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(EFF_WORDS), min_size=5, max_size=5, unique=True),
+       st.sampled_from([" ", "-", ".", ""]))
+def test_five_random_diceware_words_always_pass(words: list[str], separator: str) -> None:
+    # Distinct words: a roll that repeats one (1 in 800) has less entropy and may be refused.
+    keys.check_strength(separator.join(words))
+
+
+def test_a_weak_passphrase_is_refused_on_the_first_entry(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    monkeypatch.delenv("GROWTHLOG_PASSWORD", raising=False)
+    asked: list[str] = []
+
+    def prompt(label: str) -> str:
+        asked.append(label)
+        return "the quick brown fox"
+
+    with pytest.raises(keys.WeakPassphrase, match="too easy to guess"):
+        keys.build_passphrase(tmp_path, prompt=prompt)
+    assert asked == ["New passphrase: "]  # never asked to type it again
+    assert not keys.keyfile_path(tmp_path).exists()
+
+
+def test_key_init_with_a_keyfile_says_so_before_any_advice_or_prompt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys.init_keyfile(tmp_path, STRONG)
+    monkeypatch.setenv("GROWTHLOG_PASSWORD", OTHER)
+    result = CliRunner().invoke(main, ["key", "init", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert "diceware" not in result.output.lower()
+
+
+def test_key_init_refuses_a_weak_passphrase_from_stdin(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROWTHLOG_PASSWORD", raising=False)
+    result = CliRunner().invoke(main, ["key", "init", str(tmp_path), "--password-stdin"],
+                                input="Password1234567890\n")
+    assert result.exit_code == 1 and "too easy to guess" in result.output
+    assert "Traceback" not in result.output
+    assert not keys.keyfile_path(tmp_path).exists()
+    again = CliRunner().invoke(main, ["key", "init", str(tmp_path), "--password-stdin",
+                                      "--weak-ok"], input="Password1234567890\n")
+    assert again.exit_code == 0, again.output
 
 
 def test_passphrase_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
