@@ -199,7 +199,9 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
     path = scaffold.new_entry(root, config, scaffold.NewEntry(title, day, company, role, stage))
     click.echo(f"Wrote {path.relative_to(root).as_posix()}")
     if edit:
-        click.edit(filename=str(path))
+        from generator import children
+
+        children.edit(path)
 
 
 @main.command()

@@ -3,18 +3,18 @@
 The published branch is always a single orphan commit with a neutral author, a fixed
 message and a fixed date, made in a temporary repository that holds nothing but the files
 the build wrote (plus .nojekyll and CNAME), so content/, the keyfile, the author's git
-identity and the history of earlier deploys never reach the remote. Git runs as a subprocess.
+identity and the history of earlier deploys never reach the remote. Git runs as a child
+process (generator.children: without the passphrase in its environment).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import children
 from generator.audit import audit_output, raise_on_leaks
 from generator.build import build
 from generator.config import CONFIG_NAME, load_config
@@ -108,14 +108,13 @@ def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
 
 
 def _git(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": AUTHOR, "GIT_AUTHOR_EMAIL": EMAIL,
-           "GIT_COMMITTER_NAME": AUTHOR, "GIT_COMMITTER_EMAIL": EMAIL,
-           "GIT_AUTHOR_DATE": DATE, "GIT_COMMITTER_DATE": DATE}
+    identity = {"GIT_AUTHOR_NAME": AUTHOR, "GIT_AUTHOR_EMAIL": EMAIL,
+                "GIT_COMMITTER_NAME": AUTHOR, "GIT_COMMITTER_EMAIL": EMAIL,
+                "GIT_AUTHOR_DATE": DATE, "GIT_COMMITTER_DATE": DATE}
     config = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null",
               "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main"]
     try:
-        done = subprocess.run(["git", *config, *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, check=False)
+        done = children.run(["git", *config, *args], cwd, identity)
     except FileNotFoundError:
         raise GrowthlogError("git is not installed; deploy needs it") from None
     if done.returncode != 0:

@@ -18,13 +18,13 @@ import signal
 import tempfile
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from generator import children
 from generator.build import BuildReport, BuildState, build
 from generator.devserver import LiveSite, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
@@ -162,7 +162,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
             if rebuilder.state.config is not None and rebuilder.state.config.private:
                 echo("This log is private: the preview is unencrypted and only on this machine.")
             if open_browser:
-                webbrowser.open(server.url)
+                children.open_browser(server.url)
             if ready is not None:
                 ready.set()
             _loop(root, rebuilder, live, stop, echo, result)
