@@ -14,6 +14,7 @@ import errno
 import functools
 import hashlib
 import html
+import ipaddress
 import json
 import logging
 import mimetypes
@@ -222,6 +223,12 @@ class DevHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
     def _respond(self, head: bool) -> None:
+        if not self.server.answers_to(self.headers.get("Host")):
+            # DNS rebinding: a page on attacker.example whose name now points here must not
+            # read the (unencrypted) preview. Nothing of the site goes into this answer.
+            text = f"growthlog serve answers only at {self.server.url}\n".encode()
+            return self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8",
+                              text, head)
         url = urlsplit(self.path)
         live = self.server.live
         self._snapshot = live.snapshot()
@@ -311,7 +318,20 @@ class DevServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
         self.live = live
+        self.requested_host = address[0]
         super().__init__(address, DevHandler)
+
+    def answers_to(self, host_header: str | None) -> bool:
+        """Whether a request's Host names this server: its port, and the address it is bound
+        to, the name it was asked to bind, or localhost. Bound to every interface, any IP
+        address of the machine is fine (rebinding needs a name), but no other name."""
+        host, port = _split_host(host_header or "")
+        if not host or port != self.server_address[1]:
+            return False
+        bound = str(self.server_address[0])
+        if host in _LOOPBACK_NAMES or host in (bound, self.requested_host.lower()):
+            return True
+        return bound in _EVERY_INTERFACE and _is_ip(host)
 
     @property
     def url(self) -> str:
@@ -341,6 +361,37 @@ def stop_server(server: DevServer) -> None:
     server.live.close()
     server.shutdown()
     server.server_close()
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_EVERY_INTERFACE = frozenset({"", "0.0.0.0", "::"})
+
+
+def _split_host(header: str) -> tuple[str, int | None]:
+    """'LocalHost.:8000' → ('localhost', 8000); '[::1]:8000' → ('::1', 8000); no port → 80."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            return "", None
+        port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    elif ":" in text:  # an IPv6 address needs brackets in a Host header
+        return "", None
+    else:
+        host, port = text, ""
+    if port and not (port.isascii() and port.isdigit()):
+        return "", None
+    return host.rstrip("."), int(port) if port else 80
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _relative_path(url_path: str) -> str | None:

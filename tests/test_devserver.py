@@ -240,3 +240,58 @@ def test_concurrent_requests_during_rebuilds_never_see_partial_or_missing_pages(
         stop_server(server)
     assert not failures, failures[:5]
     assert rebuilds >= 5 and requests >= 200, (rebuilds, requests)
+
+
+# --- [trust] 14: the Host header must name this server (DNS rebinding) ------------------------
+
+
+def get_as(server: DevServer, host: str | None, path: str = "/",
+           method: str = "GET") -> tuple[int, bytes]:
+    """A request whose Host header is `host` (None: no Host header at all)."""
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=5)
+    connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read() if path != EVENTS else response.read(200)
+    connection.close()
+    return response.status, body
+
+
+@pytest.mark.parametrize("path", ["/", "/entries/a/", "/static/style.css", "/feed.xml",
+                                  "/missing", "/__growthlog__/livereload.js",
+                                  f"{EVENTS}?since=0&server=x"])
+@pytest.mark.parametrize("host", ["attacker.example:{port}", "attacker.example",
+                                  "127.0.0.1.attacker.example:{port}", "localhost:{other}",
+                                  "127.0.0.1:{other}", "localhost.example:{port}", "", None])
+def test_a_request_for_another_host_gets_no_byte_of_the_site(site: DevServer, path: str,
+                                                             host: str | None) -> None:
+    port = site.server_address[1]
+    header = None if host is None else host.format(port=port, other=port + 1)
+    status, body = get_as(site, header, path)
+    assert status in (403, 421)
+    assert b"Hi" not in body and b"Lost" not in body and b"p{}" not in body
+    assert b"<script" not in body and b"data:" not in body
+    head_status, _ = get_as(site, header, path, method="HEAD")
+    assert head_status in (403, 421)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST.:{port}",
+                                  "[::1]:{port}"])
+def test_the_bound_address_and_localhost_are_answered(site: DevServer, host: str) -> None:
+    status, body = get_as(site, host.format(port=site.server_address[1]), "/entries/a/")
+    assert status == 200 and b"<h1>A</h1>" in body
+
+
+def test_bound_to_every_interface_ip_addresses_are_answered_but_no_other_name(
+        tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_bytes(PAGE)
+    server = start_server(LiveSite(tmp_path), host="0.0.0.0", port=0)
+    try:
+        port = server.server_address[1]
+        assert get_as(server, f"127.0.0.1:{port}")[0] == 200
+        assert get_as(server, f"192.0.2.7:{port}")[0] == 200  # a LAN address of the machine
+        assert get_as(server, f"attacker.example:{port}")[0] in (403, 421)
+    finally:
+        stop_server(server)
