@@ -95,6 +95,8 @@ class LiveSite:
         self._warnings: tuple[str, ...] = ()
         self._history: deque[tuple[int, frozenset[str]]] = deque(maxlen=_HISTORY)
         self._closed = False
+        self.private = False
+        """A private log's preview: requests from other machines are refused."""
 
     @property
     def epoch(self) -> int:
@@ -229,6 +231,9 @@ class DevHandler(BaseHTTPRequestHandler):
             text = f"growthlog serve answers only at {self.server.url}\n".encode()
             return self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8",
                               text, head)
+        if self.server.live.private and not is_loopback(str(self.client_address[0])):
+            text = b"This log is private: its unencrypted preview is for this machine only.\n"
+            return self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", text, head)
         url = urlsplit(self.path)
         live = self.server.live
         self._snapshot = live.snapshot()
@@ -384,6 +389,16 @@ def _split_host(header: str) -> tuple[str, int | None]:
     if port and not (port.isascii() and port.isdigit()):
         return "", None
     return host.rstrip("."), int(port) if port else 80
+
+
+def is_loopback(host: str) -> bool:
+    """'127.0.0.1', '::1', 'localhost' (and the rest of 127.0.0.0/8): this machine only."""
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_ip(host: str) -> bool:

@@ -18,6 +18,7 @@ import signal
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,10 @@ import jinja2
 
 from generator import children
 from generator.build import BuildReport, BuildState, build
-from generator.devserver import LiveSite, start_server, stop_server
+from generator.config import CONFIG_NAME
+from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
+from generator.keys import keyfile_path
 from generator.render import template_problem
 from generator.watch import ChangeSet, Kind, watch_changes
 
@@ -152,15 +155,23 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
     stop = stop if stop is not None else threading.Event()
     try:
         live = LiveSite(preview)
-        server = start_server(live, host, port)
+        live.private = is_private_log(root)
+        # The preview of a private log is unencrypted: it never listens beyond loopback.
+        bind = "127.0.0.1" if live.private and not is_loopback(host) else host
+        server = start_server(live, bind, port)
         try:
             rebuilder = Rebuilder(root, preview, drafts=drafts)
             result = rebuilder.rebuild()
             live.publish(result.changed, result.errors, result.warnings)
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
-            if rebuilder.state.config is not None and rebuilder.state.config.private:
-                echo("This log is private: the preview is unencrypted and only on this machine.")
+            if live.private:
+                asked = f", not on {host} as --host asked" if bind != host else ""
+                echo(f"This log is private: the preview is unencrypted, so it listens on {bind} "
+                     f"only{asked}; no other machine can open it.")
+            elif bind in ("", "0.0.0.0", "::"):
+                echo("Listening on every network interface: anyone who can reach this machine "
+                     "can open the preview.")
             if open_browser:
                 children.open_browser(server.url)
             if ready is not None:
@@ -176,6 +187,20 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
     echo("Stopped.")
 
 
+def is_private_log(root: Path) -> bool:
+    """Private unless growthlog.toml plainly says otherwise and the log has no keyfile: a
+    config that does not parse counts as private (the safe guess)."""
+    if keyfile_path(root).exists():
+        return True
+    try:
+        data = tomllib.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return data.get("private", False) is not False
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -186,6 +211,10 @@ def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Even
         result = rebuilder.rebuild(changes)
         live.publish(result.changed, result.errors, result.warnings)
         _report(echo, result, changes.describe(root.resolve()), last.problems)
+        if not live.private and is_private_log(root):
+            live.private = True  # from now on the handler refuses every other machine
+            echo("This log is now private: the preview answers this machine only; restart "
+                 "`growthlog serve` to listen on 127.0.0.1 alone.")
         last = result
 
 

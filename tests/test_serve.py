@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -148,6 +151,99 @@ def test_serve_prints_the_url_and_exits_cleanly_on_ctrl_c(log: Path) -> None:
     assert "Traceback" not in err
     assert not preview.exists()
     assert not (log / "output").exists()
+
+
+# --- [trust] 13: a private log's preview never listens beyond loopback ----------------------
+
+
+def machine_addresses() -> list[str]:
+    """This machine's own non-loopback IPv4 addresses (connecting to them stays on it)."""
+    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    return [a for a in out if "." in a and not a.startswith("127.")]
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local IPv4 addresses with a listening TCP socket on port, read from /proc/net/tcp."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def lines_of(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The process's further stdout lines, read in a thread (a missing line cannot hang)."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+@pytest.mark.parametrize("private", ["config", "keyfile"])
+def test_a_private_log_is_served_on_loopback_only_whatever_host_says(log: Path,
+                                                                      private: str) -> None:
+    if private == "config":
+        (log / "growthlog.toml").write_text('title = "Serve test"\nprivate = true\n')
+    else:
+        (log / ".growthlog").mkdir()
+        (log / ".growthlog" / "site-key.json").write_text("{}")
+    process = start_cli(log, "--host", "0.0.0.0", "--port", "0")
+    lines = lines_of(process)
+    try:
+        match = re.search(r"at http://127\.0\.0\.1:(\d+)/ ", lines.get(timeout=30))
+        assert match
+        port = int(match.group(1))
+        assert "first build" in lines.get(timeout=30)
+        notice = lines.get(timeout=30)
+        assert "private" in notice and "listens on 127.0.0.1 only" in notice, notice
+        assert "not on 0.0.0.0" in notice
+        assert listening_addresses(port) == {"127.0.0.1"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert b"Serve test" in response.read()
+        for address in machine_addresses():  # none on a machine without a network
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection((address, port), timeout=5).close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+
+
+def test_a_log_made_private_while_served_widely_refuses_other_machines(log: Path) -> None:
+    process = start_cli(log, "--host", "0.0.0.0", "--port", "0")
+    lines = lines_of(process)
+    try:
+        match = re.search(r"at http://127\.0\.0\.1:(\d+)/ ", lines.get(timeout=30))
+        assert match
+        port = int(match.group(1))
+        assert "first build" in lines.get(timeout=30)
+        assert "every network interface" in lines.get(timeout=30)
+        deadline = time.monotonic() + 30
+        line = ""
+        while "now private" not in line:  # saved again until the watcher (starting) sees it
+            assert "Traceback" not in line and time.monotonic() < deadline
+            (log / "growthlog.toml").write_text('title = "Serve test"\nprivate = true\n')
+            try:
+                line = lines.get(timeout=2)
+            except queue.Empty:
+                line = ""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert b"Serve test" in response.read()
+        for address in machine_addresses():  # straight to this machine's address, no proxy
+            connection = http.client.HTTPConnection(address, port, timeout=5)
+            connection.request("GET", "/")
+            refused = connection.getresponse()
+            assert refused.status == 403 and b"Serve test" not in refused.read()
+            connection.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
 
 
 # --- live reload in a real browser ----------------------------------------------------------
