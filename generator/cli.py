@@ -166,12 +166,16 @@ def schema(root: Path) -> None:
 @click.option("--github-actions", is_flag=True,
               help="Also write .github/workflows/pages.yml (GitHub Pro/Team: private source "
                    "repo, build with the passphrase from a repository secret).")
+@click.option("--growthlog-source", metavar="URL@COMMIT",
+              help="For --github-actions: the HTTPS git URL of growthlog and the full commit to "
+                   "install (default: the commit this growthlog was installed from, if any).")
 @user_errors
-def init(directory: Path, github_actions: bool) -> None:
+def init(directory: Path, github_actions: bool, growthlog_source: str | None) -> None:
     """Start a new log in DIRECTORY that builds straight away."""
+    requirement = scaffold.growthlog_source(growthlog_source) if github_actions else None
     written = scaffold.init_log(directory)
-    if github_actions:
-        written.append(scaffold.write_pages_workflow(directory))
+    if requirement is not None:
+        written.append(scaffold.write_pages_workflow(directory, requirement))
     for path in written:
         click.echo(f"  wrote {path.relative_to(directory).as_posix()}")
     click.echo(f"New log in {directory}. Next: growthlog new \"Role at Company\" {directory}")

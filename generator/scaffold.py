@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,12 +157,49 @@ The site is written to `output/`, which is not committed.
 
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "pages.yml"
+_SOURCE = re.compile(r"^(?:git\+)?(https://[^\s@\"'`$]+?)(?:\.git)?@([0-9a-f]{40})$")
+
+# Actions pinned by commit (a tag can be moved; a commit cannot), with the release tag it had.
+ACTIONS = {
+    "actions/checkout": ("de0fac2e4500dabe0009e67214ff5f5447ce83dd", "v6.0.2"),
+    "actions/setup-python": ("a309ff8b426b58ec0e2a45f0f869d46889d02405", "v6.2.0"),
+    "actions/upload-pages-artifact": ("7b1f4a764d45c48632c6b24a0339c27f5614fb0b", "v4.0.0"),
+    "actions/deploy-pages": ("cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+}
 
 
-def write_pages_workflow(directory: Path) -> Path:
+def growthlog_source(given: str | None) -> str:
+    """The pip requirement for growthlog in the workflow: an exact commit of a git repository
+    over HTTPS (git checks every object against its hash, so that commit is what runs).
+    growthlog is not on PyPI, and a name alone would install whoever registers it."""
+    text = (given or _installed_source() or "").strip()
+    match = _SOURCE.match(text)
+    if match is None:
+        found = f"; found {given!r}" if given else ""
+        raise GrowthlogError(
+            "--growthlog-source: expected the HTTPS URL of growthlog's git repository and a full "
+            "40-character commit, e.g. https://github.com/OWNER/growthlog@" + "0" * 40 + found)
+    return f"growthlog @ git+{match.group(1)}@{match.group(2)}"
+
+
+def _installed_source() -> str | None:
+    """URL@commit when this growthlog was installed by pip from a git commit (PEP 610)."""
+    try:
+        text = importlib.metadata.distribution("growthlog").read_text("direct_url.json")
+        data = json.loads(text or "{}")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+    commit = data.get("vcs_info", {}).get("commit_id")
+    return f"{data.get('url')}@{commit}" if commit and data.get("url") else None
+
+
+def write_pages_workflow(directory: Path, requirement: str) -> Path:
     """The GitHub Actions workflow for Pro/Team accounts (Pages from a private repository)."""
     path = directory / WORKFLOW_PATH
-    _write_new(path, PAGES_WORKFLOW)
+    text = PAGES_WORKFLOW.replace("@REQUIREMENT@", requirement)
+    for action, (commit, tag) in ACTIONS.items():
+        text = text.replace(f"@{action}@", f"{action}@{commit} # {tag}")
+    _write_new(path, text)
     return path
 
 
@@ -172,6 +211,8 @@ PAGES_WORKFLOW = """\
 #    (GitHub then holds your passphrase; to avoid that, build locally with
 #    `growthlog deploy --branch site` and point this workflow at that branch instead.)
 # 3. Settings -> Pages -> Source: "GitHub Actions".
+# growthlog is installed from one exact commit of its repository, and every action is pinned
+# to a commit: nothing that runs next to the passphrase can change without an edit here.
 name: Publish
 on:
   push:
@@ -179,8 +220,6 @@ on:
   workflow_dispatch:
 permissions:
   contents: read
-  pages: write
-  id-token: write
 concurrency:
   group: pages
   cancel-in-progress: true
@@ -188,11 +227,15 @@ jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: @actions/checkout@
+        with:
+          persist-credentials: false
+      - uses: @actions/setup-python@
         with:
           python-version: "3.12"
-      - run: pip install growthlog
+      - name: Install growthlog from a pinned commit
+        run: python -m pip install --no-cache-dir "@REQUIREMENT@"
+      # The only step that sees the passphrase.
       - name: Build encrypted and audit for leaks
         env:
           GROWTHLOG_PASSWORD: ${{ secrets.GROWTHLOG_PASSWORD }}
@@ -200,16 +243,19 @@ jobs:
           growthlog build --private
           growthlog audit
           rm -f output/.growthlog-manifest.json
-      - uses: actions/upload-pages-artifact@v3
+      - uses: @actions/upload-pages-artifact@
         with:
           path: output
   deploy:
     needs: build
     runs-on: ubuntu-latest
+    permissions:
+      pages: write
+      id-token: write
     environment:
       name: github-pages
       url: ${{ steps.deployment.outputs.page_url }}
     steps:
       - id: deployment
-        uses: actions/deploy-pages@v4
+        uses: @actions/deploy-pages@
 """

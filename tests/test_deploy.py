@@ -107,7 +107,9 @@ def test_deploy_without_a_remote_uses_origin_or_explains(tmp_path: Path, remote:
 
 
 def test_init_offers_the_github_actions_workflow(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["init", str(tmp_path / "log"), "--github-actions"])
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "log"), "--github-actions",
+                                       "--growthlog-source",
+                                       "https://github.com/example/growthlog@" + "ab" * 20])
     assert result.exit_code == 0, result.output
     workflow = (tmp_path / "log" / ".github" / "workflows" / "pages.yml").read_text()
     assert "secrets.GROWTHLOG_PASSWORD" in workflow and "actions/deploy-pages" in workflow
