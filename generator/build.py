@@ -190,11 +190,17 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
         if cached[1] is not None:
             entries.append(cached[1])
     state.parsed = parsed
-    site = build_site(entries, config, drafts=drafts, as_of=source_date())
+    site = build_site(entries, config, drafts=drafts, as_of=today())
     shown = {a for e in site.entries for a in e.attachments}
     hidden = {a for e in entries for a in e.attachments} - shown
     return LoadedLog(config, site, tuple(a for a in assets if a not in hidden), problems,
                      site_urls)
+
+
+def today() -> dt.date:
+    """The build's today, for dates relative to it (overdue actions, 'set 40 days ago'):
+    SOURCE_DATE_EPOCH when set, so a build can be reproduced byte for byte; else the clock."""
+    return source_date() or dt.date.today()
 
 
 def source_date() -> dt.date | None:

@@ -20,7 +20,7 @@ from generator import __version__, keys, scaffold
 from generator.audit import audit_output
 from generator.build import build as build_site_files
 from generator.build import check as check_log
-from generator.build import source_date
+from generator.build import today
 from generator.config import load_config, load_valid_config
 from generator.errors import (
     GrowthlogError,
@@ -234,7 +234,7 @@ def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
         click.echo(f"Wrote {count} dated action{'s' * (count != 1)} to {ics_file}")
         return
     for item in items:
-        click.echo(format_action(item))
+        click.echo(format_action(item, today()))
     if not items:
         click.echo("No actions match.")
 
@@ -331,7 +331,3 @@ def deploy(root: Path, remote: str | None, branch: str, public: bool, password_s
     click.echo(f"Published {report.files} {kind} files to {report.branch} of {report.remote} "
                f"as {report.commit[:12]}.")
 
-
-def today() -> dt.date:
-    """The build's notion of today: SOURCE_DATE_EPOCH when set (reproducible), else the clock."""
-    return source_date() or dt.date.today()

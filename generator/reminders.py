@@ -28,11 +28,19 @@ def list_actions(site: Site, *, open_only: bool = False,
                                         i.entry.source))
 
 
-def format_action(item: ActionItem) -> str:
-    """'[ ] 2026-12-15  Cut the presentation  (Senior Data Engineer at Northwind, 2026-06-16)'"""
+def is_overdue(item: ActionItem, today: dt.date | None) -> bool:
+    """Open, with a due date before today."""
+    due = item.action.due
+    return today is not None and due is not None and not item.action.done and due < today
+
+
+def format_action(item: ActionItem, today: dt.date | None = None) -> str:
+    """'[ ] 2026-12-15  Cut the presentation  (Senior Data Engineer at Northwind, 2026-06-16)'
+    and, when it is open and its date has passed, a kind note saying so."""
     box = "[x]" if item.action.done else "[ ]"
     due = item.action.due.isoformat() if item.action.due else "no date   "
-    return f"{box} {due}  {item.action.text}  ({item.entry.title}, {item.entry.date})"
+    late = "  past its date: do it, or give it a new one" if is_overdue(item, today) else ""
+    return f"{box} {due}  {item.action.text}  ({item.entry.title}, {item.entry.date}){late}"
 
 
 def escape_text(value: str) -> str:

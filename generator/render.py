@@ -8,6 +8,7 @@ pages that show it (see [serve]).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import traceback
 from collections.abc import Iterator
@@ -113,7 +114,7 @@ def insight_pages(site: Site) -> list[PagePlan]:
 def _home(site: Site, config: SiteConfig) -> PagePlan:
     return PagePlan(PageInfo("home", config.title, ""), "index.html", {
         "entries": site.entries[: config.recent], "stats": site.stats,
-        "open_actions": site.open_actions[:HOME_ACTIONS],
+        "open_actions": site.open_actions[:HOME_ACTIONS], "today": _today(site),
         "lessons": site.lessons[:HOME_LESSONS], "total_entries": len(site.entries),
         "recurring": site.insight.recurring[:HOME_RECURRING] if site.insight else (),
         "resurfaced": site.insight.resurfaced if site.insight else None})
@@ -136,7 +137,8 @@ def _lessons(site: Site) -> PagePlan:
 
 def _actions(site: Site) -> PagePlan:
     return PagePlan(PageInfo("actions", "Actions", "actions/"), "actions.html",
-                    {"open_actions": site.open_actions, "done_actions": site.done_actions})
+                    {"open_actions": site.open_actions, "done_actions": site.done_actions,
+                     "today": _today(site)})
 
 
 def _entries(site: Site) -> Iterator[PagePlan]:
@@ -148,16 +150,22 @@ def _entries(site: Site) -> Iterator[PagePlan]:
         older: Entry | None = entries[index + 1] if index + 1 < len(entries) else None
         yield _entry_plan(entry, newer and (newer.title, entry_path(newer)),
                           older and (older.title, entry_path(older)),
-                          companies.get(entry.source))
+                          companies.get(entry.source), _today(site))
+
+
+def _today(site: Site) -> dt.date | None:
+    """The build's today, which marks overdue actions (None: nothing is overdue)."""
+    return site.insight.as_of if site.insight else None
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, str] | None,
-                company_page: tuple[str, int] | None) -> PagePlan:
+                company_page: tuple[str, int] | None, today: dt.date | None) -> PagePlan:
     # Memoised: a rebuild then plans the very same object for each unchanged entry page,
     # which render_site recognises by identity instead of comparing contexts.
     return PagePlan(PageInfo("entry", entry.title, entry_path(entry)), "entry.html", {
-        "entry": entry, "newer": newer, "older": older, "company_page": company_page})
+        "entry": entry, "newer": newer, "older": older, "company_page": company_page,
+        "today": today})
 
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,

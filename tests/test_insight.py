@@ -14,10 +14,13 @@ from generator.build import build
 from generator.insight import MIN_ENTRIES, Count, compute_insight
 from generator.recurring import months_before, normalise
 
+NEWEST = str(int(dt.datetime(2025, 7, 5, tzinfo=dt.UTC).timestamp()))
+"""The hand counts below are as of the newest entry's day."""
+
 
 @pytest.fixture(autouse=True)
-def _no_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+def _as_of_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", NEWEST)
 
 
 def _insight(log_factory: Any) -> Any:
@@ -28,7 +31,7 @@ def _insight(log_factory: Any) -> Any:
 
 def test_figures_match_the_hand_count(log_factory: Any) -> None:
     insight = _insight(log_factory)
-    assert insight.as_of == dt.date(2025, 7, 5)  # the newest entry
+    assert insight.as_of == dt.date(2025, 7, 5)  # SOURCE_DATE_EPOCH
     assert [(p.date.isoformat(), p.stage) for p in insight.progress] == [
         ("2025-01-10", "screen"), ("2025-02-15", "interview"), ("2025-04-02", "applied"),
         ("2025-04-20", "final"), ("2025-07-05", "offer")]
@@ -81,6 +84,45 @@ def test_resurfaced_lesson_is_old_enough_and_deterministic(log_factory: Any) -> 
     assert insight.resurfaced.entry.date <= dt.date(2025, 4, 5)
     assert insight.resurfaced.when in ("January", "February", "April")
     assert _insight(log_factory).resurfaced == insight.resurfaced
+
+
+def test_without_source_date_epoch_days_count_from_today(
+        log_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    insight = _insight(log_factory)
+    today = dt.date.today()
+    assert insight.as_of == today
+    ages = {s.item.action.text: s.age_days for s in insight.stale_actions}
+    assert ages["Mock interviews"] == (today - dt.date(2025, 2, 15)).days
+    html = _progress_page(insight_root(log_factory))
+    assert f"set {ages['Mock interviews']} days ago" in html
+
+
+def test_overdue_actions_are_flagged_kindly_everywhere_they_are_listed(
+        log_factory: Any) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = insight_root(log_factory)
+    build(root)
+    out = root / "output"
+    note = "past its date — do it, or give it a new one"
+    pages = {"actions/": out / "actions/index.html", "home": out / "index.html",
+             "entry": out / "entries/backend-engineer-at-globex/index.html"}
+    for name, path in pages.items():
+        html = path.read_text(encoding="utf-8")
+        mock = html.split("Mock interviews", 1)[1].split("</li>", 1)[0]
+        assert note in mock, name
+        assert html.count(note) == 1, name  # not the future or the done ones
+    listed = CliRunner().invoke(main, ["actions", str(root)]).output.splitlines()
+    assert [line for line in listed if "past its date" in line] == [
+        "[ ] 2025-03-01  Mock interviews  (Backend Engineer at Globex, 2025-02-15)  "
+        "past its date: do it, or give it a new one"]
+
+
+def insight_root(log_factory: Any) -> Path:
+    return log_factory(FILES)  # type: ignore[no-any-return]
 
 
 def test_source_date_epoch_sets_the_as_of_date(log_factory: Any,
