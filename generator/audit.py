@@ -22,6 +22,7 @@ from generator.entries import make_slug
 from generator.errors import GrowthlogError, raise_on_errors
 from generator.model import Entry, Site
 from generator.private import NEVER_PUBLISHED, boilerplate
+from generator.sources import entry_stem
 
 SHORT = 8
 """Needles shorter than this are matched case-sensitively and only as whole words."""
@@ -77,7 +78,7 @@ def entry_needles(entry: Entry) -> Iterable[Needle]:
     yield Needle(f"the title '{entry.title}'", entry.title)
     yield Needle(f"the slug '{entry.slug}'", entry.slug)
     yield Needle(f"the date {entry.date.isoformat()}", entry.date.isoformat(), names_only=True)
-    stem = entry.source.rsplit("/", 1)[-1].removesuffix(".md")
+    stem = entry_stem(entry.source)
     yield Needle(f"the file name '{stem}'", stem)
     for label, value in (("company", entry.company), ("role", entry.role)):
         if value:

@@ -30,6 +30,7 @@ from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
 from generator.sources import (
+    attachments,
     is_entry_name,
     is_ignored_name,
     links_inside,
@@ -168,7 +169,8 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     problems += [Problem(f"content/{inside}", "is a link to something outside content/; it is "
                          "not read or published (copy the file into content/ instead)",
                          severity=Severity.WARNING) for inside in state.outside]
-    assets = tuple(inside for inside, _ in files if not is_entry_name(inside))
+    assets, withheld = attachments(files)
+    problems += withheld
     links = LinkContext("", frozenset(assets), site_urls)
     if links != state.links:
         state.links, state.parsed = links, {}

@@ -21,6 +21,7 @@ from generator.config import CONFIG_NAME, load_config
 from generator.errors import GrowthlogError
 from generator.keys import KEYFILE
 from generator.output import read_manifest
+from generator.sources import is_entry_name
 
 AUTHOR = "growthlog"
 EMAIL = "growthlog@users.noreply.github.com"
@@ -73,7 +74,7 @@ def _published_files(out_dir: Path, root: Path) -> dict[str, bytes]:
     """The files the build wrote (its manifest), and nothing that looks like a source."""
     files: dict[str, bytes] = {}
     for path in sorted(read_manifest(out_dir)):
-        if path.endswith(".md") or path.startswith("content/") or path == KEYFILE.as_posix() \
+        if is_entry_name(path) or path.startswith("content/") or path == KEYFILE.as_posix() \
                 or Path(path).name == KEYFILE.name:
             raise GrowthlogError(f"refusing to deploy: the built site holds {path}")
         files[path] = (out_dir / path).read_bytes()

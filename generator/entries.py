@@ -30,7 +30,14 @@ from generator.model import (
     TagRef,
 )
 from generator.schema import NESTED_LISTS, NESTED_MAPPINGS, EntrySchema, known_keys
-from generator.sources import KeyPath, SourceFile
+from generator.sources import (
+    KeyPath,
+    SourceFile,
+    entry_stem,
+    first_heading,
+    name_date,
+    title_from_name,
+)
 from generator.suggest import unknown_key_message
 
 _EXPECTED = {
@@ -52,19 +59,62 @@ def parse_entry(source: SourceFile, config: SiteConfig,
                 links: LinkContext) -> tuple[Entry | None, list[Problem]]:
     """Validate one file's front matter and render its body."""
     problems = _unknown_keys(source, EntrySchema, source.meta, ())
+    meta, body, more = _with_defaults(source)
+    problems += more
+    if more:
+        return None, problems
     try:
-        data = EntrySchema.model_validate(source.meta, context={
+        data = EntrySchema.model_validate(meta, context={
             "stage": config.stages, "outcome": config.outcomes})
     except ValidationError as exc:
         problems += [_problem(source, error) for error in exc.errors()]
         return None, problems
-    body = render_markdown(source.body, links, unsafe_html=config.unsafe_html)
-    for line, target in body.broken_links:
+    rendered = render_markdown(body, links, unsafe_html=config.unsafe_html)
+    for line, target in rendered.broken_links:
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=source.body_line + line - 1 if line else None,
                                 severity=Severity.WARNING))
-    return _entry(source, data, config, body.html, body.text, body.summary,
-                  body.attachments), problems
+    return _entry(source, data, config, rendered.html, rendered.text, rendered.summary,
+                  rendered.attachments), problems
+
+
+def _with_defaults(source: SourceFile) -> tuple[dict[str, Any], str, list[Problem]]:
+    """The front matter with what other tools leave out filled in: the date from the file
+    name, the title from the first '# Heading' (taken out of the body) or the file name."""
+    meta = dict(source.meta)
+    body = source.body
+    day, rest = name_date(source.path)
+    if "date" not in meta:
+        if day is None:
+            return meta, body, [_missing_date(source)]
+        try:
+            meta["date"] = dt.date.fromisoformat(day)
+        except ValueError:
+            return meta, body, [Problem(
+                source.path, f"the file name starts with {day}, which is not a date; write "
+                "the day as YYYY-MM-DD, or add a line 'date: YYYY-MM-DD' to the front matter",
+                line=1, field="date")]
+    if "title" not in meta:
+        heading = first_heading(body)
+        if heading is not None:
+            meta["title"], number, opening = heading
+            if opening:  # shown as the page title: not twice. A blank keeps line numbers.
+                lines = body.split("\n")
+                lines[number] = ""
+                body = "\n".join(lines)
+        else:
+            meta["title"] = title_from_name(rest) or entry_stem(source.path)
+    return meta, body, []
+
+
+def _missing_date(source: SourceFile) -> Problem:
+    example = f"2026-03-14-{posixpath.basename(source.path)}"
+    if source.syntax:
+        how = "add a line 'date: 2026-03-14' to the front matter"
+    else:
+        how = "start the file with front matter: a line '---', 'date: 2026-03-14', another '---'"
+    return Problem(source.path, f"is required; {how}, or start the file name with the date "
+                                f"({example})", line=1, field="date")
 
 
 def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str, text: str,

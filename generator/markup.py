@@ -22,6 +22,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
 
 
@@ -95,7 +96,7 @@ def _rewrite_links(state: StateCore) -> None:
                 href = _resolve(target, links, env)
                 if href is not None:
                     token.attrSet(attr, href)
-                elif _is_relative(target) and not target.endswith(".md"):
+                elif _is_relative(target) and not is_entry_name(urlsplit(target).path):
                     line = block.map[0] + 1 if block.map else 0
                     env["broken"].append((line, target))
             elif token.type == "html_inline":

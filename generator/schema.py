@@ -7,27 +7,34 @@ Stages and outcomes come from the log's config, passed as validation context.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from generator.config import SiteConfig
 
+_DATE_TEXT = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"  # the day as written, whatever its time and zone
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{1,5}))?)?"
+    r"\s*\Z")
+
 
 def _to_date(value: Any) -> Any:
-    """Dates, datetimes (any time zone) and ISO strings, quoted or not, become dates."""
+    """Dates, datetimes (any time zone) and date strings (with a time and an offset, as
+    Jekyll writes them: '2016-03-10 12:00:00 -0800'), quoted or not, become dates."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+        match = _DATE_TEXT.match(value)
+        if match:
             try:
-                parsed = parse(text)
+                return dt.date(*map(int, match.groups()))
             except ValueError:
-                continue
-            return parsed.date() if isinstance(parsed, dt.datetime) else parsed
+                pass
     raise ValueError(f"expected a date like 2026-03-14; found {_show(value)}")
 
 

@@ -62,6 +62,8 @@ class SourceFile:
     scalars: dict[KeyPath, ScalarSource]
     body: str
     body_line: int
+    syntax: str = "yaml"
+    """How the front matter was written: 'yaml', 'toml', 'json', or '' for none."""
 
 
 def is_ignored_name(name: str) -> bool:
@@ -76,8 +78,61 @@ def find_content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
             [p for p in found if not is_entry_name(p.name)])
 
 
+ENTRY_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+"""Markdown file names people use (Jekyll writes .markdown): every one is an entry."""
+
+
 def is_entry_name(name: str) -> bool:
-    return name.lower().endswith(".md")
+    """An entry file: the one test build, serve's watcher and links share."""
+    return name.lower().endswith(ENTRY_SUFFIXES)
+
+
+def entry_stem(name: str) -> str:
+    """'2026-03-14-acme.markdown' → '2026-03-14-acme' (the last path part only)."""
+    name = name.rsplit("/", 1)[-1]
+    for suffix in ENTRY_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+_FRONT_MATTER = re.compile(rb"\A(?:\xef\xbb\xbf)?(---|\+\+\+)[ \t]*\r?\n(?:.*\n)*?\1[ \t]*\r?$",
+                           re.MULTILINE)
+_DATA_SUFFIXES = (".yml", ".yaml", ".toml")
+
+
+def holds_front_matter(path: str | Path) -> bool:
+    """Does this file open with a front-matter block? Such a file is never published as an
+    attachment: it is someone's page source (a Jekyll .html page, a renamed post)."""
+    if os.fspath(path).lower().endswith(_DATA_SUFFIXES):
+        return False  # a YAML file may open with '---' and hold several documents
+    try:
+        with open(path, "rb") as file:
+            if not file.read(6).removeprefix(b"\xef\xbb\xbf").startswith((b"---", b"+++")):
+                return False
+            file.seek(0)
+            head = file.read(1 << 16)
+    except OSError:
+        return False
+    return bool(_FRONT_MATTER.match(head))
+
+
+def attachments(files: list[tuple[str, str]]) -> tuple[tuple[str, ...], list[Problem]]:
+    """The attachments among listed content files (inside, on disk), and a warning for each
+    non-entry file that holds front matter: it is left out rather than published raw."""
+    found: list[str] = []
+    problems: list[Problem] = []
+    for inside, full in files:
+        if is_entry_name(inside):
+            continue
+        if holds_front_matter(full):
+            problems.append(Problem(
+                f"content/{inside}", "starts with front matter but is not a Markdown file "
+                f"({', '.join(ENTRY_SUFFIXES)}), so it is not published; rename it to .md "
+                "to make it an entry", line=1, severity=Severity.WARNING))
+        else:
+            found.append(inside)
+    return tuple(found), problems
 
 
 def scan_content(content_dir: Path | str,
@@ -149,11 +204,11 @@ def read_source(path: Path, display: str) -> tuple[SourceFile | None, list[Probl
 
 
 def split_source(path: str, text: str) -> tuple[SourceFile | None, list[Problem]]:
-    """Split text into front matter and body; pure."""
-    if not _OPENING.match(text):
-        return None, [Problem(path, "has no front matter; start the file with a line '---', "
-                                    "then 'title:' and 'date:', then another '---'", line=1)]
+    """Split text into front matter and body; pure. A file without front matter is all
+    body (its date and title may come from its name and first heading)."""
     text = text.removeprefix("\ufeff")
+    if not _OPENING.match(text):
+        return SourceFile(path, {}, {}, {}, text, 1, syntax=""), []
     if not _CLOSING.search(text, pos=text.index("\n") + 1):
         return None, [Problem(path, "front matter is not closed; add a line '---' after the "
                                     "last front-matter key", line=1)]
@@ -166,6 +221,47 @@ def split_source(path: str, text: str) -> tuple[SourceFile | None, list[Problem]
     body_start = closing.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
     return _compose(path, front, text[body_start:], body_line)
+
+
+_NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[-_ .]+(.*))?\Z", re.DOTALL)
+_HEADING = re.compile(r"#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*\Z")
+_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
+
+
+def name_date(path: str) -> tuple[str | None, str]:
+    """('2016-03-10', 'making-it-easier') from '…/2016-03-10-making-it-easier.md' (Jekyll,
+    Hugo) or '2016-03-10 Acme call.md' (an Obsidian daily note); (None, stem) without one."""
+    stem = entry_stem(path)
+    match = _NAME_DATE.match(stem)
+    return (match.group(1), match.group(2) or "") if match else (None, stem)
+
+
+def title_from_name(rest: str) -> str:
+    """'making-it-easier' → 'Making it easier'; 'Acme call' stays as written."""
+    text = rest if " " in rest.strip() else rest.replace("-", " ").replace("_", " ")
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+def first_heading(body: str) -> tuple[str, int, bool] | None:
+    """The first '# Heading' outside code fences: (its text, its 0-based line in the body,
+    whether it opens the body, i.e. nothing but blank lines come before it)."""
+    fence = ""
+    opening = True
+    for number, line in enumerate(body.splitlines()):
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if marker:
+            fence = marker.group(1)
+        else:
+            heading = _HEADING.match(line)
+            if heading and heading.group(1).strip():
+                return heading.group(1).strip(), number, opening
+        opening = opening and not line.strip()
+    return None
 
 
 def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFile | None,

@@ -93,8 +93,8 @@ def test_practices_show_what_is_missing() -> None:
     ("title: T\ndate:\n", "content/x.md:3: date: expected a date like 2026-03-14; found nothing"),
     (HEAD + "applied: 14/03/2026\n",
      "content/x.md:4: applied: expected a date like 2026-03-14; found '14/03/2026'"),
-    ("date: 2026-01-01\n", "content/x.md:1: title: is required; add a line 'title: …'"),
-    ("title: T\n", "content/x.md:1: date: is required; add a line 'date: …'"),
+    ("title: T\n", "content/x.md:1: date: is required; add a line 'date: 2026-03-14' to the "
+     "front matter, or start the file name with the date (2026-03-14-x.md)"),
     ("title: ''\ndate: 2026-01-01\n", "content/x.md:2: title: expected some text; found ''"),
     (HEAD + "tags: {a: 1}\n",
      "content/x.md:4: tags: expected a list; found 'key: value' lines"),
@@ -115,7 +115,7 @@ def test_practices_show_what_is_missing() -> None:
      "content/x.md:5: actions[0].due: expected a date like 2026-03-14; found 'someday'"),
     (HEAD + "draft: maybe\n", "content/x.md:4: draft: expected true or false; found 'maybe'"),
 ], ids=["stage", "outcome", "bare-no", "bare-int", "bare-yes-in-list", "bare-date", "bad-date",
-        "impossible-date", "empty-date", "applied-format", "missing-title", "missing-date",
+        "impossible-date", "empty-date", "applied-format", "missing-date",
         "empty-title", "tags-mapping", "tags-empty", "feedback-list", "feedback-asked",
         "support-text", "support-who", "thank-you", "action-done", "action-due", "draft"])
 def test_wrong_values_name_file_line_and_field(front: str, expected: str) -> None:
@@ -125,7 +125,8 @@ def test_wrong_values_name_file_line_and_field(front: str, expected: str) -> Non
 @pytest.mark.parametrize("written", [
     "2026-03-14", "'2026-03-14'", '"2026-03-14"', "2026-03-14T09:30:00", "2026-03-14 09:30",
     "2026-03-14T23:30:00-05:00", "2026-03-14 00:15:00+09:00", "'2026-03-14T09:30:00Z'",
-    "2026-03-14T09:30:00.5Z"])
+    "2026-03-14T09:30:00.5Z", "2026-03-14 12:00:00 -0800", "'2026-03-14 12:00:00 +0100'",
+    "2026-03-14 23:59 PST", "2026-3-14"])
 def test_date_written_as_a_date_or_datetime_quoted_or_not(written: str) -> None:
     entry, problems = _parse(f"title: T\ndate: {written}\napplied: {written}\n")
     assert problems == []

@@ -58,9 +58,6 @@ def test_scalars_remember_how_they_were_written() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Just a note.\n",
-     "content/x.md:1: has no front matter; start the file with a line '---', then 'title:' "
-     "and 'date:', then another '---'"),
     ("---\ntitle: A\ndate: 2026-01-01\nNo closing line.\n",
      "content/x.md:1: front matter is not closed; add a line '---' after the last "
      "front-matter key"),
@@ -90,7 +87,7 @@ def test_scalars_remember_how_they_were_written() -> None:
     ("---\ntitle: *draft\n---\n",
      "content/x.md:2: front matter: line 2 has a value starting with *, which YAML reads as "
      "a reference; put the value in quotes"),
-], ids=["no-front-matter", "unclosed", "list", "scalar", "empty", "flow", "colon", "tab",
+], ids=["unclosed", "list", "scalar", "empty", "flow", "colon", "tab",
         "flow-mapping", "quote", "no-colon", "indent", "alias"])
 def test_broken_front_matter_names_file_and_line(text: str, expected: str) -> None:
     assert _problems(text) == [expected]

@@ -1,0 +1,133 @@
+"""Notes written for other tools (Jekyll, Hugo, Obsidian) build as entries as they stand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildState, build, load_log
+from generator.config import SiteConfig
+from generator.entries import parse_entry
+from generator.errors import ProblemsFound
+from generator.markup import LinkContext
+from generator.model import Entry
+from generator.sources import is_entry_name, split_source
+
+from conftest import entry, make_log, read_tree
+
+
+def _entries(root: Path) -> dict[str, Entry]:
+    log = load_log(root, drafts=True)
+    assert [p.format() for p in log.problems if p.is_error] == []
+    return {e.source: e for e in log.site.entries}
+
+
+def _one(path: str, text: str) -> tuple[Entry | None, list[str]]:
+    source, problems = split_source(path, text)
+    assert source is not None, problems
+    found, more = parse_entry(source, SiteConfig(), LinkContext("", frozenset()))
+    return found, [p.format() for p in problems + more]
+
+
+@pytest.mark.parametrize("name", ["post.markdown", "post.mdown", "post.mkd", "POST.MD",
+                                  "post.Markdown"])
+def test_every_markdown_extension_is_an_entry_and_never_published_raw(
+        tmp_path: Path, name: str) -> None:
+    root = make_log(tmp_path / "log", {f"content/{name}": entry("Analyst at Beta",
+                                                                draft="true")})
+    report = build(root)
+    assert report.entries == 0  # a draft: left out, and its source is not published either
+    assert not [p for p in read_tree(root / "output") if "post" in p.lower()]
+    build(root, drafts=True)
+    assert (root / "output/entries/analyst-at-beta/index.html").is_file()
+    assert not [p for p in read_tree(root / "output") if p.startswith("media/")]
+
+
+def test_a_non_markdown_file_that_holds_front_matter_is_not_published(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/a.md": entry(),
+        "content/about.html": "---\nlayout: page\ntitle: Secret\n---\n<p>Secret</p>\n",
+        "content/notes.txt": "+++\ntitle = 'Secret'\n+++\nSecret\n",
+        "content/plain.txt": "--- not front matter\nhello\n",
+        "content/data.yml": "---\na: 1\n---\nb: 2\n",
+    })
+    report = build(root)
+    published = read_tree(root / "output")
+    assert "media/plain.txt" in published and "media/data.yml" in published
+    assert not [p for p in published if "about" in p or "notes" in p]
+    assert [p.format() for p in report.warnings] == [
+        f"content/{name}:1: warning: starts with front matter but is not a Markdown file "
+        "(.md, .markdown, .mdown, .mkd), so it is not published; rename it to .md to make it "
+        "an entry" for name in ("about.html", "notes.txt")]
+
+
+def test_the_watcher_and_the_build_agree_on_what_an_entry_is(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry()})
+    state = BuildState()
+    build(root, state=state)
+    saved = root / "content/2016-03-10-news.markdown"
+    saved.write_text("---\ntitle: News\n---\nBody.\n", encoding="utf-8")
+    state.saw_entry_saves([saved], root / "content")
+    assert state.listing_current, "a saved .markdown file is an entry save"
+    assert build(root, state=state).entries == 2
+    assert all(is_entry_name(n) for n in ("a.md", "b.markdown", "c.mdown", "d.mkd"))
+    assert not any(is_entry_name(n) for n in ("a.txt", "md", "a.md.bak", "a.markdownx"))
+
+
+def test_date_and_title_come_from_the_file_name_when_front_matter_has_none(
+        tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/_posts/2016-03-10-making-it-easier.markdown": "---\nlayout: post\n---\nHi.\n",
+        "content/daily/2024-03-10 Acme call.md": "Spoke to the recruiter.\n",
+        "content/2024-03-11.md": "Just the day.\n",
+        "content/2024-03-12-acme.md": "\n# Onsite at Acme\n\nIt went *well*.\n",
+        "content/2024-03-13-beta.md": "Intro.\n\n# Not the opening line\n\nMore.\n",
+        "content/dated.md": "---\ntitle: Own title\ndate: 2020-01-02\n---\nB\n",
+        "content/2024-03-14-own.md": "---\ntitle: Kept\ndate: 2020-01-02 12:00:00 -0800\n---\n",
+    })
+    found = {s: (e.title, e.date) for s, e in _entries(root).items()}
+    assert found == {
+        "_posts/2016-03-10-making-it-easier.markdown": ("Making it easier", dt.date(2016, 3, 10)),
+        "daily/2024-03-10 Acme call.md": ("Acme call", dt.date(2024, 3, 10)),
+        "2024-03-11.md": ("2024-03-11", dt.date(2024, 3, 11)),
+        "2024-03-12-acme.md": ("Onsite at Acme", dt.date(2024, 3, 12)),
+        "2024-03-13-beta.md": ("Not the opening line", dt.date(2024, 3, 13)),
+        "dated.md": ("Own title", dt.date(2020, 1, 2)),
+        "2024-03-14-own.md": ("Kept", dt.date(2020, 1, 2)),
+    }
+    bodies = {s: e.body_html for s, e in _entries(root).items()}
+    assert bodies["2024-03-12-acme.md"] == "<p>It went <em>well</em>.</p>\n"  # not twice
+    assert "Not the opening line</h1>" in bodies["2024-03-13-beta.md"]
+
+
+def test_a_heading_inside_a_code_fence_is_not_the_title() -> None:
+    found, problems = _one("content/2024-01-01-x.md", "```\n# comment\n```\n\n# Real\n")
+    assert problems == []
+    assert found is not None and found.title == "Real"
+
+
+def test_without_any_date_the_error_gives_both_ways_to_fix_it() -> None:
+    assert _one("content/notes/acme.md", "# Acme\n")[1] == [
+        "content/notes/acme.md:1: date: is required; start the file with front matter: a line "
+        "'---', 'date: 2026-03-14', another '---', or start the file name with the date "
+        "(2026-03-14-acme.md)"]
+    assert _one("content/acme.markdown", "---\ntitle: Acme\n---\n")[1] == [
+        "content/acme.markdown:1: date: is required; add a line 'date: 2026-03-14' to the "
+        "front matter, or start the file name with the date (2026-03-14-acme.markdown)"]
+
+
+def test_an_impossible_date_in_the_file_name_is_one_clear_error() -> None:
+    assert _one("content/2016-02-30-leap.md", "Text.\n")[1] == [
+        "content/2016-02-30-leap.md:1: date: the file name starts with 2016-02-30, which is not "
+        "a date; write the day as YYYY-MM-DD, or add a line 'date: YYYY-MM-DD' to the front "
+        "matter"]
+
+
+def test_a_broken_entry_of_another_extension_stops_the_build(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.mkd": "---\ntitle: A\ndate: soon\n---\n"})
+    with pytest.raises(ProblemsFound) as caught:
+        build(root)
+    assert [p.format() for p in caught.value.problems] == [
+        "content/a.mkd:3: date: expected a date like 2026-03-14; found 'soon'"]
