@@ -26,6 +26,7 @@ from generator.markup import LinkContext
 from generator.model import Entry, Site
 from generator.output import WriteReport, check_output_dir, path_problems, write_output
 from generator.private import OpaqueNames, boilerplate, encrypt_site
+from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
@@ -276,6 +277,9 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
             warnings += shared_origin_warnings(log.config, base)
     else:
         files, rendered = render_log(root, log, state, log.urls), state.render
+        # Old addresses only in public mode: a page at a readable path names the entry.
+        files += redirect_pages(log.site.entries, log.urls, {f.path for f in files},
+                                log.config.language)
     last, state.written = state.written, None
     written: WriteReport = write_output(files, out_dir, last[1] if last and last[0] == out_dir
                                         else None)

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import posixpath
 import re
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,7 +30,15 @@ from generator.model import (
     Support,
     TagRef,
 )
-from generator.schema import NESTED_LISTS, NESTED_MAPPINGS, EntrySchema, known_keys
+from generator.redirects import old_address
+from generator.schema import (
+    MAPPED_KEYS,
+    NESTED_LISTS,
+    NESTED_MAPPINGS,
+    OTHER_TOOL_KEYS,
+    EntrySchema,
+    known_keys,
+)
 from generator.sources import (
     KeyPath,
     SourceFile,
@@ -38,7 +47,7 @@ from generator.sources import (
     name_date,
     title_from_name,
 )
-from generator.suggest import unknown_key_message
+from generator.suggest import closest_key, unknown_key_message
 
 _EXPECTED = {
     "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
@@ -59,9 +68,9 @@ def parse_entry(source: SourceFile, config: SiteConfig,
                 links: LinkContext) -> tuple[Entry | None, list[Problem]]:
     """Validate one file's front matter and render its body."""
     problems = _unknown_keys(source, EntrySchema, source.meta, ())
-    meta, body, more = _with_defaults(source)
+    source, meta, body, more = _with_defaults(source)
     problems += more
-    if more:
+    if any(p.is_error for p in more):
         return None, problems
     try:
         data = EntrySchema.model_validate(meta, context={
@@ -74,23 +83,33 @@ def parse_entry(source: SourceFile, config: SiteConfig,
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=source.body_line + line - 1 if line else None,
                                 severity=Severity.WARNING))
-    return _entry(source, data, config, rendered.html, rendered.text, rendered.summary,
-                  rendered.attachments), problems
+    addresses, more = _old_addresses(source, data)
+    entry = _entry(source, data, config, rendered.html, rendered.text, rendered.summary,
+                   rendered.attachments)
+    extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
+    return replace(entry, extra=extra, old_addresses=addresses), problems + more
 
 
-def _with_defaults(source: SourceFile) -> tuple[dict[str, Any], str, list[Problem]]:
-    """The front matter with what other tools leave out filled in: the date from the file
-    name, the title from the first '# Heading' (taken out of the body) or the file name."""
+_SCHEMA_KEYS = frozenset(known_keys(EntrySchema))
+
+
+def _with_defaults(source: SourceFile) -> tuple[SourceFile, dict[str, Any], str, list[Problem]]:
+    """The front matter with other tools' keys read into growthlog's (Jekyll's categories
+    join the tags) and what they leave out filled in: the date from the file name, the
+    title from the first '# Heading' (taken out of the body) or the file name."""
     meta = dict(source.meta)
+    lines = dict(source.lines)
+    problems = _other_tools(source, meta, lines)
+    source = replace(source, lines=lines)
     body = source.body
     day, rest = name_date(source.path)
     if "date" not in meta:
         if day is None:
-            return meta, body, [_missing_date(source)]
+            return source, meta, body, [_missing_date(source)]
         try:
             meta["date"] = dt.date.fromisoformat(day)
         except ValueError:
-            return meta, body, [Problem(
+            return source, meta, body, [Problem(
                 source.path, f"the file name starts with {day}, which is not a date; write "
                 "the day as YYYY-MM-DD, or add a line 'date: YYYY-MM-DD' to the front matter",
                 line=1, field="date")]
@@ -99,12 +118,89 @@ def _with_defaults(source: SourceFile) -> tuple[dict[str, Any], str, list[Proble
         if heading is not None:
             meta["title"], number, opening = heading
             if opening:  # shown as the page title: not twice. A blank keeps line numbers.
-                lines = body.split("\n")
-                lines[number] = ""
-                body = "\n".join(lines)
+                body_lines = body.split("\n")
+                body_lines[number] = ""
+                body = "\n".join(body_lines)
         else:
             meta["title"] = title_from_name(rest) or entry_stem(source.path)
-    return meta, body, []
+    return source, meta, body, problems
+
+
+def _other_tools(source: SourceFile, meta: dict[str, Any],
+                 lines: dict[KeyPath, int]) -> list[Problem]:
+    """Read MAPPED_KEYS into the keys they stand for, moving their lines along."""
+    problems: list[Problem] = []
+    for key, into in MAPPED_KEYS.items():
+        if key not in meta:
+            continue
+        value = meta.pop(key)
+        if into in ("tags", "aliases"):
+            words = _words(value) if into == "tags" else _to_list(value)
+            if not isinstance(words, list):
+                problems.append(Problem(source.path, "expected a list, or words separated by "
+                                        f"spaces; found {_found(source, (key,), value)}",
+                                        line=lines.get((key,)), field=key))
+                continue
+            present = meta.get(into, [])
+            if not isinstance(present, list | str):
+                continue  # the schema reports the key's own wrong type
+            present = _to_list(present)
+            _move(lines, key, into, len(present))
+            meta[into] = [*present, *words]
+        elif into == "draft":
+            if not isinstance(value, bool):
+                problems.append(Problem(source.path, "expected true or false; found "
+                                        f"{_found(source, (key,), value)}",
+                                        line=lines.get((key,)), field=key))
+            elif "draft" not in meta:
+                meta["draft"] = not value
+        elif into not in meta:
+            meta[into] = value
+            _move(lines, key, into)
+    return problems
+
+
+def _words(value: Any) -> Any:
+    """Jekyll's categories: a list, or one string of space-separated words."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in value]
+    return value
+
+
+def _to_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _move(lines: dict[KeyPath, int], key: str, into: str, offset: int = 0) -> None:
+    for path, line in list(lines.items()):
+        if path[0] == key:
+            rest = path[1:]
+            if offset and rest and isinstance(rest[0], int):
+                rest = (rest[0] + offset, *rest[1:])
+            lines.setdefault((into, *rest), line)
+
+
+def _old_addresses(source: SourceFile,
+                   data: EntrySchema) -> tuple[tuple[str, ...], list[Problem]]:
+    found: list[str] = []
+    problems: list[Problem] = []
+    written: list[tuple[str, int | None, str]] = [("permalink", None, data.permalink)] \
+        if data.permalink else []
+    written += [("aliases", i, a) for i, a in enumerate(data.aliases)]
+    for key, index, address in written:
+        logical, why = old_address(address)
+        if logical is None:
+            at: KeyPath = (key,) if index is None else (key, index)
+            problems.append(Problem(
+                source.path, f"'{address}' cannot be kept as an old address: {why}",
+                line=source.lines.get(at) or source.lines.get((key,)),
+                field=key if index is None else f"{key}[{index}]", severity=Severity.WARNING))
+        elif logical not in found:
+            found.append(logical)
+    return tuple(found), problems
 
 
 def _missing_date(source: SourceFile) -> Problem:
@@ -141,7 +237,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
         lessons=tuple(data.lessons), actions=actions, draft=data.draft,
         slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
-        summary=summary, practices=practices, attachments=attachments,
+        summary=data.description or summary, practices=practices, attachments=attachments,
     )
 
 
@@ -156,10 +252,13 @@ def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,
                   at: KeyPath) -> list[Problem]:
     if not isinstance(data, dict):
         return []
-    known = known_keys(model)
+    known = known_keys(model) if at else (*known_keys(model), *MAPPED_KEYS)
     problems: list[Problem] = []
     for key, value in data.items():
         here = (*at, str(key))
+        if key not in known and not at and (key in OTHER_TOOL_KEYS
+                                            or closest_key(str(key), known) is None):
+            continue  # another tool's key, or the author's own: kept for templates
         if key not in known:
             problems.append(Problem(source.path, unknown_key_message(str(key), known),
                                     line=source.lines.get(here), severity=Severity.WARNING))

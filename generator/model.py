@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.insight import Insight
@@ -152,6 +153,11 @@ class Entry(HashedOnce):
     practices: Practices
     attachments: tuple[str, ...] = ()
     """Files in content/ (not entries) that the body links to or shows, POSIX."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Front-matter keys growthlog does not use (another tool's `author`, your own `mood`),
+    as written: for templates."""
+    old_addresses: tuple[str, ...] = ()
+    """Logical paths the entry had in another blog (permalink, aliases): redirected here."""
 
     __hash__ = HashedOnce.__hash__
 

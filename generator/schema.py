@@ -129,6 +129,13 @@ class EntrySchema(_Strict):
         _to_action, json_schema_input_type=str | ActionSchema)]] = Field(default_factory=list)
     draft: bool = Field(False, description="Drafts are only built with --drafts.")
     slug: Text | None = Field(None, description="Overrides the URL slug made from the title.")
+    description: Text | None = Field(
+        None, description="A one-line summary, shown in lists instead of the first paragraph.")
+    permalink: Text | None = Field(
+        None, description="The entry's address in another blog, e.g. /2016/03/10/acme.html: "
+                          "a public build puts a page there that sends readers on.")
+    aliases: TextList = Field(default_factory=list,
+                              description="More old addresses, sent on like permalink.")
 
     @field_validator("stage", "outcome")
     @classmethod
@@ -137,6 +144,22 @@ class EntrySchema(_Strict):
         if value is not None and allowed and value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}; found {value!r}")
         return value
+
+
+MAPPED_KEYS: dict[str, str] = {
+    "categories": "tags", "category": "tags", "summary": "description",
+    "excerpt": "description", "published": "draft", "created": "date", "url": "permalink",
+    "redirect_from": "aliases"}
+"""Other tools' names for growthlog's keys (Jekyll, Hugo, Obsidian): read into the key named."""
+OTHER_TOOL_KEYS = frozenset({
+    "layout", "author", "authors", "comments", "share", "image", "images", "cover", "featured",
+    "toc", "weight", "type", "lastmod", "last_modified_at", "modified", "updated",
+    "publishdate", "publishDate", "expirydate", "expiryDate", "keywords", "series", "menu",
+    "cssclass", "cssclasses", "excerpt_separator", "sitemap", "render_with_liquid",
+    "redirect_to", "markup", "math", "hidden", "pin", "id", "uid", "version", "lang",
+    "translationKey", "headless", "outputs", "resources", "linkTitle", "banner", "icon",
+    "date_modified"})
+"""Keys that only mean something to another tool: accepted quietly, kept for templates."""
 
 
 # Which mapping keys hold nested models, for unknown-key warnings at every level.

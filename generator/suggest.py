@@ -6,8 +6,14 @@ import difflib
 from collections.abc import Iterable
 
 
+def closest_key(key: str, known: Iterable[str]) -> str | None:
+    """The known name `key` is most likely a typo of, if any is close."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def unknown_key_message(key: str, known: Iterable[str]) -> str:
     """`unknown key 'tgas'; did you mean 'tags'?` (without the hint when nothing is close)."""
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    close = closest_key(key, known)
+    hint = f"; did you mean '{close}'?" if close else ""
     return f"unknown key '{key}'{hint}"

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
+from generator import keys
 from generator.build import BuildState, build, load_log
 from generator.config import SiteConfig
 from generator.entries import parse_entry
 from generator.errors import ProblemsFound
 from generator.markup import LinkContext
 from generator.model import Entry
+from generator.redirects import old_address
 from generator.sources import is_entry_name, split_source
 
 from conftest import entry, make_log, read_tree
+
+PASSWORD = "orbit lantern quiet maple fennel harbor"
 
 
 def _entries(root: Path) -> dict[str, Entry]:
@@ -131,3 +136,103 @@ def test_a_broken_entry_of_another_extension_stops_the_build(tmp_path: Path) -> 
         build(root)
     assert [p.format() for p in caught.value.problems] == [
         "content/a.mkd:3: date: expected a date like 2026-03-14; found 'soon'"]
+
+
+SOURCES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def _copy_into_content(tmp_path: Path, source: str, config: str | None = None) -> Path:
+    root = make_log(tmp_path / "log", {}, config)
+    shutil.copytree(SOURCES / source, root / "content")
+    return root
+
+
+def test_jekyll_posts_build_as_they_stand(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "jekyll")
+    report = build(root)
+    # about.html holds front matter: withheld (the one warning); every post reads cleanly
+    assert [p.format() for p in report.warnings] == [
+        "content/about.html:1: warning: starts with front matter but is not a Markdown file "
+        "(.md, .markdown, .mdown, .mkd), so it is not published; rename it to .md to make it "
+        "an entry"]
+    entries = _entries(root)
+    assert report.entries == 3  # `published: false` is a draft
+    assert entries["_posts/2016-04-01-unsent-draft.markdown"].draft
+    acme = entries["_posts/2013-05-06-onsite-at-acme-rejected.markdown"]
+    assert (acme.title, acme.date) == ("Onsite at Acme: rejected", dt.date(2013, 5, 6))
+    assert [t.name for t in acme.tags] == ["rejection"]
+    assert acme.extra == {"layout": "news_item", "author": "parkr", "version": "1.0.0",
+                          "categories": ["rejection"]}  # as written, for templates
+    beta = entries["_posts/2014-06-04-screen-with-beta.markdown"]
+    assert beta.date == dt.date(2014, 6, 4)
+    assert [t.name for t in beta.tags] == ["interview", "screening"]
+    assert beta.summary == "Twenty minutes, friendly, and a no two days later."
+    easier = entries["_posts/2016-03-10-making-it-easier.md"]
+    assert easier.date == dt.date(2016, 3, 10)
+    assert [t.name for t in easier.tags] == ["habits", "reflection"]
+    assert easier.summary == "What I keep doing that works."
+    # the old address sends readers on to the entry's page
+    moved = (root / "output/news/2014/beta-screen/index.html").read_text(encoding="utf-8")
+    assert 'http-equiv="refresh" content="0; url=/entries/phone-screen-with-beta/"' in moved
+    assert (root / "output/entries/phone-screen-with-beta/index.html").is_file()
+    # Liquid is shown as written, never run; tags in the body stay text
+    page = (root / "output/entries/onsite-at-acme-rejected/index.html").read_text("utf-8")
+    assert "{% highlight ruby %}" in page
+
+
+def test_old_addresses_are_not_published_in_private_mode(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "jekyll")
+    keys.init_keyfile(root, PASSWORD)
+    build(root, private=True, password=PASSWORD)
+    names = list(read_tree(root / "output"))
+    assert not [n for n in names if "news" in n or "beta" in n]
+
+
+@pytest.mark.parametrize(("address", "logical"), [
+    ("/news/2014/beta-screen/", "news/2014/beta-screen/"),
+    ("/news/2014/beta-screen", "news/2014/beta-screen/"),
+    ("/2016/03/10/making-it-easier.html", "2016/03/10/making-it-easier.html"),
+    ("https://old.example/blog/acme/?ref=x#top", "blog/acme/"),
+    ("/blog/caf%C3%A9/", "blog/café/"),
+    ("/:categories/:year/:title/", None),
+    ("/", None),
+    ("/../../etc/", None),
+    ("mailto:me@example.com", None),
+])
+def test_old_address_becomes_a_path_inside_the_site(address: str, logical: str | None) -> None:
+    assert old_address(address)[0] == logical
+
+
+def test_an_old_address_that_cannot_be_kept_is_a_warning_with_its_line() -> None:
+    found, problems = _one("content/2020-01-01-a.md",
+                           "---\ntitle: A\naliases:\n  - /old/a/\n  - /../x/\n---\n")
+    assert found is not None and found.old_addresses == ("old/a/",)
+    assert problems == ["content/2020-01-01-a.md:5: warning: aliases[1]: '/../x/' cannot be "
+                        "kept as an old address: it leaves the site"]
+
+
+def test_other_tools_keys_are_quiet_but_near_misses_still_get_did_you_mean() -> None:
+    found, problems = _one("content/2020-01-01-a.md",
+                           "---\ntitle: A\nlayout: post\nauthor: Me\nmood: tired\n"
+                           "categores: [x]\ndescripton: Hi\nlesons: [One]\n---\n")
+    assert problems == [
+        "content/2020-01-01-a.md:6: warning: unknown key 'categores'; did you mean "
+        "'categories'?",
+        "content/2020-01-01-a.md:7: warning: unknown key 'descripton'; did you mean "
+        "'description'?",
+        "content/2020-01-01-a.md:8: warning: unknown key 'lesons'; did you mean 'lessons'?"]
+    assert found is not None
+    assert found.extra["mood"] == "tired" and found.extra["author"] == "Me"
+
+
+def test_mapped_keys_report_problems_on_their_own_lines() -> None:
+    assert _one("content/2020-01-01-a.md",
+                "---\ntitle: A\ncategories: {a: 1}\npublished: maybe\n---\n")[1] == [
+        "content/2020-01-01-a.md:3: categories: expected a list, or words separated by "
+        "spaces; found 'key: value' lines",
+        "content/2020-01-01-a.md:4: published: expected true or false; found 'maybe'"]
+    assert _one("content/a.md", "---\ntitle: A\ncreated: soon\n---\n")[1] == [
+        "content/a.md:3: date: expected a date like 2026-03-14; found 'soon'"]
+    assert _one("content/2020-01-01-a.md",
+                "---\ntitle: A\ntags: [a]\ncategories:\n  - b\n  - ''\n---\n")[1] == [
+        "content/2020-01-01-a.md:6: tags[2]: expected some text; found ''"]

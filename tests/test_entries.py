@@ -171,11 +171,12 @@ def test_unknown_keys_are_warnings_with_the_closest_key_also_nested() -> None:
         "content/x.md:9: warning: unknown key 'tookaway'; did you mean 'took_away'?",
         "content/x.md:11: warning: unknown key 'txt'; did you mean 'text'?",
     ]
-    assert [p.format() for p in problems][4] == "content/x.md:12: warning: unknown key 'zebra'"
+    # 'zebra' is close to no key: the author's own, kept for templates without a warning
+    assert not [p for p in problems if "zebra" in p.message]
     # the action without text is still an error
     assert problems[-1].format() == (
         "content/x.md:11: actions[0].text: is required; add a line 'text: …'")
-    assert all(p.severity is Severity.WARNING for p in problems[:5])
+    assert all(p.severity is Severity.WARNING for p in problems[:4])
     assert entry is None
 
 

@@ -46,7 +46,7 @@ def rebuild(rebuilder: Rebuilder, *paths: Path) -> Any:
 @pytest.mark.parametrize(("text", "message"), [
     (BAD_YAML, "content/a.md:2: front matter: the list opened on line 2 is never closed"),
     (entry("Alpha", "2026-01-10", stage="on-site"), "content/a.md:4: stage: expected one of"),
-    ("---\ndate: 2026-01-10\n---\n", "content/a.md"),
+    ("---\ntitle: ''\ndate: 2026-01-10\n---\n", "content/a.md:2: title"),
 ])
 def test_a_broken_entry_keeps_the_last_good_site(log: Path, tmp_path: Path, text: str,
                                                  message: str) -> None:
