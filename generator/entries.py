@@ -206,7 +206,7 @@ def _old_addresses(source: SourceFile,
 def _missing_date(source: SourceFile) -> Problem:
     example = f"2026-03-14-{posixpath.basename(source.path)}"
     if source.syntax:
-        how = "add a line 'date: 2026-03-14' to the front matter"
+        how = f"add a line {_key_line(source, 'date', '2026-03-14')} to the front matter"
     else:
         how = "start the file with front matter: a line '---', 'date: 2026-03-14', another '---'"
     return Problem(source.path, f"is required; {how}, or start the file name with the date "
@@ -275,8 +275,8 @@ def _problem(source: SourceFile, error: ErrorDetails) -> Problem:
     field = _field_name(loc)
     if error["type"] == "missing":
         line: int | None = source.lines.get(loc[:-1], 1) if len(loc) > 1 else 1
-        return Problem(source.path, f"is required; add a line '{loc[-1]}: …'", line=line,
-                       field=field)
+        return Problem(source.path, f"is required; add a line {_key_line(source, loc[-1])}",
+                       line=line, field=field)
     line = source.lines.get(loc) or source.lines.get(loc[:1])
     if error["type"] == "value_error":
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
@@ -284,6 +284,15 @@ def _problem(source: SourceFile, error: ErrorDetails) -> Problem:
         expected = _EXPECTED.get(error["type"], error["msg"].lower())
         message = f"expected {expected}; found {_found(source, loc, error['input'])}"
     return Problem(source.path, message, line=line, field=field)
+
+
+def _key_line(source: SourceFile, key: str | int, value: str = "…") -> str:
+    """How a key is written in this file's front matter: 'date: …', 'date = …', '"date": …'."""
+    if source.syntax == "toml":
+        return f"'{key} = {value}'"
+    if source.syntax == "json":
+        return f"'\"{key}\": {value}'" if value == "…" else f"'\"{key}\": \"{value}\"'"
+    return f"'{key}: {value}'"
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:

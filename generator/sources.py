@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, Severity
+from generator.front_matter import FrontMatterError, parse_json, parse_toml, starts_json
 from generator.yaml_words import PREFIX, explain
 
 # A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
@@ -207,6 +208,10 @@ def split_source(path: str, text: str) -> tuple[SourceFile | None, list[Problem]
     """Split text into front matter and body; pure. A file without front matter is all
     body (its date and title may come from its name and first heading)."""
     text = text.removeprefix("\ufeff")
+    if _TOML_OPENING.match(text):
+        return _split_toml(path, text)
+    if starts_json(text):
+        return _split_json(path, text)
     if not _OPENING.match(text):
         return SourceFile(path, {}, {}, {}, text, 1, syntax=""), []
     if not _CLOSING.search(text, pos=text.index("\n") + 1):
@@ -221,6 +226,40 @@ def split_source(path: str, text: str) -> tuple[SourceFile | None, list[Problem]
     body_start = closing.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
     return _compose(path, front, text[body_start:], body_line)
+
+
+_TOML_OPENING = re.compile(r"\A\+\+\+[ \t]*\r?\n")
+_TOML_CLOSING = re.compile(r"^\+\+\+[ \t]*\r?$", re.MULTILINE)
+
+
+def _split_toml(path: str, text: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Hugo's TOML front matter, between '+++' lines."""
+    start = text.index("\n") + 1
+    closing = _TOML_CLOSING.search(text, pos=start)
+    if closing is None:
+        return None, [Problem(path, "front matter is not closed; add a line '+++' after the "
+                                    "last front-matter key", line=1)]
+    try:
+        meta, lines = parse_toml(text[start : closing.start()], first_line=2)
+    except FrontMatterError as exc:
+        return None, [Problem(path, f"front matter is not valid TOML: {exc.reason}",
+                              line=exc.line)]
+    body_start = closing.end() + 1
+    return SourceFile(path, meta, lines, {}, text[body_start:],
+                      text.count("\n", 0, body_start) + 1, syntax="toml"), []
+
+
+def _split_json(path: str, text: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Hugo's JSON front matter: an object that opens the file."""
+    try:
+        meta, lines, end = parse_json(text)
+    except FrontMatterError as exc:
+        return None, [Problem(path, f"front matter is not valid JSON: {exc.reason}",
+                              line=exc.line)]
+    newline = text.find("\n", end)
+    body_start = newline + 1 if newline >= 0 and not text[end:newline].strip() else end
+    return SourceFile(path, meta, lines, {}, text[body_start:],
+                      text.count("\n", 0, body_start) + 1, syntax="json"), []
 
 
 _NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[-_ .]+(.*))?\Z", re.DOTALL)

@@ -236,3 +236,98 @@ def test_mapped_keys_report_problems_on_their_own_lines() -> None:
     assert _one("content/2020-01-01-a.md",
                 "---\ntitle: A\ntags: [a]\ncategories:\n  - b\n  - ''\n---\n")[1] == [
         "content/2020-01-01-a.md:6: tags[2]: expected some text; found ''"]
+
+
+def test_hugo_posts_with_toml_json_and_yaml_build_as_they_stand(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "hugo")
+    report = build(root)
+    assert report.warnings == ()
+    entries = _entries(root)
+    acme = entries["posts/acme-onsite.md"]
+    assert (acme.title, acme.date, acme.slug) == ("Onsite at Acme", dt.date(2024, 3, 14),
+                                                  "acme-onsite")
+    assert [t.name for t in acme.tags] == ["system-design", "nerves", "interviews"]
+    assert acme.summary == "Four rounds, one no."
+    assert acme.feedback is not None and acme.feedback.asked
+    assert [s.who for s in acme.support] == ["Sam (mentor)"]
+    beta = entries["posts/2024-04-02-beta-screen.md"]
+    assert beta.date == dt.date(2024, 4, 2)
+    assert beta.bridges is not None and beta.bridges.keep_in_touch
+    assert beta.lessons == ("Ask about the team before the role",)
+    assert beta.body_html.startswith("<p>Short call.")
+    gamma = entries["posts/gamma-take-home.md"]
+    assert [t.name for t in gamma.tags] == ["take-home"]
+    moved = (root / "output/posts/acme/index.html").read_text(encoding="utf-8")
+    assert 'url=/entries/acme-onsite/"' in moved
+
+
+def test_toml_front_matter_maps_every_key_and_item_to_its_line() -> None:
+    source, problems = split_source("content/x.md", (SOURCES / "hugo/posts/acme-onsite.md")
+                                    .read_text(encoding="utf-8"))
+    assert problems == [] and source is not None and source.syntax == "toml"
+    assert source.lines[("title",)] == 2
+    assert source.lines[("tags", 1)] == 5
+    assert source.lines[("feedback",)] == 13
+    assert source.lines[("feedback", "received")] == 15
+    assert source.lines[("support", 0, "took_away")] == 19
+    assert source.body_line == 21
+
+
+def test_json_front_matter_maps_every_key_and_item_to_its_line() -> None:
+    source, problems = split_source("content/x.md", (SOURCES / "hugo/posts/"
+                                    "2024-04-02-beta-screen.md").read_text(encoding="utf-8"))
+    assert problems == [] and source is not None and source.syntax == "json"
+    assert source.lines[("tags", 0)] == 3
+    assert source.lines[("lessons", 0)] == 5
+    assert source.lines[("bridges", "keep_in_touch")] == 7
+    assert source.body_line == 10
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('+++\ntitle = "A"\ndate = 2024-01-01\nstage = 3\n+++\n',
+     "content/x.md:4: stage: expected text; found 3"),
+    ('+++\ntitle = "A"\ndate = 2024-01-01\n\n[feedback]\nasked = "maybe"\n+++\n',
+     "content/x.md:6: feedback.asked: expected true or false; found 'maybe'"),
+    ('+++\ntitle = "A"\ndate = 2024-01-01\ntags = [\n  "a",\n  3,\n]\n+++\n',
+     "content/x.md:6: tags[1]: expected text; found 3"),
+    ('+++\ntitle = "A"\nnotes = """\nstage = 3\n"""\ndate = "x"\n+++\n',
+     "content/x.md:6: date: expected a date like 2026-03-14; found 'x'"),
+    ('+++\ntitle = "A"\ndate = 2024-01-01\n[[actions]]\ntext = "a"\n[[actions]]\ndone = 1\n+++\n',
+     "content/x.md:6: actions[1].text: is required; add a line 'text = …'"),
+    ('+++\ntitle = "A"\ndate = 2024-01-01\ntitle = "B"\n+++\n',
+     "content/x.md:4: front matter is not valid TOML: cannot overwrite a value"),
+    ('+++\ntitle = "A"\ndate = 2024-01-01\ncompany = Acme\n+++\n',
+     "content/x.md:4: front matter is not valid TOML: invalid value"),
+    ('+++\ntitle = "A"\n',
+     "content/x.md:1: front matter is not closed; add a line '+++' after the last "
+     "front-matter key"),
+    ('+++\ntitle = "A"\n+++\n',
+     "content/x.md:1: date: is required; add a line 'date = 2026-03-14' to the front matter, "
+     "or start the file name with the date (2026-03-14-x.md)"),
+    ('{\n  "title": "A",\n  "date": "2024-01-01",\n}\nBody\n',
+     "content/x.md:4: front matter is not valid JSON: expecting property name enclosed in "
+     "double quotes"),
+    ('{\n  "title": "A"\n  "date": "2024-01-01"\n}\n',
+     "content/x.md:3: front matter is not valid JSON: expecting ',' delimiter"),
+    ('{\n  "title": "A",\n  "date": "2024-01-01",\n  "feedback": {\n    "asked": "maybe"\n'
+     '  }\n}\n', "content/x.md:5: feedback.asked: expected true or false; found 'maybe'"),
+    ('{\n  "title": "A",\n  "date": "2024-01-01",\n  "tags": ["a",\n    5]\n}\n',
+     "content/x.md:5: tags[1]: expected text; found 5"),
+    ('{"title": "A"}\n',
+     "content/x.md:1: date: is required; add a line '\"date\": \"2026-03-14\"' to the front "
+     "matter, or start the file name with the date (2026-03-14-x.md)"),
+], ids=["toml-type", "toml-table", "toml-array-item", "toml-multiline-string",
+        "toml-array-of-tables", "toml-twice", "toml-syntax", "toml-unclosed", "toml-no-date",
+        "json-trailing-comma", "json-comma", "json-nested", "json-item", "json-no-date"])
+def test_toml_and_json_problems_name_the_exact_line(text: str, expected: str) -> None:
+    source, problems = split_source("content/x.md", text)
+    found = [p.format() for p in problems]
+    if source is not None:
+        found += _one("content/x.md", text)[1]
+    assert found == [expected]
+
+
+def test_a_body_that_opens_with_braces_is_not_json() -> None:
+    found, problems = _one("content/2024-01-01-x.md", "{{ liquid }} and {braces}\n")
+    assert problems == [] and found is not None
+    assert found.body_html == "<p>{{ liquid }} and {braces}</p>\n"
