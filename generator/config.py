@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.custom_fields import CustomField, parse_fields
 from generator.errors import Problem, Severity, raise_on_errors
+from generator.schema import builtin_keys
 from generator.suggest import unknown_key_message
 
 CONFIG_NAME = "growthlog.toml"
@@ -64,6 +66,8 @@ class SiteConfig:
     """Private mode: show real page titles in the tab (and so in browser history) once unlocked."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for custom themes ([extra] table)."""
+    fields: tuple[CustomField, ...] = ()
+    """The log's own front-matter fields ([[fields]] tables: name, type, label)."""
 
 
 _TYPES: dict[str, type] = {
@@ -71,6 +75,7 @@ _TYPES: dict[str, type] = {
     "outcomes": list, "unsafe_html": bool, "recent": int, "language": str,
     "private": bool, "cname": str, "extra": dict, "rerandomize": bool, "remember_days": int,
     "iterations": int, "reveal_titles": bool, "remember_on_shared_origin": bool,
+    "fields": list,
 }
 _TYPE_NAMES = {str: "text", list: "a list of text", bool: "true or false", int: "a whole number",
                dict: "a table"}
@@ -108,12 +113,22 @@ def load_valid_config(root: Path) -> SiteConfig:
 _KEY = re.compile(r"""^[ \t]*\[?[ \t]*["']?([A-Za-z0-9_-]+)["']?[ \t]*[=.\]]""")
 
 
+_ARRAY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\]\]")
+
+
 def key_lines(text: str) -> dict[str, int]:
     """Line of each top-level key (tomllib keeps no positions); a table by its header."""
     lines: dict[str, int] = {}
     in_table = False
+    arrays: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         is_header = line.lstrip().startswith("[")
+        array = _ARRAY_HEADER.match(line)
+        if array:  # [[fields]]: each table by its index, 'fields[0]'
+            name = array.group(1)
+            arrays[name] = arrays.get(name, -1) + 1
+            lines.setdefault(name, number)
+            lines[f"{name}[{arrays[name]}]"] = number
         match = _KEY.match(line)
         if match and (is_header or not in_table):
             lines.setdefault(match.group(1), number)
@@ -132,6 +147,10 @@ def parse_config(data: dict[str, Any],
             message = unknown_key_message(key, _TYPES)
             problems.append(Problem(CONFIG_NAME, message, line=at.get(key),
                                     severity=Severity.WARNING))
+            continue
+        if key == "fields":
+            values[key], more = parse_fields(value, builtin_keys(), CONFIG_NAME, at)
+            problems += more
             continue
         expected = _TYPES[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

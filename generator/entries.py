@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from slugify import slugify
 
 from generator.config import SiteConfig
+from generator.custom_fields import check_values
 from generator.errors import Problem, Severity
 from generator.markup import LinkContext, render_markdown
 from generator.model import (
@@ -67,7 +68,8 @@ def make_slug(text: str) -> str:
 def parse_entry(source: SourceFile, config: SiteConfig,
                 links: LinkContext) -> tuple[Entry | None, list[Problem]]:
     """Validate one file's front matter and render its body."""
-    problems = _unknown_keys(source, EntrySchema, source.meta, ())
+    declared = tuple(f.name for f in config.fields)
+    problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
     source, meta, body, more = _with_defaults(source)
     problems += more
     if any(p.is_error for p in more):
@@ -77,6 +79,11 @@ def parse_entry(source: SourceFile, config: SiteConfig,
             "stage": config.stages, "outcome": config.outcomes})
     except ValidationError as exc:
         problems += [_problem(source, error) for error in exc.errors()]
+        data = None
+    fields, wrong = check_values(meta, config.fields)
+    problems += [Problem(source.path, message, line=source.lines.get((name,)), field=name)
+                 for name, message in wrong]
+    if data is None or wrong:
         return None, problems
     rendered = render_markdown(body, links, unsafe_html=config.unsafe_html)
     for line, target in rendered.broken_links:
@@ -87,7 +94,7 @@ def parse_entry(source: SourceFile, config: SiteConfig,
     entry = _entry(source, data, config, rendered.html, rendered.text, rendered.summary,
                    rendered.attachments)
     extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
-    return replace(entry, extra=extra, old_addresses=addresses), problems + more
+    return replace(entry, extra=extra, old_addresses=addresses, fields=fields), problems + more
 
 
 _SCHEMA_KEYS = frozenset(known_keys(EntrySchema))
@@ -249,10 +256,10 @@ def _unique_tags(tags: list[str]) -> list[str]:
 
 
 def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,
-                  at: KeyPath) -> list[Problem]:
+                  at: KeyPath, declared: tuple[str, ...] = ()) -> list[Problem]:
     if not isinstance(data, dict):
         return []
-    known = known_keys(model) if at else (*known_keys(model), *MAPPED_KEYS)
+    known = known_keys(model) if at else (*known_keys(model), *MAPPED_KEYS, *declared)
     problems: list[Problem] = []
     for key, value in data.items():
         here = (*at, str(key))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from generator.custom_fields import FieldValue
     from generator.insight import Insight
 
 
@@ -158,6 +159,8 @@ class Entry(HashedOnce):
     as written: for templates."""
     old_addresses: tuple[str, ...] = ()
     """Logical paths the entry had in another blog (permalink, aliases): redirected here."""
+    fields: tuple[FieldValue, ...] = ()
+    """The log's own declared fields this entry sets (growthlog.toml [[fields]]), in order."""
 
     __hash__ = HashedOnce.__hash__
 

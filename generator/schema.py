@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from generator.config import SiteConfig
+if TYPE_CHECKING:
+    from generator.config import SiteConfig
 
 _DATE_TEXT = re.compile(
     r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"  # the day as written, whatever its time and zone
@@ -173,6 +174,17 @@ def known_keys(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(f.alias or name for name, f in model.model_fields.items())
 
 
+_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "text": {"type": ["string", "number"]}, "number": {"type": "number"},
+    "date": {"type": "string", "format": "date"}, "true/false": {"type": "boolean"},
+    "list": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+
+
+def builtin_keys() -> tuple[str, ...]:
+    """Every top-level key growthlog reads itself (a custom field may not take one)."""
+    return (*known_keys(EntrySchema), *MAPPED_KEYS)
+
+
 def entry_json_schema(config: SiteConfig) -> dict[str, Any]:
     """JSON Schema of the front matter, with the log's configured stages and outcomes."""
     schema = EntrySchema.model_json_schema(by_alias=True)
@@ -182,4 +194,7 @@ def entry_json_schema(config: SiteConfig) -> dict[str, Any]:
     for name, allowed in (("stage", config.stages), ("outcome", config.outcomes)):
         properties[name] = {"enum": list(allowed), "description": properties[name].get(
             "description", name)}
+    for declared in config.fields:
+        properties[declared.name] = {"description": declared.label, **_FIELD_SCHEMAS.get(
+            declared.type, {"enum": list(declared.choices)})}
     return schema

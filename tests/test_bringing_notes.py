@@ -331,3 +331,89 @@ def test_a_body_that_opens_with_braces_is_not_json() -> None:
     found, problems = _one("content/2024-01-01-x.md", "{{ liquid }} and {braces}\n")
     assert problems == [] and found is not None
     assert found.body_html == "<p>{{ liquid }} and {braces}</p>\n"
+
+
+FIELDS = """
+[[fields]]
+name = "mood"
+type = "choice"
+choices = ["calm", "tired", "hopeful"]
+
+[[fields]]
+name = "salary_range"
+label = "Salary range"
+
+[[fields]]
+name = "recruiter"
+type = "text"
+label = "Recruiter"
+
+[[fields]]
+name = "offers_seen"
+type = "number"
+"""
+
+
+def test_declared_fields_are_validated_shown_and_given_to_templates(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/a.md": entry(mood="hopeful", salary_range="'80-95k'", recruiter="Dana Lee",
+                              offers_seen="2", vibe="good"),
+        "themes/default/templates/entry.html":
+            '{% extends "default/entry.html" %}{% block content %}{{ super() }}'
+            '<p id="t">{{ entry.extra.vibe }}/{{ entry.extra.mood }}/'
+            '{{ entry.fields|map(attribute="name")|join(",") }}</p>{% endblock %}',
+    }, FIELDS)
+    report = build(root)
+    assert report.warnings == ()
+    page = (root / "output/entries/data-engineer-at-acme/index.html").read_text("utf-8")
+    for label, shown in (("Mood", "hopeful"), ("Salary range", "80-95k"),
+                         ("Recruiter", "Dana Lee"), ("Offers seen", "2")):
+        assert f"<div><dt>{label}</dt><dd>{shown}</dd></div>" in page
+    assert '<p id="t">good/hopeful/mood,salary_range,recruiter,offers_seen</p>' in page
+
+
+def test_declared_fields_get_errors_and_did_you_mean_like_built_in_ones(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/a.md": entry(mood="grumpy", offers_seen="many", recruter="Dana"),
+    }, FIELDS)
+    with pytest.raises(ProblemsFound) as caught:
+        build(root)
+    assert [p.format() for p in caught.value.problems] == [
+        "content/a.md:4: mood: expected one of calm, tired, hopeful; found 'grumpy'",
+        "content/a.md:5: offers_seen: expected a number; found 'many'",
+        "content/a.md:6: warning: unknown key 'recruter'; did you mean 'recruiter'?"]
+
+
+def test_bad_field_declarations_are_config_errors(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry()}, """
+        title = "Log"
+        [[fields]]
+        name = "tags"
+        [[fields]]
+        name = "mood"
+        type = "colour"
+        [[fields]]
+        name = "level"
+        type = "choice"
+        [[fields]]
+        nme = "x"
+        """)
+    with pytest.raises(ProblemsFound) as caught:
+        build(root)
+    assert [p.format() for p in caught.value.problems] == [
+        "growthlog.toml:3: fields[0]: name: 'tags' is a built-in field; choose another name",
+        "growthlog.toml:5: fields[1]: type: expected one of text, number, date, true/false, "
+        "list, choice; found 'colour'",
+        "growthlog.toml:8: fields[2]: choices: a choice field needs a list of text; found []",
+        "growthlog.toml:11: fields[3]: name: expected a front-matter key such as 'mood'; "
+        "found None",
+        "growthlog.toml:11: fields[3]: unknown key 'nme'; did you mean 'name'?"]
+
+
+def test_declared_fields_are_in_the_json_schema(tmp_path: Path) -> None:
+    from generator.config import load_config
+    from generator.schema import entry_json_schema
+    root = make_log(tmp_path / "log", {}, FIELDS)
+    properties = entry_json_schema(load_config(root)[0])["properties"]
+    assert properties["mood"] == {"description": "Mood", "enum": ["calm", "tired", "hopeful"]}
+    assert properties["offers_seen"] == {"description": "Offers seen", "type": "number"}
