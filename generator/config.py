@@ -165,9 +165,9 @@ def parse_config(data: dict[str, Any],
                 continue
             if key == "stages" and (bad := [v for v in value if not _is_path_segment(v)]):
                 problems.append(Problem(
-                    CONFIG_NAME, f"each stage names a page folder (stages/<stage>/), so it "
-                    f"cannot be '.', '..' or hold '/', '\\' or control characters, and is at "
-                    f"most {MAX_SEGMENT} bytes; found {bad}", field=key))
+                    CONFIG_NAME, f"each stage names a page folder (stages/<stage>/), so no "
+                    f"part of it between '/' may be '.' or '..', it holds no control "
+                    f"characters, and is at most {MAX_SEGMENT} bytes; found {bad}", field=key))
                 continue
             value = tuple(value)
         values[key] = value
@@ -231,7 +231,7 @@ MAX_SEGMENT = 200
 
 
 def _is_path_segment(text: str) -> bool:
-    return (text.strip() not in (".", "..") and not any(c in text for c in "/\\")
+    return (not any(part.strip() in (".", "..") for part in text.split("/"))
             and not any(ord(c) < 32 or ord(c) == 127 for c in text)
             and len(text.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT)
 

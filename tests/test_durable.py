@@ -25,12 +25,12 @@ from conftest import entry, make_log, read_tree
 def test_a_stage_that_is_no_folder_name_stops_check_and_build_before_any_write(
         tmp_path: Path) -> None:
     """Issue 9 #16: a stage named '../../x' stopped a public build part-way."""
-    config = 'stages = ["applied", "../../x", "a/b", "nul\\u0000"]\n'
+    config = 'stages = ["applied", "../../x", "a/./b", "nul\\u0000"]\n'
     root = make_log(tmp_path / "log", {"content/a.md": entry(stage='"../../x"'),
                                        "content/b.md": entry("B", stage="applied")}, config)
     expected = ("growthlog.toml:1: stages: each stage names a page folder (stages/<stage>/), "
-                "so it cannot be '.', '..' or hold '/', '\\' or control characters, and is at "
-                "most 200 bytes; found ['../../x', 'a/b', 'nul\\x00']")
+                "so no part of it between '/' may be '.' or '..', it holds no control "
+                "characters, and is at most 200 bytes; found ['../../x', 'a/./b', 'nul\\x00']")
     for run in (check, build):
         with pytest.raises(ProblemsFound) as info:
             run(root)
