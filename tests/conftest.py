@@ -67,3 +67,11 @@ def browser() -> Iterator[Any]:
                                               args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="session")
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sites the page checks run over (tests/pages.py), built once per session."""
+    from pages import build_all
+
+    return build_all(tmp_path_factory.mktemp("pages"))
