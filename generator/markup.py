@@ -53,7 +53,8 @@ class LinkContext:
 def _parser(unsafe_html: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(tasklists_plugin).use(anchors_plugin, min_level=2, max_level=3)
+    md.use(footnote_plugin).use(tasklists_plugin, label=True)
+    md.use(anchors_plugin, min_level=2, max_level=3)
     md.core.ruler.push("growthlog_links", _rewrite_links)
     return md
 
