@@ -307,6 +307,8 @@ def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
     written unless all of it passes."""
     names = log.urls.rename
     assert isinstance(names, OpaqueNames)
+    if not log.config.private:  # --private: the theme must know, e.g. to link no feed
+        log = replace(log, config=replace(log.config, private=True))
     cache = RenderCache()  # opaque names: never share rendered pages with a public build
     files = render_log(root, log, replace(state, render=cache), log.urls)
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,

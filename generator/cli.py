@@ -125,13 +125,51 @@ def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
 
 @main.command()
 @ROOT
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
+@click.option("--links", is_flag=True,
+              help="Also check that every internal link of the built site resolves.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Built site whose links --links checks (default: ROOT/output).")
+@PASSWORD_STDIN
 @user_errors
-def check(root: Path) -> None:
+def check(root: Path, strict: bool, links: bool, output: Path | None,
+          password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
-    warnings = check_log(_root(root))
+    root = _root(root)
+    warnings = check_log(root)
     report_problems(warnings)
-    noted = f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})" if warnings else ""
-    click.echo(f"No problems found{noted}.")
+    count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    failed = False
+    if strict and warnings:
+        click.echo(f"{count}: --strict makes warnings errors.", err=True)
+        failed = True
+    if links:
+        failed = _check_links(root, output, password_stdin) or failed
+    if failed:
+        sys.exit(1)
+    click.echo(f"No problems found{f' ({count})' if warnings else ''}.")
+
+
+def _check_links(root: Path, output: Path | None, password_stdin: bool) -> bool:
+    """Report every broken internal link of the built site; True when there is any."""
+    from generator.linkcheck import check_links, is_private_build, read_site
+
+    out_dir = output if output is not None else root / "output"
+    if not (out_dir / "index.html").is_file():
+        raise GrowthlogError(f"no built site in {out_dir} (run `growthlog build` first)")
+    password = (keys.read_passphrase(stdin=sys.stdin if password_stdin else None)
+                if is_private_build(out_dir) else None)
+    pages, files = read_site(out_dir, root=root, password=password)
+    broken = check_links(pages, files, load_valid_config(root).base_url)
+    shown = out_dir.relative_to(root).as_posix() if out_dir.is_relative_to(root) else str(out_dir)
+    for link in broken:
+        click.echo(f"{shown}/{link.format()}", err=True)
+    if broken:
+        click.echo(f"{len(broken)} broken link{'s' * (len(broken) != 1)} in {len(pages)} pages.",
+                   err=True)
+    else:
+        click.echo(f"No broken links in {len(pages)} pages.")
+    return bool(broken)
 
 
 @main.command()
