@@ -1,0 +1,32 @@
+"""`growthlog check --strict`: a warning fails the check, for authors who want CI to keep
+their log clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+from conftest import entry, make_log
+
+
+def test_strict_turns_warnings_into_a_failure(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry(lesons="[Typo]")})
+    runner = CliRunner()
+    lenient = runner.invoke(main, ["check", str(root)])
+    assert lenient.exit_code == 0
+    assert "content/a.md:4: warning: unknown key 'lesons'" in lenient.output
+    assert "No problems found (1 warning)." in lenient.output
+    strict = runner.invoke(main, ["check", "--strict", str(root)])
+    assert strict.exit_code == 1
+    assert "content/a.md:4: warning: unknown key 'lesons'" in strict.output
+    assert "1 warning: --strict makes warnings errors." in strict.output
+    assert "No problems found" not in strict.output
+
+
+def test_strict_passes_a_clean_log(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry()})
+    result = CliRunner().invoke(main, ["check", "--strict", str(root)])
+    assert result.exit_code == 0 and "No problems found." in result.output
