@@ -6,14 +6,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import jinja2
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from generator.build import BuildState, build
+from generator.config import load_valid_config
 from generator.errors import ProblemsFound
 from generator.serve import Rebuilder
-from generator.theme import packaged_themes_dir
+from generator.theme import load_theme, packaged_themes_dir
 from generator.watch import classify
 
 from conftest import make_log, read_tree
@@ -61,6 +63,21 @@ def entry_texts(draw: st.DrawFn) -> str:
     return "---\n" + "\n".join(lines) + f"\n---\n{draw(bodies)}\n"
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Template code by name and source checksum, for the reference builds only: a full
+    build is mostly compiling templates, which a changed source compiles afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
 BROKEN = st.sampled_from([
     "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nBad YAML.\n",
     "---\ntitle: Stage typo\ndate: 2026-01-01\nstage: on-site\n---\n",
@@ -72,6 +89,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     """Random saves to a log; after each, the preview must equal a fresh full build."""
 
     files = Bundle("files")
+    compiled = _CompiledTemplates()
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,7 +114,11 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         self.step += 1
         full = self.tmp / f"full-{self.step}"
         try:
-            build(self.root, output=full, state=BuildState(), base_url="/",
+            reference = BuildState()  # nothing shared with the preview's state
+            reference.config = load_valid_config(self.root)
+            reference.theme = load_theme(self.root, reference.config)
+            reference.theme.env.bytecode_cache = self.compiled
+            build(self.root, output=full, state=reference, base_url="/",
                   drafts=self.rebuilder.drafts)
         except ProblemsFound as exc:
             assert not result.ok, "the full build failed but the incremental one did not"
