@@ -29,9 +29,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # The tests that exercise each module, most specific (and fastest) first.
 TESTS = {
-    "generator/schema.py": ["tests/test_schema.py", "tests/test_entries.py",
-                            "tests/test_sources.py"],
-    "generator/output.py": ["tests/test_output.py", "tests/test_build.py"],
+    "generator/schema.py": ["tests/test_schema.py", "tests/test_unknown_keys.py",
+                            "tests/test_entries.py", "tests/test_sources.py"],
+    "generator/output.py": ["tests/test_output.py", "tests/test_output_behaviour.py",
+                            "tests/test_build.py"],
     "generator/urls.py": ["tests/test_urls.py", "tests/test_build.py"],
 }
 FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,

@@ -8,11 +8,13 @@ A `#fragment` must name an id (or an anchor's name) on the target page.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -22,6 +24,7 @@ from generator.crypto import open_file
 
 # Where 404.html is checked from: a missing address two folders deep.
 _MISSING = "no/such/page/"
+SEARCH_INDEX = "search/index.json"
 _SHELL_PAGE = re.compile(r'<script type="application/json" id="gl-page">(.*?)</script>', re.S)
 
 
@@ -125,12 +128,14 @@ def read_site(out_dir: Path, *, root: Path | None = None,
               password: str | None = None) -> tuple[dict[str, str], list[str]]:
     """A built folder's pages ({path: HTML}) and every file's path.
 
-    A private build's pages are opened with the passphrase (and the log's keyfile).
+    A private build's pages are opened with the passphrase (and the log's keyfile). The
+    search index, when there is one, is read as a page of the links its results show.
     """
     files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
     pages = {path: (out_dir / path).read_text(encoding="utf-8", errors="replace")
              for path in files if path.endswith(".html")}
-    if any(_SHELL_PAGE.search(html) for html in pages.values()):
+    private = any(_SHELL_PAGE.search(html) for html in pages.values())
+    if private:
         if root is None or password is None:
             raise ValueError("a private build's pages need the log's root and passphrase")
         _, site_keys = keys.unlock(root, password)
@@ -139,6 +144,12 @@ def read_site(out_dir: Path, *, root: Path | None = None,
             if match:
                 sealed = base64.b64decode(json.loads(match.group(1))["payload"])
                 pages[path] = open_file(site_keys, path, sealed)[1].decode("utf-8", "replace")
+    index = out_dir / SEARCH_INDEX
+    if not private and index.is_file():  # search results link to these addresses
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            records = json.loads(index.read_text(encoding="utf-8"))["entries"]
+            pages[SEARCH_INDEX] = "".join(f'<a href="{escape(r["u"])}"></a>'
+                                          for r in records)
     return pages, files
 
 
