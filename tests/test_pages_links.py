@@ -1,4 +1,5 @@
-"""Every internal href and src resolves: on disk and over HTTP, at / and under a base_url."""
+"""Every internal href and src resolves: on disk, over HTTP (at / and under a base_url), and
+in the private site once unlocked."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -19,14 +21,15 @@ from conftest import entry, make_log
 from pages import PASSWORD, Built, serve
 
 
-@pytest.mark.parametrize("name", ["sample", "feature", "under"])
+@pytest.mark.parametrize("name", ["sample", "feature", "under", "private"])
 def test_every_internal_link_resolves(built_sites: dict[str, Built], name: str) -> None:
     site = built_sites[name]
     pages, files = read_site(site.out, root=site.root, password=PASSWORD)
     assert len(pages) > 60
     assert all("<main" in html for path, html in pages.items() if path != SEARCH_INDEX)
-    entry_pages = [p for p in files if p.startswith("entries/") and p.endswith("/index.html")]
-    assert pages[SEARCH_INDEX].count("<a ") == len(entry_pages) > 12
+    if not site.private:
+        entries = [p for p in files if p.startswith("entries/") and p.endswith("/index.html")]
+        assert pages[SEARCH_INDEX].count("<a ") == len(entries) > 12
     broken = check_links(pages, files, site.base_url)
     assert not broken, f"{len(broken)} broken:\n" + "\n".join(b.format() for b in broken[:40])
 
@@ -72,6 +75,52 @@ def _hrefs(html: str) -> list[str]:
     import re
 
     return re.findall(r'(?:href|src)="([^"]*)"', html)
+
+
+def test_private_links_work_in_the_browser_after_unlock(built_sites: dict[str, Built],
+                                                        browser: Any) -> None:
+    site = built_sites["private"]
+    with serve(site.out) as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            requests: list[str] = []
+            failed: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("response", lambda r: failed.append(f"{r.url}: {r.status}")
+                    if r.status >= 400 else None)
+            page.goto(url)
+            page.wait_for_selector("#gl-form:not([hidden])")
+            page.fill("#gl-pass", PASSWORD)
+            page.click("#gl-form button[type=submit]")
+            page.wait_for_selector("html[data-gl-unlocked]", timeout=10_000)
+            visited = 0
+            for label in ("Timeline", "Tags", "Lessons", "Actions", "Progress"):
+                page.click(f"nav a:has-text('{label}')")
+                page.wait_for_selector("html[data-gl-unlocked]", timeout=10_000)
+                visited += 1
+            page.goto(url)
+            page.wait_for_selector("html[data-gl-unlocked]", timeout=10_000)
+            page.click("main a:has-text('O\u2019Brien') >> nth=0")
+            page.wait_for_selector("html[data-gl-unlocked]", timeout=10_000)
+            assert "Staff Engineer" in page.inner_text("h1")
+            page.wait_for_function("() => [...document.querySelectorAll('main img')]"
+                                   ".every(i => i.complete && i.naturalWidth > 0)")
+            # Every same-origin link on the unlocked entry page answers.
+            links = page.evaluate("""async () => {
+                const out = [];
+                for (const a of document.querySelectorAll('a[href]')) {
+                  const u = new URL(a.getAttribute('href'), location.href);
+                  if (u.origin !== location.origin) continue;
+                  const r = await fetch(u.href.split('#')[0]);
+                  out.push([a.getAttribute('href'), r.status]);
+                }
+                return out; }""")
+        finally:
+            context.close()
+    assert visited == 5 and len(links) > 10
+    assert [link for link in links if link[1] != 200] == []
+    assert not failed, failed
 
 
 def test_check_links_names_each_broken_link(tmp_path: Path) -> None:
