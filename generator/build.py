@@ -19,6 +19,7 @@ from generator.audit import raise_on_leaks, scan, site_needles
 from generator.config import SiteConfig, load_config, shared_origin_warnings
 from generator.crypto import KeyBlob, SiteKeys
 from generator.entries import parse_entry, source_dir
+from generator.entry_links import LinkCache, resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
 from generator.keys import unlock
@@ -61,6 +62,8 @@ class BuildState:
     """content/ as last listed: (name inside content/, path on disk)."""
     outside: tuple[str, ...] = ()
     """Names inside content/ of links that lead out of it, as last listed (never read)."""
+    linked: LinkCache = field(default_factory=dict)
+    """Entries with links to other entries, as last resolved (entry_links.py)."""
     listing_current: bool = False
     """Set by `saw_entry_saves` for the next build only: it may use `listing` as it is and
     reuse parsed entries without looking at their files (a 1,000-entry log: ~8 ms)."""
@@ -193,6 +196,9 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
         if cached[1] is not None:
             entries.append(cached[1])
     state.parsed = parsed
+    entries, linked = resolve_entry_links(entries, drafts=drafts, cache=state.linked,
+                                          href=site_urls.href)
+    problems += linked
     site = build_site(entries, config, drafts=drafts, as_of=today())
     shown = {a for e in site.entries for a in e.attachments}
     hidden = {a for e in entries for a in e.attachments} - shown

@@ -19,6 +19,7 @@ from slugify import slugify
 
 from generator.config import SiteConfig
 from generator.custom_fields import check_values
+from generator.entry_links import plain_wikilinks
 from generator.errors import Problem, Severity
 from generator.markup import LinkContext, render_markdown
 from generator.model import (
@@ -31,6 +32,7 @@ from generator.model import (
     Support,
     TagRef,
 )
+from generator.notes import callouts, prepare
 from generator.redirects import old_address
 from generator.schema import (
     MAPPED_KEYS,
@@ -70,10 +72,13 @@ def parse_entry(source: SourceFile, config: SiteConfig,
     """Validate one file's front matter and render its body."""
     declared = tuple(f.name for f in config.fields)
     problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
+    source, inline_tags = _read_notes(source, links, declared)
     source, meta, body, more = _with_defaults(source)
     problems += more
     if any(p.is_error for p in more):
         return None, problems
+    if inline_tags and isinstance(meta.get("tags", []), list | str):
+        meta["tags"] = [*_to_list(meta.get("tags", [])), *inline_tags]
     try:
         data = EntrySchema.model_validate(meta, context={
             "stage": config.stages, "outcome": config.outcomes})
@@ -88,13 +93,37 @@ def parse_entry(source: SourceFile, config: SiteConfig,
     rendered = render_markdown(body, links, unsafe_html=config.unsafe_html)
     for line, target in rendered.broken_links:
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
-                                line=source.body_line + line - 1 if line else None,
-                                severity=Severity.WARNING))
+                                line=_file_line(source, line), severity=Severity.WARNING))
     addresses, more = _old_addresses(source, data)
-    entry = _entry(source, data, config, rendered.html, rendered.text, rendered.summary,
+    entry = _entry(source, data, config, callouts(rendered.html),
+                   plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
                    rendered.attachments)
     extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
-    return replace(entry, extra=extra, old_addresses=addresses, fields=fields), problems + more
+    pending = tuple((_file_line(source, line) or 0, address, written)
+                    for line, address, written in rendered.entry_links)
+    return replace(entry, extra=extra, old_addresses=addresses, fields=fields,
+                   entry_links=pending), problems + more
+
+
+def _file_line(source: SourceFile, body_line: int) -> int | None:
+    return source.body_line + body_line - 1 if body_line else None
+
+
+_INLINE_KEYS = frozenset({"title", "date", "company", "role", "stage", "outcome", "applied",
+                          "description"})
+"""Obsidian `key:: value` lines read into front matter (when it does not set the key)."""
+
+
+def _read_notes(source: SourceFile, links: LinkContext,
+                declared: tuple[str, ...]) -> tuple[SourceFile, list[str]]:
+    """The body after the Obsidian pass (wikilinks, embeds), with its `key:: value` fields
+    read into the front matter; and the body's inline #tags."""
+    prepared = prepare(source.body, links.source_dir, links.assets)
+    meta, lines = source.meta, source.lines
+    for key, value, number in prepared.fields:
+        if (key in _INLINE_KEYS or key in declared) and key not in meta:
+            meta, lines = {**meta, key: value}, {**lines, (key,): source.body_line + number}
+    return replace(source, meta=meta, lines=lines, body=prepared.text), list(prepared.tags)
 
 
 _SCHEMA_KEYS = frozenset(known_keys(EntrySchema))

@@ -22,6 +22,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from generator.entry_links import WIKI_SCHEME, entry_address
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
 
@@ -35,6 +36,9 @@ class RenderedMarkdown:
     """(line in the body, target) of relative links to files that do not exist."""
     attachments: tuple[str, ...] = field(default=())
     """Attachments (paths inside content/) the body links to or shows, in order, once each."""
+    entry_links: tuple[tuple[int, str, str], ...] = field(default=())
+    """(line in the body, address, target as written) of links to other entries: their
+    href is an address entry_links.py resolves once every entry is read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +66,19 @@ def _parser(unsafe_html: bool) -> MarkdownIt:
 def render_markdown(text: str, links: LinkContext, *,
                     unsafe_html: bool = False) -> RenderedMarkdown:
     """Render an entry body; collect its plain text and a one-paragraph summary."""
-    env: dict[str, object] = {"links": links, "broken": [], "attachments": {}}
+    env: dict[str, object] = {"links": links, "broken": [], "attachments": {},
+                              "entry_links": []}
     md = _parser(unsafe_html)
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
     words = [t.content for t in tokens if t.type == "inline"]
     summary = next((t.content for i, t in enumerate(tokens)
                     if t.type == "inline" and i and tokens[i - 1].type == "paragraph_open"), "")
-    broken, attachments = env["broken"], env["attachments"]
+    broken, attachments, entry_links = env["broken"], env["attachments"], env["entry_links"]
     assert isinstance(broken, list) and isinstance(attachments, dict)
+    assert isinstance(entry_links, list)
     return RenderedMarkdown(html, "\n".join(words), _plain(summary), tuple(broken),
-                            tuple(attachments))
+                            tuple(attachments), tuple(entry_links))
 
 
 def _plain(markdown_inline: str, limit: int = 220) -> str:
@@ -94,11 +100,23 @@ def _rewrite_links(state: StateCore) -> None:
             attr = "href" if token.type == "link_open" else "src" if token.type == "image" else ""
             if attr:
                 target = str(token.attrGet(attr) or "")
+                line = block.map[0] + 1 if block.map else 0
+                if attr == "href" and target.startswith(WIKI_SCHEME):
+                    env["entry_links"].append((line, target,
+                                               unquote(target[len(WIKI_SCHEME):])))
+                    continue
                 href = _resolve(target, links, env)
                 if href is not None:
                     token.attrSet(attr, href)
-                elif _is_relative(target) and not is_entry_name(urlsplit(target).path):
-                    line = block.map[0] + 1 if block.map else 0
+                elif _is_relative(target) and is_entry_name(urlsplit(target).path):
+                    if attr == "href":  # resolved once every entry is read (entry_links.py)
+                        parts = urlsplit(target)
+                        path = posixpath.normpath(posixpath.join(links.source_dir,
+                                                                 unquote(parts.path)))
+                        address = entry_address(path, unquote(parts.fragment))
+                        token.attrSet(attr, address)
+                        env["entry_links"].append((line, address, target))
+                elif _is_relative(target):
                     env["broken"].append((line, target))
             elif token.type == "html_inline":
                 token.content = _rewrite_raw(token.content, links, env)

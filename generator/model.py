@@ -161,6 +161,9 @@ class Entry(HashedOnce):
     """Logical paths the entry had in another blog (permalink, aliases): redirected here."""
     fields: tuple[FieldValue, ...] = ()
     """The log's own declared fields this entry sets (growthlog.toml [[fields]]), in order."""
+    entry_links: tuple[tuple[int, str, str], ...] = ()
+    """(file line, address, target as written) of links to other entries in body_html,
+    until entry_links.resolve_entry_links makes them hrefs."""
 
     __hash__ = HashedOnce.__hash__
 

@@ -417,3 +417,35 @@ def test_declared_fields_are_in_the_json_schema(tmp_path: Path) -> None:
     properties = entry_json_schema(load_config(root)[0])["properties"]
     assert properties["mood"] == {"description": "Mood", "enum": ["calm", "tired", "hopeful"]}
     assert properties["offers_seen"] == {"description": "Offers seen", "type": "number"}
+
+
+def test_an_obsidian_vault_links_embeds_callouts_and_inline_tags(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "obsidian")
+    report = build(root)
+    assert [p.format() for p in report.warnings] == [
+        "content/Jobs/2024-03-10 Acme onsite.md:12: warning: links to 'Gamma take-home', which "
+        "is not an entry in content/; it is shown as plain text"]
+    entries = _entries(root)
+    acme = entries["Jobs/2024-03-10 Acme onsite.md"]
+    assert (acme.company, acme.role, acme.title) == ("Acme", "Data Engineer", "Acme onsite")
+    assert [t.name for t in acme.tags] == ["interview", "system-design"]
+    page = (root / "output/entries/acme-onsite/index.html").read_text("utf-8")
+    assert '<a href="/entries/screen-with-beta/">the Beta call</a>' in page
+    assert '<a href="/entries/screen-with-beta/#what-went-well">' in page
+    assert '<img src="/media/attachments/whiteboard.png" alt="whiteboard.png"' in page
+    assert '<aside class="callout callout-question" role="note">' in page
+    assert '<p class="callout-title">Why did the design round go badly?</p>' in page
+    assert "Gamma take-home" in page and "growthlog-" not in page
+    assert "<code>[[not a link]]</code>" in page
+    beta = (root / "output/entries/screen-with-beta/index.html").read_text("utf-8")
+    assert '<a href="/entries/acme-onsite/">the Acme day</a>' in beta
+    assert not [p for p, data in read_tree(root / "output").items()
+                if b"growthlog-wiki" in data or b"growthlog-entry" in data]
+
+
+def test_entry_links_are_opaque_in_private_mode(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "obsidian")
+    keys.init_keyfile(root, PASSWORD)
+    build(root, private=True, password=PASSWORD)
+    names = list(read_tree(root / "output"))
+    assert not [n for n in names if "beta" in n.lower() or "acme" in n.lower()]
