@@ -123,9 +123,10 @@ def test_absolute_external_anchor_and_entry_links_are_left_alone() -> None:
             "[e](other-entry.md)")
     result = render_markdown(text, NO_LINKS)
     assert result.broken_links == ()
-    for href in ("https://example.com/x", "/timeline/", "#top", "mailto:me@x.org",
-                 "other-entry.md"):
+    for href in ("https://example.com/x", "/timeline/", "#top", "mailto:me@x.org"):
         assert f'href="{href}"' in result.html
+    # a link to an entry file waits for every entry to be read (entry_links.py)
+    assert result.entry_links == ((1, "growthlog-entry:other-entry.md", "other-entry.md"),)
 
 
 def test_plain_text_and_summary() -> None:
