@@ -1,35 +1,54 @@
-"""The leak audit: does any built file, or any file name, show what the log says?
+"""The leak audit of a private build: is every file what a private site is made of, and
+does any plaintext that remains show what the log says? Pure: files in, findings out.
 
-Every title, company, role, tag, lesson, feedback text, action, support note and body
-sentence of every entry is searched raw and in the encodings a site uses (HTML- and
-JSON-escaped, URL-encoded, slugified). Short needles must stand alone (not inside a word,
-nor inside a long run of base64, where a match would be chance, not a leak). Pure apart
-from `audit_output`, which reads the log and the built folder.
+A private site holds three kinds of file, and each is verified by its structure, not by
+searching it for words:
+
+* sealed blobs (every file that is not a page): the size of nonce ‖ Padmé frame ‖ tag, and
+  bytes that open under the site's keys for their own path (given the keys) or, without
+  them, bytes no compressor can shorten (ciphertext; any plaintext compresses);
+* unlock shells (every page): the shipped template byte for byte, with each field checked
+  (the CSP's grammar and hashes, the key blob's fields, a payload that is base64 of a sealed
+  blob, the shipped runtime, style and search script);
+* a few fixed plaintext files (robots.txt, .nojekyll, CNAME, growthlog's manifest).
+
+What is left is plaintext: every file name, the free fields of shells (language, base URL),
+CNAME, and any part that did not verify. Only that is searched, for every title, company,
+role, tag, lesson, feedback text, action, support note and body sentence, raw and in the
+encodings a site uses (HTML- and JSON-escaped, URL-encoded, slugified), in one pass over an
+index of the plaintext. growthlog's own bytes are never searched because their spans are
+verified and masked, not because needles are dropped: the same word in a real leak is found.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import json
 import re
+import struct
+import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 from generator.config import SiteConfig
+from generator.crypto import KDF, NONCE_BYTES, VERSION, SiteKeys, TamperedFile, open_file, padme
 from generator.entries import make_slug
-from generator.errors import GrowthlogError, raise_on_errors
+from generator.errors import GrowthlogError
 from generator.model import Entry, Site
-from generator.private import NEVER_PUBLISHED, boilerplate
+from generator.private import NEVER_PUBLISHED, ShellParts
 from generator.sources import entry_stem
 
 SHORT = 8
 """Needles shorter than this are matched case-sensitively and only as whole words."""
 MIN_SENTENCE = 16
-RUN_LIMIT = 200
-"""A short needle inside a longer run of base64 characters is chance, not a leak."""
-_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/=_-]")
+TAG_BYTES = 16
+PLAINTEXT_FILES = frozenset({"robots.txt", ".nojekyll", "CNAME"})
+BOOKKEEPING = frozenset({".growthlog-manifest.json", ".growthlog-journal.json"})
+NOT_A_SHELL = "not an unlock page of this version of growthlog"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +65,12 @@ class Leak:
     needle: Needle
     encoding: str
     in_name: bool = False
+    problem: str = ""
+    """Set when the file is not what a private site is made of (then needle is empty)."""
 
     def format(self) -> str:
+        if self.problem:
+            return f"{self.path}: {self.problem}"
         where = "file name shows" if self.in_name else "shows"
         how = "" if self.encoding == "raw" else f" ({self.encoding})"
         return f"{self.path}: {where} {self.needle.what}{how}"
@@ -63,6 +86,8 @@ class LeaksFound(GrowthlogError):
         super().__init__(f"the built site shows what the log says ({len(leaks)} "
                          f"leak{'s' * (len(leaks) != 1)}):\n{listed}{more}")
 
+
+# --- needles ------------------------------------------------------------------------------
 
 def _sentences(entry: Entry) -> Iterable[str]:
     text = re.sub(r"<[^>]+>", "\n", entry.body_html)
@@ -120,11 +145,11 @@ def site_needles(site: Site, config: SiteConfig) -> list[Needle]:
 
 def encodings(text: str) -> dict[str, str]:
     """The forms a text takes in a built site."""
+    escaped = html.escape(text)
     forms = {
         "raw": text,
-        "HTML-escaped": html.escape(text),
-        "HTML-escaped (numeric)": html.escape(text).replace("&#x27;", "&#39;")
-        .replace("&quot;", "&#34;"),
+        "HTML-escaped": escaped,
+        "HTML-escaped (numeric)": escaped.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
         "JSON-escaped": json.dumps(text)[1:-1],
         "JSON-escaped UTF-8": json.dumps(text, ensure_ascii=False)[1:-1],
         "URL-encoded": quote(text),
@@ -138,70 +163,329 @@ def encodings(text: str) -> dict[str, str]:
     return seen
 
 
-def _found(haystack: bytes, lowered: bytes, form: str) -> bool:
-    data = form.encode("utf-8")
-    if len(form) >= SHORT:
-        return data.lower() in lowered
-    for variant in {data, data.lower(), data.upper(), data.capitalize()}:
-        if variant not in haystack:
-            continue
-        for match in re.finditer(rb"(?<![A-Za-z0-9])" + re.escape(variant) + rb"(?![A-Za-z0-9])",
-                                 haystack):
-            if _run_length(haystack, match.start(), match.end()) < RUN_LIMIT:
-                return True
-    return False
+# --- structure ----------------------------------------------------------------------------
+
+def sealed_size(length: int) -> bool:
+    """Whether a file of this many bytes can be nonce ‖ Padmé-sized frame ‖ GCM tag."""
+    frame = length - NONCE_BYTES - TAG_BYTES
+    return frame > 0 and padme(frame) == frame
 
 
-def _run_length(data: bytes, start: int, end: int) -> int:
-    while start > 0 and _BASE64_RUN.match(data, start - 1):
-        start -= 1
-    while end < len(data) and _BASE64_RUN.match(data, end):
-        end += 1
-    return end - start
+def _looks_sealed(data: bytes) -> bool:
+    # Ciphertext is incompressible: the chance that uniform bytes compress by 64 bytes
+    # is below 2**-512, while any text (HTML, JSON, CSS, Markdown) shrinks by far more.
+    return sealed_size(len(data)) and len(zlib.compress(data, 1)) > len(data) - 64
 
 
-def scan(files: Mapping[str, bytes], needles: Iterable[Needle],
-         ignore: Sequence[bytes] = ()) -> list[Leak]:
-    """Every (file, needle) where the needle shows in the file's content or name.
-    `ignore`: text known to be growthlog's own (the unlock page), skipped in contents."""
-    needles = list(needles)
-    forms = [(n, encodings(n.text)) for n in needles]
+def check_blob(data: bytes, file_id: str, keys: SiteKeys | None) -> str | None:
+    """Why data is not a sealed blob published at file_id; None when it is one."""
+    if not sealed_size(len(data)):
+        return f"not a sealed file ({len(data):,} bytes is no sealed size)"
+    if keys is not None:
+        try:
+            open_file(keys, file_id, data)
+        except (TamperedFile, ValueError, struct.error):
+            return "not a sealed file (it does not open for its own path)"
+    elif not _looks_sealed(data):
+        return "not a sealed file (its bytes are not ciphertext)"
+    return None
+
+
+_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_B64URL = re.compile(r"[A-Za-z0-9_-]{16}")
+_CSP_DIRECTIVES = frozenset({
+    "default-src", "script-src", "style-src", "style-src-attr", "style-src-elem",
+    "script-src-elem", "script-src-attr", "img-src", "connect-src", "font-src", "media-src",
+    "object-src", "frame-src", "child-src", "worker-src", "manifest-src", "base-uri",
+    "form-action", "upgrade-insecure-requests"})
+_CSP_SOURCES = re.compile(r"'none'|'self'|'unsafe-inline'|'strict-dynamic'|blob:|data:"
+                          r"|'sha256-[A-Za-z0-9+/]{43}='")
+
+
+def _csp_ok(csp: str) -> bool:
+    for directive in csp.split(";"):
+        name, *sources = directive.split()
+        if name not in _CSP_DIRECTIVES or not all(_CSP_SOURCES.fullmatch(s) for s in sources):
+            return False
+    return True
+
+
+def _b64(value: object) -> bytes | None:
+    if not isinstance(value, str) or not _B64.fullmatch(value):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _key_field_ok(name: str, value: object) -> bool:
+    if name == "v":
+        return value == VERSION
+    if name == "kdf":
+        return value == KDF
+    if name == "site":
+        return isinstance(value, str) and bool(_B64URL.fullmatch(value))
+    if name in ("iter", "remember_days"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name in ("salt", "wiv", "wrapped"):
+        return _b64(value) is not None
+    return name == "reveal_titles" and isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the audit makes of one file: why it is malformed (if it is), and the plaintext
+    it leaves to search."""
+
+    problem: str | None
+    plaintext: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    """Paths the file holds, searched as names are."""
+
+
+def _check_shell(path: str, text: str, parts: ShellParts, keys: SiteKeys | None) -> Verdict:
+    pieces = re.split(r"(@@[A-Z]+@@)", parts.template)
+    position, problems = 0, []
+    plain: list[str] = []
+    names: list[str] = []
+    for index in range(0, len(pieces), 2):
+        literal = pieces[index]
+        if not text.startswith(literal, position):
+            return Verdict(NOT_A_SHELL, (text,))
+        position += len(literal)
+        if index + 1 == len(pieces):
+            break
+        field, following = pieces[index + 1], pieces[index + 2]
+        end = text.find(following, position) if following else len(text)
+        if end < 0:
+            return Verdict(NOT_A_SHELL, (text,))
+        value, position = text[position:end], end
+        problem = _check_field(field, value, path, parts, keys, plain, names)
+        if problem:
+            problems.append(problem)
+    if position != len(text):
+        return Verdict(NOT_A_SHELL, (text,))
+    return Verdict("; ".join(problems) or None, tuple(plain), tuple(names))
+
+
+def _check_field(field: str, value: str, path: str, parts: ShellParts, keys: SiteKeys | None,
+                 plain: list[str], names: list[str]) -> str | None:
+    """Check one shell field; what is free text goes to `plain`."""
+    if field == "@@LANG@@":
+        plain.append(value)
+    elif field == "@@CSP@@":
+        if not _csp_ok(value):
+            plain.append(value)
+            return "an unlock page with a Content-Security-Policy growthlog does not write"
+    elif field == "@@STYLE@@":
+        if value != parts.style:
+            plain.append(value)
+    elif field == "@@RUNTIME@@":
+        search = value.removesuffix(parts.runtime)
+        if search == value:
+            plain.append(value)
+            return "an unlock page without growthlog's unlock script"
+        search = search.removesuffix("</script>\n<script>")
+        if search and search != parts.search:
+            plain.append(search)
+    elif field in ("@@KEY@@", "@@PAGE@@"):
+        return _check_json(field, value, path, keys, plain, names)
+    else:
+        plain.append(value)
+    return None
+
+
+def _check_json(field: str, value: str, path: str, keys: SiteKeys | None,
+                plain: list[str], names: list[str]) -> str | None:
+    """The key blob and the page's id and payload; field names are growthlog's own, so
+    only values are ever plaintext."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        plain.append(value)
+        return f"an unlock page whose {'key' if field == '@@KEY@@' else 'page'} is not JSON"
+    problem = None
+    for name, item in data.items():
+        if field == "@@KEY@@":
+            if not _key_field_ok(name, item):
+                plain.append(json.dumps(item, ensure_ascii=False))
+        elif name == "payload":
+            sealed = _b64(item)
+            why = "not base64" if sealed is None else check_blob(
+                sealed, str(data.get("id", path)), keys)
+            if why is not None:
+                plain.append(str(item))
+                problem = f"an unlock page whose payload is {why}"
+        elif name == "id" and isinstance(item, str):
+            names.append(item)
+        else:  # the base URL and anything new: plaintext
+            plain.append(json.dumps(item, ensure_ascii=False))
+    if field == "@@PAGE@@" and "payload" not in data:
+        problem = "an unlock page without a sealed payload"
+    return problem
+
+
+def check_file(path: str, data: bytes, parts: ShellParts,
+               keys: SiteKeys | None = None) -> Verdict:
+    """Verify one published file of a private build."""
+    name = path.rsplit("/", 1)[-1]
+    if path in BOOKKEEPING:
+        return _check_manifest(data)
+    if path in PLAINTEXT_FILES or name in PLAINTEXT_FILES:
+        return Verdict(None, (data.decode("utf-8", "replace"),))
+    if name.endswith(".html"):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return Verdict(NOT_A_SHELL, (data.decode("utf-8", "replace"),))
+        return _check_shell(path, text, parts, keys)
+    why = check_blob(data, path, keys)
+    return Verdict(why, () if why is None else (data.decode("utf-8", "replace"),))
+
+
+def _check_manifest(data: bytes) -> Verdict:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = None
+    files = value.get("files", {}) if isinstance(value, dict) else None
+    pending = value.get("pending", []) if isinstance(value, dict) else None
+    if isinstance(files, dict) and isinstance(pending, list) and all(
+            isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h) for h in files.values()):
+        return Verdict(None, (), tuple(str(p) for p in (*files, *pending)))
+    return Verdict(None, (data.decode("utf-8", "replace"),))
+
+
+# --- the search ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(rb"[a-z2-7]{16}(?:\.bin)?")
+"""An opaque name: a keyed hash, so a match inside it is chance, and only the whole
+name equal to a needle would be a leak."""
+_WORD = re.compile(rb"[A-Za-z0-9]")
+_OWN_NAMES = frozenset(name.encode() for name in (
+    "index.html", "404.html", *PLAINTEXT_FILES, *BOOKKEEPING))
+"""The names growthlog gives files whatever the log says."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    needle: int
+    encoding: int
+    data: bytes
+    short: bool
+
+
+class _Index:
+    """Every needle spelling, looked up against plaintext in one pass per haystack: long
+    spellings (case-folded) by their first SHORT bytes, short ones by the whole words they
+    must be. Linear in the needles plus the plaintext, where a search per spelling per
+    file is their product."""
+
+    def __init__(self, needles: Sequence[Needle]) -> None:
+        self.needles = needles
+        self.names = [list(encodings(n.text)) for n in needles]
+        self.long: dict[bytes, list[_Form]] = defaultdict(list)
+        self.short: dict[bytes, list[_Form]] = defaultdict(list)
+        self.whole: dict[bytes, list[_Form]] = defaultdict(list)
+        for number, needle in enumerate(needles):
+            for position, form in enumerate(encodings(needle.text).values()):
+                data = form.encode("utf-8")
+                entry = _Form(number, position, data, len(form) < SHORT)
+                if entry.short:
+                    self.short[data.lower()].append(entry)
+                else:
+                    self.long[data.lower()[:SHORT]].append(entry)
+                self.whole[data.lower()].append(entry)
+        self.lengths = sorted({len(k) for k in self.short})
+
+    def search(self, haystack: bytes) -> set[tuple[int, int]]:
+        """(needle, encoding) of every spelling found in haystack."""
+        found: set[tuple[int, int]] = set()
+        lowered = haystack.lower()
+        for start in range(len(lowered) - SHORT + 1):
+            for form in self.long.get(lowered[start:start + SHORT], ()):
+                if lowered.startswith(form.data.lower(), start):
+                    found.add((form.needle, form.encoding))
+        for start in range(len(haystack)):
+            if start and _WORD.match(haystack, start - 1):
+                continue
+            for length in self.lengths:
+                end = start + length
+                if end > len(haystack) or (end < len(haystack) and _WORD.match(haystack, end)):
+                    continue
+                for form in self.short.get(lowered[start:end], ()):
+                    variant = haystack[start:end]
+                    if variant in (form.data, form.data.lower(), form.data.upper(),
+                                   form.data.capitalize()):
+                        found.add((form.needle, form.encoding))
+        return found
+
+    def equal(self, part: bytes) -> set[tuple[int, int]]:
+        return {(f.needle, f.encoding) for f in self.whole.get(part.lower(), ())}
+
+
+def _name_hits(path: str, index: _Index) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    rest: list[bytes] = []
+    for part in path.encode("utf-8", "surrogateescape").split(b"/"):
+        if part in _OWN_NAMES:
+            rest.append(b"\x00")
+        elif _TOKEN.fullmatch(part):
+            found |= index.equal(part.removesuffix(b".bin"))
+            rest.append(b"\x00")
+        else:
+            rest.append(part)
+    return found | index.search(b"/".join(rest))
+
+
+def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: ShellParts,
+                keys: SiteKeys | None = None) -> list[Leak]:
+    """Every file of a private build that is malformed, and every (file, needle) where the
+    needle shows in a file's name or in the plaintext the file leaves."""
+    index = _Index(list(needles))
     leaks: list[Leak] = []
+    searched: dict[str, set[tuple[int, int]]] = {}
     for path, data in sorted(files.items()):
-        for chunk in ignore:
-            data = data.replace(chunk, b"\x00")
-        name = path.encode("utf-8")
         if path.rsplit("/", 1)[-1] in NEVER_PUBLISHED:
             leaks.append(Leak(path, Needle("a sitemap or feed", path), "raw", in_name=True))
-        lowered, name_lowered = data.lower(), name.lower()
-        for needle, variants in forms:
-            hit = next(((enc, True) for enc, form in variants.items()
-                        if _found(name, name_lowered, form)), None)
-            if hit is None and not needle.names_only and (len(data) >= 3):
-                hit = next(((enc, False) for enc, form in variants.items()
-                            if _found(data, lowered, form)), None)
-            if hit is not None:
-                leaks.append(Leak(path, needle, hit[0], in_name=hit[1]))
+        verdict = check_file(path, data, parts, keys)
+        if verdict.problem:
+            leaks.append(Leak(path, Needle("", ""), "raw", problem=verdict.problem))
+        in_name = _name_hits(path, index)
+        for name in verdict.names:
+            in_name |= _name_hits(name, index)
+        in_text: set[tuple[int, int]] = set()
+        for text in verdict.plaintext:
+            if text not in searched:
+                searched[text] = index.search(text.encode("utf-8", "surrogateescape"))
+            in_text |= searched[text]
+        leaks += _leaks(path, index, in_name, in_text)
     return leaks
 
 
-def read_site(out_dir: Path) -> dict[str, bytes]:
-    """Every file under the built folder (except a .git), by relative POSIX path."""
-    return {p.relative_to(out_dir).as_posix(): p.read_bytes()
-            for p in sorted(out_dir.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(out_dir).parts}
+def scan(files: Mapping[str, bytes], needles: Iterable[Needle]) -> list[Leak]:
+    """Every (file, needle) where the needle shows anywhere in a file's bytes or name, with
+    no structure assumed (what a public build shows)."""
+    index = _Index(list(needles))
+    return [leak for path, data in sorted(files.items())
+            for leak in _leaks(path, index, _name_hits(path, index), index.search(data))]
 
 
-def audit_output(root: Path, out_dir: Path | None = None) -> list[Leak]:
-    """Scan ROOT/output (or out_dir) for anything the log at ROOT says, drafts included."""
-    from generator.build import load_log  # the build imports this module
-
-    out_dir = out_dir if out_dir is not None else root / "output"
-    if not out_dir.is_dir():
-        raise GrowthlogError(f"{out_dir} does not exist; build the site first")
-    log = load_log(root, drafts=True)
-    raise_on_errors(log.problems)  # an unread entry would go unchecked
-    return scan(read_site(out_dir), site_needles(log.site, log.config), boilerplate())
+def _leaks(path: str, index: _Index, in_name: set[tuple[int, int]],
+           in_text: set[tuple[int, int]]) -> list[Leak]:
+    leaks = []
+    for number in sorted({n for n, _ in in_name | in_text}):
+        needle = index.needles[number]
+        named = sorted(e for n, e in in_name if n == number)
+        shown = sorted(e for n, e in in_text if n == number)
+        if named:
+            leaks.append(Leak(path, needle, index.names[number][named[0]], in_name=True))
+        elif shown and not needle.names_only:
+            leaks.append(Leak(path, needle, index.names[number][shown[0]]))
+    return leaks
 
 
 def raise_on_leaks(leaks: list[Leak]) -> None:

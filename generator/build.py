@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.audit import raise_on_leaks, scan, site_needles
+from generator.audit import audit_files, raise_on_leaks, site_needles
 from generator.config import SiteConfig, load_config, shared_origin_warnings
 from generator.crypto import KeyBlob, SiteKeys
 from generator.entries import parse_entry, source_dir
@@ -26,7 +26,7 @@ from generator.keys import unlock
 from generator.markup import LinkContext
 from generator.model import Entry, Site
 from generator.output import WriteReport, check_output_dir, path_problems, write_output
-from generator.private import OpaqueNames, boilerplate, encrypt_site
+from generator.private import OpaqueNames, encrypt_site, shell_parts
 from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
@@ -319,8 +319,8 @@ def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
     files = render_log(root, log, replace(state, render=cache), log.urls)
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
                          base_url=log.urls.base_url, rerandomize=log.config.rerandomize)
-    raise_on_leaks(scan({f.path: f.data for f in files}, site_needles(log.site, log.config),
-                        boilerplate()))
+    raise_on_leaks(audit_files({f.path: f.data for f in files},
+                               site_needles(log.site, log.config), shell_parts(), keys))
     return files, cache
 
 

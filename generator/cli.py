@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__, keys, scaffold
-from generator.audit import audit_output
 from generator.build import build as build_site_files
 from generator.build import check as check_log
 from generator.build import today
@@ -338,7 +337,9 @@ def key_rotate(root: Path, password_stdin: bool) -> None:
               help="Built site to scan (default: ROOT/output).")
 @user_errors
 def audit(root: Path, output: Path | None) -> None:
-    """Scan the built site for anything the log says, in contents and file names."""
+    """Check a private build: every file sealed, no file name or plaintext showing the log."""
+    from generator.site_audit import audit_output
+
     leaks = audit_output(_root(root), output)
     for leak in leaks:
         click.echo(leak.format(), err=True)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import children
-from generator.audit import audit_output, raise_on_leaks
+from generator.audit import raise_on_leaks
 from generator.build import build
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import GrowthlogError
 from generator.keys import KEYFILE
 from generator.output import read_manifest
+from generator.site_audit import audit_output
 from generator.sources import is_entry_name
 
 AUTHOR = "growthlog"
@@ -58,14 +59,14 @@ def deploy(root: Path, *, remote: str | None = None, branch: str = "gh-pages",
     is_private = not public
     out_dir = output if output is not None else root / "output"
     build(root, output=out_dir, private=is_private, password=password)
-    if is_private:
-        raise_on_leaks(audit_output(root, out_dir))
     files = _published_files(out_dir, root)
     remote = remote or _origin(root)
     config = load_config(root)[0]  # its errors stopped the build above
     extra = {".nojekyll": b""}
     if config.cname:
         extra["CNAME"] = config.cname.strip().encode() + b"\n"
+    if is_private:  # exactly what is pushed, read back from disk
+        raise_on_leaks(audit_output(root, out_dir, {**files, **extra}))
     commit = _publish({**files, **extra}, remote, branch)
     return DeployReport(remote, branch, len(files) + len(extra), commit, is_private)
 

@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from generator import keys
-from generator.audit import read_site, scan, site_needles
+from generator.audit import audit_files, site_needles
 from generator.build import load_log
 from generator.cli import main
 from generator.deploy import deploy
 from generator.errors import GrowthlogError
+from generator.private import shell_parts
+from generator.site_audit import read_site
 
 from conftest import REPO, entry, make_log
 
@@ -56,7 +58,7 @@ def test_deploy_of_the_sample_log_is_encrypted_and_passes_audit(
     assert (site / "CNAME").read_text() == "journal.example.org\n"
     log = load_log(root, drafts=True)
     published = {k: v for k, v in read_site(site).items() if k != "CNAME"}
-    assert scan(published, site_needles(log.site, log.config)) == []
+    assert audit_files(published, site_needles(log.site, log.config), shell_parts()) == []
     assert git("rev-list", "--count", "HEAD", cwd=site).strip() == "1"
     author = git("log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", cwd=site).strip()
     assert author == ("growthlog <growthlog@users.noreply.github.com>|"
