@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -20,7 +21,7 @@ from generator import __version__, keys, scaffold
 from generator.build import build as build_site_files
 from generator.build import check as check_log
 from generator.build import today
-from generator.config import load_config, load_valid_config
+from generator.config import CONFIG_NAME, load_config, load_valid_config
 from generator.errors import (
     GrowthlogError,
     Problem,
@@ -40,10 +41,17 @@ WEAK_OK = click.option("--weak-ok", is_flag=True,
                        help="Accept a new passphrase zxcvbn rates under 50 bits (not advised).")
 
 
+def paint(text: str, **style: Any) -> str:
+    """Colour for a terminal; plain with NO_COLOR set (https://no-color.org). click.echo
+    drops the colour by itself when the output is not a terminal (a pipe, a file)."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)
+
+
 def report_problems(problems: Sequence[Problem]) -> None:
     """Print every problem, then a count, to stderr."""
     for problem in sort_problems(list(problems)):
-        click.echo(problem.format(), err=True)
+        colour = "red" if problem.is_error else "yellow"
+        click.echo(paint(problem.format(), fg=colour), err=True)
 
 
 def user_errors(func: F) -> F:
@@ -56,11 +64,11 @@ def user_errors(func: F) -> F:
         except ProblemsFound as exc:
             report_problems(exc.problems)
             errors = len(exc.errors)
-            click.echo(f"{errors} problem{'s' * (errors != 1)} to fix; nothing was written.",
-                       err=True)
+            click.echo(paint(f"{errors} problem{'s' * (errors != 1)} to fix; nothing was "
+                             "written.", fg="red", bold=True), err=True)
             sys.exit(1)
         except GrowthlogError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(paint(f"error: {exc}", fg="red"), err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -69,6 +77,17 @@ def user_errors(func: F) -> F:
 def _root(root: Path) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"{root} is not a folder")
+    return root
+
+
+def _log_root(root: Path) -> Path:
+    """A folder that holds a log (growthlog.toml or content/); else say how to start one."""
+    root = _root(root)
+    if not (root / CONFIG_NAME).is_file() and not (root / "content").is_dir():
+        shown = "this folder" if root == Path(".") else root.as_posix()
+        raise GrowthlogError(f"{shown} is not a growthlog log (it has no {CONFIG_NAME} and no "
+                             "content/ folder). Start one with `growthlog init DIR`, or name "
+                             "the log's folder: `growthlog COMMAND path/to/log`.")
     return root
 
 
@@ -92,12 +111,12 @@ def main() -> None:
 def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
           password_stdin: bool, weak_ok: bool) -> None:
     """Build the site from ROOT/content into ROOT/output."""
-    root = _root(root)
+    root = _log_root(root)
     password = _build_passphrase(root, private, password_stdin, weak_ok)
     report = build_site_files(root, output=output, drafts=drafts, private=private,
                               password=password)
     report_problems(report.warnings)
-    click.echo(report.summary())
+    click.echo(paint(report.summary(), fg="green"))
     if password is not None:
         click.echo("Private build: every file is encrypted and the leak audit found nothing.")
 
@@ -134,7 +153,7 @@ def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
 def check(root: Path, strict: bool, links: bool, output: Path | None,
           password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
-    root = _root(root)
+    root = _log_root(root)
     warnings = check_log(root)
     report_problems(warnings)
     count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
@@ -146,7 +165,7 @@ def check(root: Path, strict: bool, links: bool, output: Path | None,
         failed = _check_links(root, output, password_stdin) or failed
     if failed:
         sys.exit(1)
-    click.echo(f"No problems found{f' ({count})' if warnings else ''}.")
+    click.echo(paint(f"No problems found{f' ({count})' if warnings else ''}.", fg="green"))
 
 
 def _check_links(root: Path, output: Path | None, password_stdin: bool) -> bool:
@@ -185,7 +204,7 @@ def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) ->
     """Preview the site, rebuilding and reloading the browser on every save."""
     from generator.serve import serve as serve_log
 
-    serve_log(_root(root), host=host, port=port, drafts=drafts, open_browser=open_browser,
+    serve_log(_log_root(root), host=host, port=port, drafts=drafts, open_browser=open_browser,
               echo=click.echo)
 
 
@@ -224,14 +243,14 @@ def init(directory: Path, github_actions: bool, growthlog_source: str | None) ->
 @click.option("--company", help="Company name.")
 @click.option("--role", help="Role you applied for.")
 @click.option("--stage", help="Furthest stage reached (see `stages` in growthlog.toml).")
-@click.option("--date", "when", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "when", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Day the rejection came (default: today).")
 @click.option("--edit", is_flag=True, help="Open the new entry in $VISUAL or $EDITOR.")
 @user_errors
 def new(title: str, root: Path, company: str | None, role: str | None, stage: str | None,
         when: dt.datetime | None, edit: bool) -> None:
     """Write a new entry from a template that walks through the five practices."""
-    root = _root(root)
+    root = _log_root(root)
     config = load_valid_config(root)
     if stage is not None and stage not in config.stages:
         raise click.BadParameter(f"expected one of {', '.join(config.stages)}; found {stage!r}",
@@ -248,7 +267,7 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
 @main.command()
 @ROOT
 @click.option("--open", "open_only", is_flag=True, help="Only actions not done yet.")
-@click.option("--due-before", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--due-before", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only actions due before this date (YYYY-MM-DD).")
 @click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the dated actions to this iCalendar (.ics) file instead.")

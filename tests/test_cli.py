@@ -161,6 +161,7 @@ def test_check_validates_drafts_too(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(args: list[str], tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "growthlog.toml").write_text("", encoding="utf-8")  # a log, but a bad call
     result = run(*args)
     assert result.exit_code == 2
     assert "Usage:" in result.stderr or "Error:" in result.stderr
@@ -198,7 +199,7 @@ def test_new_writes_an_entry_that_builds_as_a_draft(tmp_path: Path) -> None:
 
 def test_new_defaults_to_today_and_the_current_folder(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_log(tmp_path / "log", {})
+    root = make_log(tmp_path / "log", {}, config='title = "Log"\n')
     monkeypatch.chdir(root)
     result = run("new", "Analyst at Beta", env={"SOURCE_DATE_EPOCH": "1773446400"})
     assert result.exit_code == 0
@@ -207,7 +208,7 @@ def test_new_defaults_to_today_and_the_current_folder(tmp_path: Path,
 
 
 def test_new_never_overwrites(tmp_path: Path) -> None:
-    root = make_log(tmp_path / "log", {})
+    root = make_log(tmp_path / "log", {}, config='title = "Log"\n')
     assert run("new", "Analyst", root, "--date", "2026-03-14").exit_code == 0
     path = root / "content" / "2026-03-14-analyst.md"
     path.write_text("my own words", encoding="utf-8")
@@ -218,7 +219,7 @@ def test_new_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_new_edit_opens_the_editor_on_the_new_file(tmp_path: Path) -> None:
-    root = make_log(tmp_path / "log", {})
+    root = make_log(tmp_path / "log", {}, config='title = "Log"\n')
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\necho "Edited body." >> "$1"\n')
     editor.chmod(0o755)
@@ -337,3 +338,29 @@ def test_one_company_written_two_ways_counts_once_on_home(tmp_path: Path) -> Non
     companies = (root / "output/companies/index.html").read_text(encoding="utf-8")
     assert "1 company<" in home
     assert companies.count('href="/companies/acme-corp/"') == 1
+
+
+def test_commands_outside_a_log_suggest_init_and_write_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "not-a-log"
+    empty.mkdir()
+    for args in (["new", "Role at Acme", empty], ["build", empty], ["check", empty]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert result.output.startswith(f"error: {empty.as_posix()} is not a growthlog log")
+        assert "growthlog init DIR" in result.output
+    assert list(empty.iterdir()) == []
+
+
+def test_colour_in_a_terminal_and_never_with_no_color_or_a_pipe(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {"content/a.md": entry(stage="onsight")})
+    coloured = CliRunner().invoke(main, ["build", str(root)], color=True)
+    assert "\x1b[31m" in coloured.output  # red, as a terminal shows it
+    plain = CliRunner().invoke(main, ["build", str(root)], color=True, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in plain.output and "onsight" in plain.output
+    piped = subprocess.run([str(GROWTHLOG), "build", str(root)], capture_output=True, text=True)
+    assert piped.returncode == 1 and "\x1b[" not in piped.stderr and "onsight" in piped.stderr
+
+
+def test_date_options_show_a_readable_placeholder() -> None:
+    assert "--due-before YYYY-MM-DD" in run("actions", "--help").output
+    assert "--date YYYY-MM-DD" in run("new", "--help").output
