@@ -64,7 +64,7 @@ def entry_text(n: int, rng: random.Random, words: list[str], tags: list[str]) ->
     return (f"---\ntitle: {quoted(f'{role} at {company} #{n}')}\ndate: {day}\n"
             f"company: {quoted(company)}\nrole: {quoted(role)}\n"
             f"stage: {rng.choice(STAGES)}\noutcome: rejected\n"
-            f"tags: [{', '.join(rng.sample(tags, rng.randint(1, 4)))}]\n"
+            f"tags: [{', '.join(map(quoted, rng.sample(tags, rng.randint(1, 4))))}]\n"
             f"feedback:\n  asked: true\n  received: {quoted(_sentence(rng, words))}\n"
             f"support:\n  - who: {quoted(rng.choice(words).capitalize())}\n"
             f"    took_away: {quoted(_sentence(rng, words))}\n"
