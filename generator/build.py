@@ -8,27 +8,27 @@ changed and re-render only pages whose data changed; the result equals a full bu
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator.audit import audit_files, raise_on_leaks, site_needles
+from generator.cache import LastBuild, MarkdownCache, code_key, record_build, unchanged_build
+from generator.clock import source_date as source_date  # imported from here too
+from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, load_config, shared_origin_warnings
-from generator.crypto import KeyBlob, SiteKeys
 from generator.entries import parse_entry, source_dir
 from generator.entry_links import LinkCache, resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
-from generator.keys import unlock
-from generator.markup import LinkContext
+from generator.markup import LinkContext, RenderMarkdown, render_markdown
 from generator.model import Entry, Site
-from generator.output import WriteReport, check_output_dir, path_problems, write_output
-from generator.private import OpaqueNames, encrypt_site, shell_parts
+from generator.output import MANIFEST, WriteReport, check_output_dir, path_problems, write_output
 from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
+from generator.report import BuildReport as BuildReport  # imported from here too
 from generator.search_index import build_search_index
 from generator.site import build_site
 from generator.sources import (
@@ -41,6 +41,10 @@ from generator.sources import (
 )
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
+
+if TYPE_CHECKING:  # a public build (and `check`, `actions`) never loads the crypto
+    from generator.crypto import KeyBlob, SiteKeys
+    from generator.private import OpaqueNames
 
 FileKey = tuple[int, int]  # (mtime_ns, size): a file whose key is unchanged is not re-read
 
@@ -121,38 +125,14 @@ class LoadedLog:
     """The hrefs entry bodies were rendered with; render the rest of the site with them."""
 
 
-@dataclass(frozen=True, slots=True)
-class BuildReport:
-    entries: int
-    tags: int
-    written: tuple[str, ...]
-    unchanged: int
-    removed: tuple[str, ...]
-    rendered: int
-    seconds: float
-    warnings: tuple[Problem, ...]
-    drafts: int = 0
-    """Entries marked draft: true among `entries` (only when drafts were asked for)."""
-
-    def summary(self) -> str:
-        """One line: what was built and what changed on disk."""
-        warned = f"; {_count(len(self.warnings), 'warning')}" if self.warnings else ""
-        return (f"{_count(self.entries, 'entry', 'entries')}, {_count(self.tags, 'tag')}: "
-                f"{_count(len(self.written), 'file')} written, {self.unchanged} unchanged, "
-                f"{len(self.removed)} removed in {self.seconds:.2f} s{warned}")
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """'1 entry', '2 entries', '0 files'."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
 def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None,
-             urls: Callable[[SiteConfig], Urls] | None = None) -> LoadedLog:
+             urls: Callable[[SiteConfig], Urls] | None = None,
+             render: RenderMarkdown = render_markdown) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
     it is asked only when the config has no errors. Default: the config's base URL.
+    `render`: Markdown → HTML (the build cache's, or render_markdown).
     """
     state = state if state is not None else BuildState()
     config, problems = load_config(root)
@@ -190,7 +170,7 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:
-                cached = (key, *_parse(root, Path(path), config, links))
+                cached = (key, *_parse(root, Path(path), config, links, render))
         parsed[path] = cached
         problems += cached[2]
         if cached[1] is not None:
@@ -206,26 +186,14 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
                      site_urls)
 
 
-def today() -> dt.date:
-    """The build's today, for dates relative to it (overdue actions, 'set 40 days ago'):
-    SOURCE_DATE_EPOCH when set, so a build can be reproduced byte for byte; else the clock."""
-    return source_date() or dt.date.today()
-
-
-def source_date() -> dt.date | None:
-    """SOURCE_DATE_EPOCH as a date, for reproducible 'as of' figures; None when unset."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else None
-
-
-def _parse(root: Path, path: Path, config: SiteConfig,
-           links: LinkContext) -> tuple[Entry | None, list[Problem]]:
+def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
+           render: RenderMarkdown) -> tuple[Entry | None, list[Problem]]:
     display = path.relative_to(root).as_posix()
     source, problems = read_source(path, display)
     if source is None:
         return None, problems
     here = LinkContext(source_dir(display), links.assets, links.urls)
-    entry, more = parse_entry(source, config, here)
+    entry, more = parse_entry(source, config, here, render)
     return entry, problems + more
 
 
@@ -255,15 +223,22 @@ def data_files(log: LoadedLog, urls: Urls) -> list[OutputFile]:
 
 def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           state: BuildState | None = None, base_url: str | None = None,
-          private: bool | None = None, password: str | None = None) -> BuildReport:
+          private: bool | None = None, password: str | None = None,
+          use_cache: bool = False) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
+    `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
     """
     started = time.perf_counter()
     state = state if state is not None else BuildState()
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
+    last_build, print_ = (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url,
+                                          private=private) if use_cache else (None, None))
+    if last_build is not None:  # every input and output file as the last build left them
+        return last_build
+    markdown = MarkdownCache.load(root, code_key()) if print_ is not None else None
     sealing: list[tuple[KeyBlob, SiteKeys, OpaqueNames]] = []
 
     def site_urls(config: SiteConfig) -> Urls:
@@ -273,7 +248,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         sealing.append(_unlock(root, password))
         return Urls(base, rename=sealing[-1][2])
 
-    log = load_log(root, drafts=drafts, state=state, urls=site_urls)
+    log = load_log(root, drafts=drafts, state=state, urls=site_urls,
+                   render=markdown.render if markdown else render_markdown)
     raise_on_errors(log.problems)
     warnings = list(log.problems)
     if sealing:
@@ -290,16 +266,25 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     written: WriteReport = write_output(files, out_dir, last[1] if last and last[0] == out_dir
                                         else None)
     state.written = out_dir, {f.path: f.data for f in files}
-    return BuildReport(
+    report = BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=rendered.rendered,
         seconds=time.perf_counter() - started, warnings=tuple(warnings),
         drafts=sum(e.draft for e in log.site.entries))
+    if markdown is not None and print_ is not None and not sealing:
+        markdown.save(root)
+        record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
+                     LastBuild(report.entries, report.tags, len(files), report.warnings,
+                               report.drafts))
+    return report
 
 
 def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, OpaqueNames]:
     """Open the keyfile before any entry is rendered (a wrong passphrase stops here):
     entry bodies link attachments by their opaque names."""
+    from generator.keys import unlock
+    from generator.private import OpaqueNames
+
     if password is None:
         raise GrowthlogError("a private build needs the passphrase: set GROWTHLOG_PASSWORD, "
                              "use --password-stdin, or run in a terminal to be asked")
@@ -311,6 +296,9 @@ def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
                    keys: SiteKeys) -> tuple[list[OutputFile], RenderCache]:
     """Render with opaque names, seal every file, and audit the result: nothing is
     written unless all of it passes."""
+    from generator.audit import audit_files, raise_on_leaks, site_needles
+    from generator.private import OpaqueNames, encrypt_site, shell_parts
+
     names = log.urls.rename
     assert isinstance(names, OpaqueNames)
     if not log.config.private:  # --private: the theme must know, e.g. to link no feed

@@ -13,23 +13,18 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from generator import __version__, keys, scaffold
-from generator.build import build as build_site_files
-from generator.build import check as check_log
-from generator.build import today
-from generator.config import CONFIG_NAME, load_config, load_valid_config
-from generator.errors import (
-    GrowthlogError,
-    Problem,
-    ProblemsFound,
-    raise_on_errors,
-    sort_problems,
-)
-from generator.schema import entry_json_schema
+from generator import __version__
+from generator.errors import GrowthlogError, ProblemsFound, sort_problems
+
+if TYPE_CHECKING:
+    from generator.errors import Problem
+
+# Each command imports what it uses when it runs, so `--version`, `--help`, `new` and
+# `check` do not pay for the whole pipeline (Markdown, Jinja, crypto) at start-up.
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROOT = click.argument("root", required=False, default=".",
@@ -82,6 +77,8 @@ def _root(root: Path) -> Path:
 
 def _log_root(root: Path) -> Path:
     """A folder that holds a log (growthlog.toml or content/); else say how to start one."""
+    from generator.config import CONFIG_NAME
+
     root = _root(root)
     if not (root / CONFIG_NAME).is_file() and not (root / "content").is_dir():
         shown = "this folder" if root == Path(".") else root.as_posix()
@@ -105,16 +102,26 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="Include entries marked draft: true.")
 @click.option("--private", "private", is_flag=True, default=None,
               help="Encrypt the whole site (as `private = true` in growthlog.toml does).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor update the build cache in ROOT/.growthlog-cache.")
 @PASSWORD_STDIN
 @WEAK_OK
 @user_errors
 def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
-          password_stdin: bool, weak_ok: bool) -> None:
+          no_cache: bool, password_stdin: bool, weak_ok: bool) -> None:
     """Build the site from ROOT/content into ROOT/output."""
+    from generator.cache import unchanged_build
+
     root = _log_root(root)
     password = _build_passphrase(root, private, password_stdin, weak_ok)
-    report = build_site_files(root, output=output, drafts=drafts, private=private,
-                              password=password)
+    out_dir = output if output is not None else root / "output"
+    report = None if no_cache else unchanged_build(
+        root, out_dir, drafts=drafts, base_url=None, private=private)[0]
+    if report is None:  # something changed: only now load the pipeline
+        from generator.build import build as build_site_files
+
+        report = build_site_files(root, output=output, drafts=drafts, private=private,
+                                  password=password, use_cache=not no_cache)
     report_problems(report.warnings)
     click.echo(paint(report.summary(), fg="green"))
     if password is not None:
@@ -124,6 +131,9 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
 def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
                       weak_ok: bool) -> str | None:
     """The passphrase when the build is private (flag or config); None otherwise."""
+    from generator.config import load_config
+    from generator.errors import raise_on_errors
+
     config, problems = load_config(root)
     if any(p.is_error for p in problems):
         # Every problem at once, as `check` reports them, not only the config's.
@@ -132,6 +142,7 @@ def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
         raise_on_errors(load_log(root).problems)
     if not (private or config.private):
         return None
+    from generator import keys
     password, created = keys.build_passphrase(
         root, iterations=config.iterations, stdin=sys.stdin if from_stdin else None,
         allow_weak=weak_ok)
@@ -153,6 +164,8 @@ def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
 def check(root: Path, strict: bool, links: bool, output: Path | None,
           password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
+    from generator.build import check as check_log
+
     root = _log_root(root)
     warnings = check_log(root)
     report_problems(warnings)
@@ -170,6 +183,8 @@ def check(root: Path, strict: bool, links: bool, output: Path | None,
 
 def _check_links(root: Path, output: Path | None, password_stdin: bool) -> bool:
     """Report every broken internal link of the built site; True when there is any."""
+    from generator import keys
+    from generator.config import load_valid_config
     from generator.linkcheck import check_links, is_private_build, read_site
 
     out_dir = output if output is not None else root / "output"
@@ -213,6 +228,9 @@ def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) ->
 @user_errors
 def schema(root: Path) -> None:
     """Print the JSON Schema of entry front matter (for editor validation)."""
+    from generator.config import load_valid_config
+    from generator.schema import entry_json_schema
+
     config = load_valid_config(root)
     click.echo(json.dumps(entry_json_schema(config), indent=2))
 
@@ -228,6 +246,8 @@ def schema(root: Path) -> None:
 @user_errors
 def init(directory: Path, github_actions: bool, growthlog_source: str | None) -> None:
     """Start a new log in DIRECTORY that builds straight away."""
+    from generator import scaffold
+
     requirement = scaffold.growthlog_source(growthlog_source) if github_actions else None
     written = scaffold.init_log(directory)
     if requirement is not None:
@@ -250,6 +270,9 @@ def init(directory: Path, github_actions: bool, growthlog_source: str | None) ->
 def new(title: str, root: Path, company: str | None, role: str | None, stage: str | None,
         when: dt.datetime | None, edit: bool) -> None:
     """Write a new entry from a template that walks through the five practices."""
+    from generator import scaffold
+    from generator.config import load_valid_config
+
     root = _log_root(root)
     config = load_valid_config(root)
     if stage is not None and stage not in config.stages:
@@ -276,6 +299,7 @@ def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
             ics_file: Path | None) -> None:
     """List action items with their entry and due date, or export them to a calendar."""
     from generator.build import load_log
+    from generator.errors import raise_on_errors
     from generator.reminders import actions_calendar, dated, format_action, list_actions
 
     log = load_log(_root(root))
@@ -307,6 +331,9 @@ def key() -> None:
 @user_errors
 def key_init(root: Path, password_stdin: bool, weak_ok: bool) -> None:
     """Create ROOT/.growthlog/site-key.json: a random site key wrapped by your passphrase."""
+    from generator import keys
+    from generator.config import load_valid_config
+
     root = _root(root)
     config = load_valid_config(root)
     keys.refuse_existing_keyfile(root)
@@ -326,6 +353,8 @@ def key_init(root: Path, password_stdin: bool, weak_ok: bool) -> None:
 @user_errors
 def key_passwd(root: Path, password_stdin: bool, weak_ok: bool) -> None:
     """Re-wrap the site key with a new passphrase (stdin: current line, then new line)."""
+    from generator import keys
+
     root = _root(root)
     stdin = sys.stdin if password_stdin else None
     old = keys.read_passphrase(stdin=stdin, label="Current passphrase")
@@ -343,6 +372,8 @@ def key_passwd(root: Path, password_stdin: bool, weak_ok: bool) -> None:
 @user_errors
 def key_rotate(root: Path, password_stdin: bool) -> None:
     """Make a new site key (same passphrase): every file, URL and remembered key changes."""
+    from generator import keys
+
     root = _root(root)
     password = keys.read_passphrase(stdin=sys.stdin if password_stdin else None)
     keys.rotate_key(root, password)
@@ -389,3 +420,9 @@ def deploy(root: Path, remote: str | None, branch: str, public: bool, password_s
     click.echo(f"Published {report.files} {kind} files to {report.branch} of {report.remote} "
                f"as {report.commit[:12]}.")
 
+
+def today() -> dt.date:
+    """The build's notion of today: SOURCE_DATE_EPOCH when set (reproducible), else the clock."""
+    from generator.clock import today as clock_today
+
+    return clock_today()

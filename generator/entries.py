@@ -7,21 +7,18 @@ errors naming the line and field, with a hint for YAML 1.1 surprises (bare `no`)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import posixpath
-import re
 from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from slugify import slugify
 
 from generator.config import SiteConfig
 from generator.custom_fields import check_values
 from generator.entry_links import plain_wikilinks
 from generator.errors import Problem, Severity
-from generator.markup import LinkContext, render_markdown
+from generator.markup import LinkContext, RenderMarkdown, render_markdown
 from generator.model import (
     Action,
     Bridges,
@@ -42,6 +39,7 @@ from generator.schema import (
     EntrySchema,
     known_keys,
 )
+from generator.slugs import make_slug as make_slug  # also imported from here
 from generator.sources import (
     KeyPath,
     SourceFile,
@@ -59,17 +57,9 @@ _EXPECTED = {
 }
 
 
-@functools.lru_cache(maxsize=1 << 12)
-def make_slug(text: str) -> str:
-    """ASCII, lower-case, hyphenated; never empty, never a path."""
-    # Keep C, C++ and C# apart: they are different skills, so different tags.
-    text = re.sub(r"(?<=\w)#", " sharp ", text.replace("+", " plus "))
-    return slugify(text, max_length=80, word_boundary=True) or "entry"
-
-
-def parse_entry(source: SourceFile, config: SiteConfig,
-                links: LinkContext) -> tuple[Entry | None, list[Problem]]:
-    """Validate one file's front matter and render its body."""
+def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
+                render: RenderMarkdown = render_markdown) -> tuple[Entry | None, list[Problem]]:
+    """Validate one file's front matter and render its body (`render`: the build cache's)."""
     declared = tuple(f.name for f in config.fields)
     problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
     source, inline_tags = _read_notes(source, links, declared)
@@ -90,7 +80,7 @@ def parse_entry(source: SourceFile, config: SiteConfig,
                  for name, message in wrong]
     if data is None or wrong:
         return None, problems
-    rendered = render_markdown(body, links, unsafe_html=config.unsafe_html)
+    rendered = render(body, links, unsafe_html=config.unsafe_html)
     for line, target in rendered.broken_links:
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=_file_line(source, line), severity=Severity.WARNING))

@@ -13,7 +13,7 @@ import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -51,6 +51,13 @@ class LinkContext:
     """Attachment paths inside content/, POSIX."""
     urls: Urls = field(default_factory=Urls, hash=False)
     """Where attachments are published and under which names."""
+
+
+class RenderMarkdown(Protocol):
+    """render_markdown, or a cache in front of it."""
+
+    def __call__(self, text: str, links: LinkContext, *,
+                 unsafe_html: bool = False) -> RenderedMarkdown: ...
 
 
 @cache

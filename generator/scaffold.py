@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import CONFIG_NAME, SiteConfig
-from generator.entries import make_slug
 from generator.errors import GrowthlogError
 from generator.schema import entry_json_schema
+from generator.slugs import make_slug
 
 SCHEMA_FILE = "growthlog.schema.json"
 
@@ -105,7 +105,7 @@ def init_log(directory: Path) -> list[Path]:
                        "Example Co", "Data Analyst", "interview")
     files = {
         directory / CONFIG_NAME: CONFIG_TEMPLATE,
-        directory / ".gitignore": "output/\n",
+        directory / ".gitignore": "output/\n.growthlog-cache/\n",
         directory / "README.md": README_TEMPLATE,
         directory / "content" / "2026-01-15-example.md": entry_text(
             example, config, f"../{SCHEMA_FILE}").replace("draft: true", "draft: false"),

@@ -10,7 +10,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from generator.config import SiteConfig
-from generator.entries import make_slug
 from generator.insight import compute_insight
 from generator.model import (
     Company,
@@ -25,6 +24,7 @@ from generator.model import (
     action_items,
     lessons_of,
 )
+from generator.slugs import make_slug
 
 
 def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = False,

@@ -108,7 +108,7 @@ def test_a_private_build_that_would_leak_writes_nothing(tmp_path: Path,
     def leaky(files: list[OutputFile], **kwargs: Any) -> list[OutputFile]:
         return [*real(files, **kwargs), OutputFile("notes.bin", b"Zephyrine Labs\n")]
 
-    monkeypatch.setattr("generator.build.encrypt_site", leaky)
+    monkeypatch.setattr("generator.private.encrypt_site", leaky)  # build imports it per build
     with pytest.raises(LeaksFound) as info:
         build(root, private=True, password=PASSWORD)
     assert str(info.value).splitlines()[1:] == [

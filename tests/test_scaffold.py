@@ -105,7 +105,7 @@ def test_init_writes_a_log_that_builds_with_one_public_entry(tmp_path: Path) -> 
     assert [p.relative_to(root).as_posix() for p in written] == [
         "growthlog.toml", ".gitignore", "README.md", "content/2026-01-15-example.md",
         "growthlog.schema.json"]
-    assert (root / ".gitignore").read_text() == "output/\n"
+    assert (root / ".gitignore").read_text() == "output/\n.growthlog-cache/\n"
     report = build(root)
     assert report.entries == 1
     assert report.warnings == ()

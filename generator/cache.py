@@ -1,0 +1,241 @@
+"""The build cache in ROOT/.growthlog-cache/: what `growthlog build` may take from its last run.
+
+Two JSON files, each written atomically after a successful build and each stamped with a
+key of everything that shapes what it holds (growthlog's code, the renderers' versions).
+A file that is missing, corrupt, half-written or stamped with another key is ignored and
+rebuilt, never trusted; `build --no-cache` neither reads nor writes them.
+
+* markdown.json: each entry body's rendered Markdown (HTML, words, summary, broken
+  links), by a hash of the body, the attachments its links resolve against and the
+  renderer settings. Only bodies of the last build are kept.
+* build.json: a fingerprint of the last public build's inputs (every file in content/,
+  the config, every theme file, the options) and the files it wrote (size and mtime).
+  When nothing differs and the output is as it was left, `build` writes nothing.
+
+What it holds is derived from the log's own files: rendered entry bodies (no more private
+than the Markdown beside them) and hashes. Never a key, a passphrase or anything
+derived from them: a private build neither reads nor writes the cache (its pages name
+attachments by names derived from the site key, and its passphrase is checked on every
+build).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from generator.config import load_config
+from generator.errors import Problem, Severity
+from generator.markup import LinkContext, RenderedMarkdown, render_markdown
+from generator.report import BuildReport
+from generator.sources import scan_content
+
+CACHE_DIR = ".growthlog-cache"
+MARKDOWN_FILE = "markdown.json"
+BUILD_FILE = "build.json"
+_FORMAT = 2
+
+
+def code_key() -> str:
+    """What the cached results depend on besides the log: growthlog's own code (every
+    module, so an edited checkout never reuses stale results) and the libraries'."""
+    digest = hashlib.sha256(f"{_FORMAT}\0{sys.version}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in ("markdown-it-py", "mdit-py-plugins", "jinja2", "PyYAML",
+                 "pydantic", "python-slugify"):
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    return digest.hexdigest()
+
+
+class MarkdownCache:
+    """Rendered entry bodies by hash; `render` renders only what it has not seen."""
+
+    def __init__(self, key: str, known: dict[str, list[object]] | None = None) -> None:
+        self.key = key
+        self._known = known or {}
+        self._used: dict[str, list[object]] = {}
+        self.hits = 0
+
+    @classmethod
+    def load(cls, root: Path, key: str) -> MarkdownCache:
+        """The cache of the log at root, or an empty one if it cannot be trusted."""
+        data = _read_json(root / CACHE_DIR / MARKDOWN_FILE)
+        entries = data.get("entries") if data.get("key") == key else None
+        return cls(key, entries if isinstance(entries, dict) else None)
+
+    def render(self, text: str, links: LinkContext, *,
+               unsafe_html: bool = False) -> RenderedMarkdown:
+        """render_markdown, or what it gave for the same input last time."""
+        if links.urls.rename is not None:  # private names: never kept on disk
+            return render_markdown(text, links, unsafe_html=unsafe_html)
+        digest = hashlib.sha256("\0".join((
+            str(unsafe_html), links.source_dir, _links_key(links), text)).encode()).hexdigest()
+        known = self._known.get(digest)
+        rendered = _rendered(known) if known is not None else None
+        if rendered is None or known is None:
+            rendered = render_markdown(text, links, unsafe_html=unsafe_html)
+            known = [rendered.html, rendered.text, rendered.summary,
+                     [list(b) for b in rendered.broken_links], list(rendered.attachments),
+                     [list(e) for e in rendered.entry_links]]
+        else:
+            self.hits += 1
+        self._used[digest] = known
+        return rendered
+
+    def save(self, root: Path) -> None:
+        """Keep what this build used (so the file never grows past the log)."""
+        _write_json(root / CACHE_DIR / MARKDOWN_FILE, {"key": self.key, "entries": self._used})
+
+
+def _links_key(links: LinkContext) -> str:
+    # The cache serves public builds only, whose hrefs follow from the base URL.
+    return links.urls.base_url + "\x1f" + "\x1f".join(sorted(links.assets))
+
+
+def _rendered(cached: object) -> RenderedMarkdown | None:
+    if not (isinstance(cached, list) and len(cached) == 6):
+        return None
+    html, text, summary, broken, attachments, entry_links = cached
+    if not (isinstance(html, str) and isinstance(text, str) and isinstance(summary, str)
+            and isinstance(broken, list) and isinstance(attachments, list)
+            and isinstance(entry_links, list)):
+        return None
+    try:
+        links = tuple((int(line), str(target)) for line, target in broken)
+        to_entries = tuple((int(line), str(address), str(target))
+                           for line, address, target in entry_links)
+    except (TypeError, ValueError):
+        return None
+    return RenderedMarkdown(html, text, summary, links, tuple(map(str, attachments)),
+                            to_entries)
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the last build reported, for a build that finds nothing changed."""
+
+    entries: int
+    tags: int
+    unchanged: int
+    warnings: tuple[Problem, ...]
+    drafts: int = 0
+
+
+def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
+                theme_dirs: Iterable[Path], options: dict[str, object]) -> str:
+    """A hash of every input of a build: config, content files, theme files, options."""
+    digest = hashlib.sha256(f"{key}\0{json.dumps(options, sort_keys=True)}".encode())
+    config = root / "growthlog.toml"
+    digest.update(config.read_bytes() if config.is_file() else b"\0no config")
+    for inside, path in content:
+        digest.update(b"\0c\0" + inside.encode() + b"\0" + Path(path).read_bytes())
+    for folder in theme_dirs:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(b"\0t\0" + os.fsencode(file) + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | None,
+                    private: bool | None) -> tuple[BuildReport | None, str | None]:
+    """The report of a build that finds every input and output file as the last one left
+    them (so it has nothing to do), else None; and the fingerprint to record after a full
+    build (None for a private build, whose passphrase is checked every time, or when the
+    config has errors). Loads neither Markdown nor Jinja: `growthlog build` asks first."""
+    started = time.perf_counter()
+    config, problems = load_config(root)
+    if any(p.is_error for p in problems) or (config.private if private is None else private):
+        return None, None
+    package = Path(__file__).resolve().parent
+    themes = [d for d in (root / "themes", package / "themes", package.parent / "themes")
+              if d.is_dir()]  # every theme folder there is: a superset of the one used
+    print_ = fingerprint(root, key=code_key(), content=scan_content(root / "content"),
+                         theme_dirs=themes, options={
+                             "output": os.fspath(out_dir.resolve()), "drafts": drafts,
+                             "base_url": base_url,
+                             "epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+    last = up_to_date(root, print_, out_dir)
+    if last is None:
+        return None, print_
+    return BuildReport(entries=last.entries, tags=last.tags, written=(),
+                       unchanged=last.unchanged, removed=(), rendered=0,
+                       seconds=time.perf_counter() - started, warnings=last.warnings,
+                       drafts=last.drafts), print_
+
+
+def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
+    """The last build's figures if it had this fingerprint and its files are untouched."""
+    data = _read_json(root / CACHE_DIR / BUILD_FILE)
+    files = data.get("files")
+    if data.get("fingerprint") != print_ or data.get("output") != os.fspath(out_dir.resolve()) \
+            or not isinstance(files, dict):
+        return None
+    for path, stamp in files.items():
+        try:
+            stat = os.stat(out_dir / path)
+        except OSError:
+            return None
+        if [stat.st_size, stat.st_mtime_ns] != stamp:
+            return None
+    try:
+        warnings = tuple(Problem(str(w["path"]), str(w["message"]), w.get("line"),
+                                 w.get("field"), Severity(w["severity"]))
+                         for w in data["warnings"])  # type: ignore[attr-defined]
+        return LastBuild(int(data["entries"]), int(data["tags"]),  # type: ignore[call-overload]
+                         int(data["unchanged"]), warnings,  # type: ignore[call-overload]
+                         int(data.get("drafts", 0)))  # type: ignore[call-overload]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def record_build(root: Path, print_: str, out_dir: Path, written: Iterable[str],
+                 last: LastBuild) -> None:
+    """Remember this build's fingerprint and the files now in out_dir (with the manifest)."""
+    files: dict[str, list[int]] = {}
+    for path in written:
+        try:
+            stat = os.stat(out_dir / path)
+        except OSError:
+            return  # something else is changing the folder: never skip the next build
+        files[path] = [stat.st_size, stat.st_mtime_ns]
+    _write_json(root / CACHE_DIR / BUILD_FILE, {
+        "fingerprint": print_, "output": os.fspath(out_dir.resolve()), "files": files,
+        "entries": last.entries, "tags": last.tags, "unchanged": last.unchanged,
+        "drafts": last.drafts,
+        "warnings": [{"path": w.path, "message": w.message, "line": w.line, "field": w.field,
+                      "severity": w.severity.value} for w in last.warnings]})
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict[str, object]) -> None:
+    """Atomically: a half-written cache file is never seen under its name."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("*\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as file:
+            file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build time

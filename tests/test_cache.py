@@ -1,0 +1,141 @@
+"""The build cache in .growthlog-cache/ ([speed] issue 11): same bytes with or without it,
+never trusted when it is damaged or from other code, invalidated by what it depends on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator import cache
+from generator.build import build
+from generator.cli import main
+from generator.markup import LinkContext
+
+from conftest import entry, make_log, read_tree
+
+FILES = {
+    "content/2026/a.md": entry(
+        "Data Engineer at Acme", "2026-03-14", tags="[sql, nerves]",
+        body="## What happened\n\nSee ![chart](chart.png) and [x](gone.pdf)."),
+    "content/2026/b.md": entry("Analyst at Brightline", "2026-02-01", body="- [ ] a task\n"),
+    "content/2026/chart.png": b"\x89PNG fake",
+}
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every body the real renderer is asked to render (a cache miss)."""
+    seen: list[str] = []
+    real = cache.render_markdown
+
+    def spy(text: str, links: LinkContext, *, unsafe_html: bool = False) -> object:
+        seen.append(text)
+        return real(text, links, unsafe_html=unsafe_html)
+
+    monkeypatch.setattr(cache, "render_markdown", spy)
+    return seen
+
+
+def test_output_is_byte_identical_with_and_without_the_cache(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", FILES)
+    build(root, output=tmp_path / "plain")
+    build(root, output=tmp_path / "cold", use_cache=True)
+    build(root, output=tmp_path / "warm", use_cache=True)  # Markdown from the cache
+    (root / "content/2026/b.md").write_text(entry("Analyst at Brightline", "2026-02-01",
+                                                  body="Edited."), encoding="utf-8")
+    build(root, output=tmp_path / "warm", use_cache=True)
+    build(root, output=tmp_path / "plain2")
+    assert read_tree(tmp_path / "plain") == read_tree(tmp_path / "cold")
+    assert read_tree(tmp_path / "plain2") == read_tree(tmp_path / "warm")
+
+
+def test_a_second_build_renders_no_markdown_and_a_third_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", FILES)
+    seen = counting(monkeypatch)
+    first = build(root, use_cache=True)
+    assert len(seen) == 2 and first.warnings
+    (root / "output" / "search" / "index.json").unlink()  # the output is not as it was left
+    again = build(root, use_cache=True)
+    assert len(seen) == 2  # both bodies came from the cache
+    assert again.written == ("search/index.json",)
+    third = build(root, use_cache=True)
+    assert (third.written, third.removed, third.rendered) == ((), (), 0)
+    assert (third.entries, third.tags, third.warnings) == (first.entries, first.tags,
+                                                           first.warnings)
+    (root / "content/2026/a.md").write_text(FILES["content/2026/a.md"] + "More.\n",
+                                            encoding="utf-8")
+    fourth = build(root, use_cache=True)
+    assert len(seen) == 3 and "entries/data-engineer-at-acme/index.html" in fourth.written
+
+
+@pytest.mark.parametrize("damage", [
+    lambda text: text[: len(text) // 2],                     # half-written
+    lambda text: "not json at all",                          # corrupt
+    lambda text: text.replace('"key":"', '"key":"other-'),   # another version of growthlog
+    lambda text: json.dumps({"key": json.loads(text)["key"],  # right key, wrong shapes
+                             "entries": {k: [1, 2] for k in json.loads(text)["entries"]}}),
+])
+def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(
+        damage: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", FILES)
+    build(root, output=tmp_path / "plain")
+    build(root, use_cache=True)
+    stored = root / cache.CACHE_DIR / cache.MARKDOWN_FILE
+    assert callable(damage)
+    stored.write_text(damage(stored.read_text(encoding="utf-8")), encoding="utf-8")
+    (root / cache.CACHE_DIR / cache.BUILD_FILE).unlink()
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 2  # nothing was taken from it
+    assert read_tree(root / "output") == read_tree(tmp_path / "plain")
+    assert json.loads(stored.read_text(encoding="utf-8"))["key"] == cache.code_key()
+
+
+def test_a_changed_config_theme_or_growthlog_invalidates_what_it_affects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", FILES, config='title = "One"\n')
+    build(root, use_cache=True)
+    (root / "growthlog.toml").write_text('title = "Two"\n', encoding="utf-8")
+    assert "<title>" in (root / "output/index.html").read_text(encoding="utf-8")
+    report = build(root, use_cache=True)
+    assert "index.html" in report.written
+    assert "Two" in (root / "output/index.html").read_text(encoding="utf-8")
+
+    template = root / "themes/default/templates/404.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("{% extends 'default/404.html' %}{% block content %}Lost{% endblock %}",
+                        encoding="utf-8")
+    report = build(root, use_cache=True)
+    assert "404.html" in report.written
+
+    seen = counting(monkeypatch)
+    monkeypatch.setattr("generator.build.code_key", lambda: "another growthlog")
+    monkeypatch.setattr("generator.cache.code_key", lambda: "another growthlog")
+    build(root, use_cache=True)
+    assert len(seen) == 2  # a new version renders every body again
+
+
+def test_no_cache_neither_reads_nor_writes_it(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", FILES)
+    result = CliRunner().invoke(main, ["build", str(root), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert not (root / cache.CACHE_DIR).exists()
+    result = CliRunner().invoke(main, ["build", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (root / cache.CACHE_DIR / ".gitignore").read_text(encoding="utf-8") == "*\n"
+    again = CliRunner().invoke(main, ["build", str(root)])
+    assert "0 files written" in again.output and "warning" in again.output
+
+
+def test_a_private_build_neither_reads_nor_writes_the_cache(tmp_path: Path) -> None:
+    from generator import keys
+
+    root = make_log(tmp_path / "log", FILES, config="private = true\n")
+    keys.init_keyfile(root, "correct horse battery staple lantern")
+    build(root, password="correct horse battery staple lantern", use_cache=True)
+    assert not (root / cache.CACHE_DIR).exists()
+    with pytest.raises(Exception, match="passphrase"):
+        build(root, password="wrong wrong wrong wrong", use_cache=True)

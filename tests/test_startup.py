@@ -1,0 +1,69 @@
+"""Start-up: each command loads only what it uses ([speed] issue 11).
+
+`growthlog --version` used to import the whole pipeline (Markdown, Jinja, pydantic,
+cryptography): ~0.6 s of CPU before printing one line. Timing belongs in benchmarks/;
+here we check which libraries a real process has loaded when the command is done.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, entry, make_log
+
+PROBE = """
+import json, sys
+from generator.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps(sorted(m for m in sys.modules if "." not in m or m.startswith("generator."))),
+      file=sys.stderr)
+"""
+HEAVY = ("markdown_it", "mdit_py_plugins", "markdown_it_pyrs", "jinja2", "pydantic", "yaml",
+         "cryptography", "watchfiles")
+
+
+def loaded(*args: str | Path, cwd: Path = REPO) -> set[str]:
+    """Modules a fresh `growthlog ARGS` process has imported when it finishes."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, check=True)
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["build", "--help"],
+                                  ["new", "--help"]])
+def test_version_and_help_load_no_library_but_click(args: list[str]) -> None:
+    assert loaded(*args) & set(HEAVY) == set()
+
+
+def test_new_loads_neither_markdown_nor_templates_nor_crypto(tmp_path: Path) -> None:
+    log = make_log(tmp_path / "log", {"content/a.md": entry()})
+    mods = loaded("new", "Data Engineer at Acme", log, "--date", "2026-03-20")
+    assert (log / "content" / "2026-03-20-data-engineer-at-acme.md").is_file()
+    assert mods & {"markdown_it", "markdown_it_pyrs", "jinja2", "cryptography",
+                   "generator.render", "generator.build"} == set()
+
+
+def test_check_and_actions_of_a_public_log_load_no_crypto(tmp_path: Path) -> None:
+    log = make_log(tmp_path / "log", {"content/a.md": entry()})
+    for args in (["check", log], ["actions", log]):
+        mods = loaded(*args)
+        assert "generator.entries" in mods  # it did read the log
+        assert mods & {"cryptography", "generator.crypto", "generator.keys",
+                       "generator.private", "watchfiles"} == set()
+
+
+def test_a_build_with_nothing_changed_loads_no_pipeline(tmp_path: Path) -> None:
+    log = make_log(tmp_path / "log", {"content/a.md": entry()})
+    first = loaded("build", log)
+    assert {"jinja2", "generator.render"} <= first
+    again = loaded("build", log)
+    assert again & {"markdown_it", "jinja2", "pydantic", "cryptography", "generator.render",
+                    "generator.entries", "generator.build"} == set()
