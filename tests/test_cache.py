@@ -134,7 +134,7 @@ def test_a_private_build_neither_reads_nor_writes_the_cache(tmp_path: Path) -> N
     from generator import keys
 
     root = make_log(tmp_path / "log", FILES, config="private = true\n")
-    keys.init_keyfile(root, "correct horse battery staple lantern")
+    keys.init_keyfile(root, "correct horse battery staple lantern", allow_weak=True)
     build(root, password="correct horse battery staple lantern", use_cache=True)
     assert not (root / cache.CACHE_DIR).exists()
     with pytest.raises(Exception, match="passphrase"):
