@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
-from mdit_py_plugins.anchors.index import slugify as heading_id
-
 from generator.errors import Problem, Severity
 from generator.model import Entry
 from generator.sources import ENTRY_SUFFIXES, entry_stem
@@ -120,6 +118,9 @@ def _target(address: str, entry: Entry, index: _Index) -> tuple[Entry | None, st
     if address.startswith(ENTRY_SCHEME):
         return index.by_source.get(unquote(address[len(ENTRY_SCHEME):])), unquote(fragment)
     name = unquote(address[len(WIKI_SCHEME):]).strip()
+    # Loaded here: markup.py imports this module, and a no-op cached build loads no Markdown.
+    from mdit_py_plugins.anchors.index import slugify as heading_id
+
     anchor = heading_id(unquote(fragment)) if fragment else ""
     if not name:
         return entry, anchor  # [[#Heading]]: a place in this entry

@@ -13,18 +13,16 @@ import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
-
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from generator.entry_links import WIKI_SCHEME, entry_address
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
+
+if TYPE_CHECKING:  # markdown-it loads on the first render: a no-op cached build never needs it
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +60,11 @@ class RenderMarkdown(Protocol):
 
 @cache
 def _parser(unsafe_html: bool) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
     md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin).use(tasklists_plugin, label=True)
