@@ -139,3 +139,19 @@ def test_a_private_build_neither_reads_nor_writes_the_cache(tmp_path: Path) -> N
     assert not (root / cache.CACHE_DIR).exists()
     with pytest.raises(Exception, match="passphrase"):
         build(root, password="wrong wrong wrong wrong", use_cache=True)
+
+
+def test_links_to_other_entries_resolve_the_same_from_the_cache(tmp_path: Path) -> None:
+    files = {
+        "content/2026/a.md": entry("Data Engineer at Acme", "2026-03-14",
+                                   body="See [b](b.md) and [[Analyst at Brightline]].\n"),
+        "content/2026/b.md": entry("Analyst at Brightline", "2026-02-01", body="B.\n"),
+    }
+    root = make_log(tmp_path / "log", files)
+    build(root, output=tmp_path / "plain")
+    build(root, output=tmp_path / "cold", use_cache=True)
+    build(root, output=tmp_path / "warm", use_cache=True)  # bodies from the cache
+    page = (tmp_path / "warm/entries/data-engineer-at-acme/index.html").read_text("utf-8")
+    assert "analyst-at-brightline/" in page
+    assert "growthlog-wiki:" not in page and "growthlog-entry:" not in page
+    assert read_tree(tmp_path / "plain") == read_tree(tmp_path / "warm")
