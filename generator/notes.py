@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from generator.entry_links import WIKI_SCHEME
+from generator.sources import outside_fences
 
-_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _TAG = re.compile(r"(?:(?<=\s)|^)#([^\W\d_][\w/-]*|\d+[^\W\d][\w/-]*)")
@@ -42,16 +42,7 @@ def prepare(body: str, source_dir: str, assets: frozenset[str]) -> Prepared:
     lines = body.split("\n")
     tags: dict[str, None] = {}
     fields: list[tuple[str, str, int]] = []
-    fence = ""
-    for number, line in enumerate(lines):
-        marker = _FENCE.match(line)
-        if fence:
-            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if marker:
-            fence = marker.group(1)
-            continue
+    for number, line in outside_fences(body.split("\n")):
         if line.startswith(("    ", "\t")) and not line.lstrip().startswith(("-", "*", ">")):
             continue  # an indented code block (or a nested list line: left alone either way)
         pair = _FIELD.match(line)

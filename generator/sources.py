@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -282,24 +283,29 @@ def title_from_name(rest: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def first_heading(body: str) -> tuple[str, int, bool] | None:
-    """The first '# Heading' outside code fences: (its text, its 0-based line in the body,
-    whether it opens the body, i.e. nothing but blank lines come before it)."""
+def outside_fences(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(0-based number, line) of each line that is neither inside a fenced code block nor
+    one of its fences."""
     fence = ""
-    opening = True
-    for number, line in enumerate(body.splitlines()):
+    for number, line in enumerate(lines):
         marker = _FENCE.match(line)
         if fence:
             if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = ""
-            continue
-        if marker:
+        elif marker:
             fence = marker.group(1)
         else:
-            heading = _HEADING.match(line)
-            if heading and heading.group(1).strip():
-                return heading.group(1).strip(), number, opening
-        opening = opening and not line.strip()
+            yield number, line
+
+
+def first_heading(body: str) -> tuple[str, int, bool] | None:
+    """The first '# Heading' outside code fences: (its text, its 0-based line in the body,
+    whether it opens the body, i.e. nothing but blank lines come before it)."""
+    lines = body.splitlines()
+    for number, line in outside_fences(lines):
+        heading = _HEADING.match(line)
+        if heading and heading.group(1).strip():
+            return heading.group(1).strip(), number, not any(x.strip() for x in lines[:number])
     return None
 
 
