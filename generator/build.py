@@ -180,6 +180,10 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
                                           href=site_urls.href)
     problems += linked
     site = build_site(entries, config, drafts=drafts, as_of=today())
+    problems += [Problem(f"content/{e.source}", "is the example `growthlog init` wrote; now "
+                         "that the log has entries of your own it is left out (delete it when "
+                         "you like)", severity=Severity.WARNING)
+                 for e in entries if e.example and e not in site.entries]
     shown = {a for e in site.entries for a in e.attachments}
     hidden = {a for e in entries for a in e.attachments} - shown
     return LoadedLog(config, site, tuple(a for a in assets if a not in hidden), problems,

@@ -261,7 +261,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
         outcome=data.outcome, applied=data.applied,
         tags=tuple(TagRef(make_slug(t), " ".join(t.split())) for t in _unique_tags(data.tags)),
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
-        lessons=tuple(data.lessons), actions=actions, draft=data.draft,
+        lessons=tuple(data.lessons), actions=actions, draft=data.draft, example=data.example,
         slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
         summary=data.description or summary, practices=practices, attachments=attachments,
     )

@@ -164,6 +164,9 @@ class Entry(HashedOnce):
     entry_links: tuple[tuple[int, str, str], ...] = ()
     """(file line, address, target as written) of links to other entries in body_html,
     until entry_links.resolve_entry_links makes them hrefs."""
+    example: bool = False
+    """`example: true`, as `growthlog init` writes: shown until the log has an entry of the
+    author's own, and never counted in any figure."""
 
     __hash__ = HashedOnce.__hash__
 

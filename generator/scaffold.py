@@ -101,14 +101,12 @@ def init_log(directory: Path) -> list[Path]:
         raise GrowthlogError(f"{directory} already holds a log; nothing was changed")
     directory.mkdir(parents=True, exist_ok=True)
     config = SiteConfig()
-    example = NewEntry("Example: Data Analyst at Example Co", dt.date(2026, 1, 15),
-                       "Example Co", "Data Analyst", "interview")
     files = {
         directory / CONFIG_NAME: CONFIG_TEMPLATE,
         directory / ".gitignore": "output/\n.growthlog-cache/\n",
         directory / "README.md": README_TEMPLATE,
-        directory / "content" / "2026-01-15-example.md": entry_text(
-            example, config, f"../{SCHEMA_FILE}").replace("draft: true", "draft: false"),
+        directory / "content" / EXAMPLE_NAME: EXAMPLE_ENTRY.replace(
+            "@SCHEMA@", f"../{SCHEMA_FILE}"),
     }
     for path, text in files.items():
         _write_new(path, text)
@@ -123,6 +121,49 @@ def _write_new(path: Path, text: str) -> None:
     except FileExistsError:
         raise GrowthlogError(f"{path} already exists; nothing was overwritten") from None
 
+
+EXAMPLE_NAME = "2026-01-15-example.md"
+EXAMPLE_ENTRY = """\
+---
+# yaml-language-server: $schema=@SCHEMA@
+# An example of a filled-in entry. `example: true` keeps it out of every figure, and the
+# site leaves it out as soon as you write an entry of your own: `growthlog new "Role at
+# Company"`. Delete this file whenever you like.
+example: true
+title: "Example: Data Analyst at Example Co"
+date: 2026-01-15
+company: "Example Co"
+role: "Data Analyst"
+stage: interview
+outcome: rejected
+applied: 2025-12-20
+tags: [sql, interviews]
+
+feedback:
+  asked: true
+  from: Recruiter
+  received: "Strong on SQL; they wanted more experience presenting to stakeholders."
+
+support:
+  - who: A friend who hires analysts
+    took_away: "Tell one story per project: the question, the data, the decision."
+
+postmortem:
+  went_well: [The take-home exercise]
+  to_improve: [Practise explaining a chart in two minutes]
+
+bridges:
+  thank_you_sent: 2026-01-16
+  keep_in_touch: true
+
+lessons:
+  - Rehearse the story behind each project, not only the technique.
+actions:
+  - {text: Record a two-minute walk-through of one project, done: false, due: 2026-01-31}
+---
+What happened, and how it felt, in your own words: as much or as little as you like.
+This one is only an example; yours will not be.
+"""
 
 CONFIG_TEMPLATE = """\
 # growthlog settings. Every option is optional; the values shown are the defaults.

@@ -129,6 +129,9 @@ class EntrySchema(_Strict):
     actions: list[Annotated[ActionSchema, BeforeValidator(
         _to_action, json_schema_input_type=str | ActionSchema)]] = Field(default_factory=list)
     draft: bool = Field(False, description="Drafts are only built with --drafts.")
+    example: bool = Field(
+        False, description="The example `growthlog init` wrote: shown and marked until the log "
+                           "has an entry of your own, and never counted in any figure.")
     slug: Text | None = Field(None, description="Overrides the URL slug made from the title.")
     description: Text | None = Field(
         None, description="A one-line summary, shown in lists instead of the first paragraph.")

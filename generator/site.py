@@ -36,23 +36,26 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
     """
     kept = sorted((e for e in entries if drafts or not e.draft),
                   key=lambda e: (e.date, e.source), reverse=True)
-    kept = _canonical_tags(_unique_slugs(kept))
-    open_actions = tuple(item for e in kept for item in action_items(e) if not item.action.done)
-    done_actions = tuple(item for e in kept for item in action_items(e) if item.action.done)
-    companies = _companies(kept)
+    own = [e for e in kept if not e.example]
+    # init's example shows only until the author writes an entry, and never counts.
+    shown = _canonical_tags(_unique_slugs(own or kept))
+    counted = [e for e in shown if not e.example]
+    open_actions = tuple(i for e in counted for i in action_items(e) if not i.action.done)
+    done_actions = tuple(i for e in counted for i in action_items(e) if i.action.done)
+    companies = _companies(counted)
     return Site(
-        entries=tuple(kept),
-        tags=_tags(kept),
-        timeline=_timeline(kept),
-        lessons=tuple(lesson for e in kept for lesson in lessons_of(e)),
+        entries=tuple(shown),
+        tags=_tags(shown),
+        timeline=_timeline(shown),
+        lessons=tuple(lesson for e in counted for lesson in lessons_of(e)),
         open_actions=open_actions,
         done_actions=done_actions,
-        stats=_stats(kept, config, len(companies), len(open_actions), len(done_actions)),
+        stats=_stats(counted, config, len(companies), len(open_actions), len(done_actions)),
         stages=config.stages,
         companies=companies,
-        stage_facets=_stage_facets(kept, config),
-        insight=compute_insight(kept, config.stages, config.outcomes,
-                                as_of or (kept[0].date if kept else None)),
+        stage_facets=_stage_facets(counted, config),
+        insight=compute_insight(counted, config.stages, config.outcomes,
+                                as_of or (counted[0].date if counted else None)),
     )
 
 

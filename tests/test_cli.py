@@ -250,7 +250,7 @@ def test_init_makes_a_log_that_builds(tmp_path: Path) -> None:
     assert run("check", target).stdout == "No problems found.\n"
     built = run("build", target)
     assert built.exit_code == 0, built.output
-    assert built.stdout.startswith("1 entry, 0 tags: ")
+    assert built.stdout.startswith("1 entry, 2 tags: ")
     assert (target / "output" / "entries").is_dir()
 
 

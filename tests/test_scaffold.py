@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def test_schema_file_follows_config_and_is_not_rewritten_when_equal(tmp_path: Pa
     assert path.stat().st_mtime_ns == mtime
 
 
-def test_init_writes_a_log_that_builds_with_one_public_entry(tmp_path: Path) -> None:
+def test_init_writes_a_log_that_builds_showing_its_example(tmp_path: Path) -> None:
     root = tmp_path / "new-log"
     written = init_log(root)
     assert [p.relative_to(root).as_posix() for p in written] == [
@@ -109,8 +110,38 @@ def test_init_writes_a_log_that_builds_with_one_public_entry(tmp_path: Path) -> 
     report = build(root)
     assert report.entries == 1
     assert report.warnings == ()
-    assert (root / "output" / "entries" / "example-data-analyst-at-example-co"
-            / "index.html").is_file()
+    page = (root / "output" / "entries" / "example-data-analyst-at-example-co" / "index.html")
+    assert "leaves the site as soon as you write an entry of your own" in page.read_text()
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_inits_example_is_never_counted_and_leaves_when_the_author_writes(
+        tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    init_log(root)
+    assert "draft: false" not in (root / "content" / "2026-01-15-example.md").read_text()
+    build(root)
+    home = _text((root / "output" / "index.html").read_text())
+    assert "No entries yet" in home and "An example to start from" in home
+    assert "Furthest stage" not in home and "interview" not in home.split("example")[0]
+    progress = _text((root / "output" / "progress" / "index.html").read_text())
+    assert "(0 of the 5 needed)" in progress
+    assert not (root / "output" / "companies" / "example-co").exists()
+
+    new_entry(root, SiteConfig(), NewEntry("Analyst at Beta", DAY, "Beta", stage="screen"))
+    mine = root / "content" / "2026-03-14-analyst-at-beta.md"
+    mine.write_text(mine.read_text().replace("draft: true", "draft: false"))
+    report = build(root)
+    assert report.entries == 1
+    assert [w.format() for w in report.warnings] == [
+        "content/2026-01-15-example.md: warning: is the example `growthlog init` wrote; now "
+        "that the log has entries of your own it is left out (delete it when you like)"]
+    home = _text((root / "output" / "index.html").read_text())
+    assert "Furthest stage screen reached once" in home and "Example" not in home
+    assert not (root / "output" / "entries" / "example-data-analyst-at-example-co").exists()
 
 
 def test_init_into_an_existing_log_changes_nothing(tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ def test_json_schema_lists_every_field_in_declaration_order() -> None:
     properties = list(entry_json_schema(SiteConfig())["properties"])
     assert properties == ["title", "date", "company", "role", "stage", "outcome", "applied",
                           "tags", "feedback", "support", "postmortem", "bridges", "lessons",
-                          "actions", "draft", "slug", "description", "permalink", "aliases"]
+                          "actions", "draft", "example", "slug", "description", "permalink",
+                          "aliases"]
 
 
 def test_json_schema_stage_and_outcome_enums_follow_config() -> None:
