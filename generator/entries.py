@@ -84,14 +84,14 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     for line, target in rendered.broken_links:
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=_file_line(source, line), severity=Severity.WARNING))
-    addresses, more = _old_addresses(source, data)
+    addresses, names, more = _old_addresses(source, data)
     entry = _entry(source, data, config, callouts(rendered.html),
                    plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
                    rendered.attachments)
     extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
     pending = tuple((_file_line(source, line) or 0, address, written)
                     for line, address, written in rendered.entry_links)
-    return replace(entry, extra=extra, old_addresses=addresses, fields=fields,
+    return replace(entry, extra=extra, old_addresses=addresses, names=names, fields=fields,
                    entry_links=pending), problems + more
 
 
@@ -209,13 +209,19 @@ def _move(lines: dict[KeyPath, int], key: str, into: str, offset: int = 0) -> No
             lines.setdefault((into, *rest), line)
 
 
-def _old_addresses(source: SourceFile,
-                   data: EntrySchema) -> tuple[tuple[str, ...], list[Problem]]:
+def _old_addresses(source: SourceFile, data: EntrySchema
+                   ) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
+    """Old addresses to send readers on from, and the entry's other names."""
     found: list[str] = []
+    names: list[str] = []
     problems: list[Problem] = []
     written: list[tuple[str, int | None, str]] = [("permalink", None, data.permalink)] \
         if data.permalink else []
-    written += [("aliases", i, a) for i, a in enumerate(data.aliases)]
+    for number, alias in enumerate(data.aliases):
+        if is_address(alias, source.syntax):
+            written.append(("aliases", number, alias))
+        elif " ".join(alias.split()) not in names:
+            names.append(" ".join(alias.split()))
     for key, index, address in written:
         logical, why = old_address(address)
         if logical is None:
@@ -226,7 +232,16 @@ def _old_addresses(source: SourceFile,
                 field=key if index is None else f"{key}[{index}]", severity=Severity.WARNING))
         elif logical not in found:
             found.append(logical)
-    return tuple(found), problems
+    return tuple(found), tuple(names), problems
+
+
+def is_address(alias: str, syntax: str) -> bool:
+    """Hugo's aliases are old addresses ('/posts/acme/', 'https://…'); Obsidian's are other
+    names of the note ('Acme day'), which wikilinks use. TOML and JSON front matter is
+    Hugo's, so a relative alias there is an address too."""
+    alias = alias.strip()
+    return alias.startswith("/") or "://" in alias or syntax in ("toml", "json") or (
+        "/" in alias and " " not in alias)
 
 
 def _missing_date(source: SourceFile) -> Problem:

@@ -3,7 +3,8 @@
 Each entry is parsed alone (serve re-reads only the file saved), so a link to another
 entry cannot know that entry's page yet: markup.py gives it a `growthlog-entry:` address
 (a relative link to a Markdown file) and notes.py a `growthlog-wiki:` one (a [[wikilink]]).
-Here each address becomes the href of the entry's page, by path, file name or title;
+Here each address becomes the href of the entry's page, by path, file name, title or
+alias (Obsidian's other names of a note);
 a link to no entry becomes plain text and a warning with its file and line, never a
 broken link.
 """
@@ -52,14 +53,17 @@ class _Index:
     by_source: dict[str, Entry]
     by_stem: dict[str, list[Entry]]
     by_title: dict[str, list[Entry]]
+    by_name: dict[str, list[Entry]]
 
 
 def _index(entries: list[Entry]) -> _Index:
-    index = _Index({}, {}, {})
+    index = _Index({}, {}, {}, {})
     for entry in sorted(entries, key=lambda e: e.source.split("/")):
         index.by_source[entry.source] = entry
         index.by_stem.setdefault(entry_stem(entry.source).casefold(), []).append(entry)
         index.by_title.setdefault(" ".join(entry.title.split()).casefold(), []).append(entry)
+        for name in entry.names:
+            index.by_name.setdefault(name.casefold(), []).append(entry)
     return index
 
 
@@ -130,7 +134,8 @@ def _target(address: str, entry: Entry, index: _Index) -> tuple[Entry | None, st
             if path + suffix in index.by_source:
                 return index.by_source[path + suffix], anchor
     for table, key in ((index.by_stem, entry_stem(name).casefold()),
-                       (index.by_title, " ".join(name.split()).casefold())):
+                       (index.by_title, " ".join(name.split()).casefold()),
+                       (index.by_name, " ".join(name.split()).casefold())):
         found = table.get(key, [])
         if found:
             near = [e for e in found if posixpath.dirname(e.source) == here]

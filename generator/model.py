@@ -159,6 +159,9 @@ class Entry(HashedOnce):
     as written: for templates."""
     old_addresses: tuple[str, ...] = ()
     """Logical paths the entry had in another blog (permalink, aliases): redirected here."""
+    names: tuple[str, ...] = ()
+    """Other names of the entry (Obsidian `aliases: [Acme day]`): a [[wikilink]] to one
+    of them links here."""
     fields: tuple[FieldValue, ...] = ()
     """The log's own declared fields this entry sets (growthlog.toml [[fields]]), in order."""
     entry_links: tuple[tuple[int, str, str], ...] = ()

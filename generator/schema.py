@@ -138,8 +138,9 @@ class EntrySchema(_Strict):
     permalink: Text | None = Field(
         None, description="The entry's address in another blog, e.g. /2016/03/10/acme.html: "
                           "a public build puts a page there that sends readers on.")
-    aliases: TextList = Field(default_factory=list,
-                              description="More old addresses, sent on like permalink.")
+    aliases: TextList = Field(default_factory=list, description=(
+        "Old addresses starting with / (Hugo), sent on like permalink; or other names of "
+        "the entry (Obsidian), which [[wikilinks]] may use."))
 
     @field_validator("stage", "outcome")
     @classmethod
@@ -153,7 +154,7 @@ class EntrySchema(_Strict):
 MAPPED_KEYS: dict[str, str] = {
     "categories": "tags", "category": "tags", "summary": "description",
     "excerpt": "description", "published": "draft", "created": "date", "url": "permalink",
-    "redirect_from": "aliases"}
+    "redirect_from": "aliases", "alias": "aliases"}
 """Other tools' names for growthlog's keys (Jekyll, Hugo, Obsidian): read into the key named."""
 OTHER_TOOL_KEYS = frozenset({
     "layout", "author", "authors", "comments", "share", "image", "images", "cover", "featured",

@@ -449,3 +449,35 @@ def test_entry_links_are_opaque_in_private_mode(tmp_path: Path) -> None:
     build(root, private=True, password=PASSWORD)
     names = list(read_tree(root / "output"))
     assert not [n for n in names if "beta" in n.lower() or "acme" in n.lower()]
+
+
+def test_obsidian_aliases_are_other_names_for_wikilinks_not_old_addresses(
+        tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/Jobs/2024-03-10 Acme onsite.md":
+            "---\naliases: [Acme day, The big one]\nalias: Acme\n---\nFour rounds.\n",
+        "content/Jobs/2024-04-01 Beta screen.md":
+            "---\naliases:\n  - /old/beta/\n---\n"
+            "Better than [[Acme day]], [[the BIG one|that one]] and [[Acme#Rounds]].\n",
+    })
+    report = build(root)
+    assert report.warnings == ()
+    entries = _entries(root)
+    acme = entries["Jobs/2024-03-10 Acme onsite.md"]
+    assert acme.names == ("Acme day", "The big one", "Acme") and acme.old_addresses == ()
+    assert entries["Jobs/2024-04-01 Beta screen.md"].old_addresses == ("old/beta/",)
+    page = (root / "output/entries/beta-screen/index.html").read_text("utf-8")
+    assert ('<a href="/entries/acme-onsite/">Acme day</a>, '
+            '<a href="/entries/acme-onsite/">that one</a> and '
+            '<a href="/entries/acme-onsite/#rounds">Acme › Rounds</a>') in page
+    published = read_tree(root / "output")
+    assert not [p for p in published if "acme" in p.lower() and "entries/" not in p]
+    assert not [p for p in published if "big" in p.lower()]
+    assert "old/beta/index.html" in published  # an address is still kept
+
+
+def test_hugo_relative_aliases_in_toml_stay_addresses() -> None:
+    found, problems = _one("content/x.md",
+                           '+++\ntitle = "A"\ndate = 2024-01-01\naliases = ["old-a"]\n+++\n')
+    assert problems == [] and found is not None
+    assert (found.old_addresses, found.names) == (("old-a/",), ())
