@@ -40,7 +40,7 @@ def test_wheel_ships_the_theme_and_installs_into_a_clean_venv(tmp_path: Path) ->
     growthlog = env / "bin" / "growthlog"
     _run([growthlog, "init", tmp_path / "x"], cwd=elsewhere)
     summary = _run([growthlog, "build", tmp_path / "x"], cwd=elsewhere)
-    assert summary.startswith("1 entry, 0 tags: ")
+    assert summary.startswith("1 entry, 2 tags: ")
     assert (tmp_path / "x" / "output" / "index.html").is_file()
     assert (tmp_path / "x" / "output" / "static" / "style.css").is_file()
     installed = _run([env / "bin" / "python", "-c",
