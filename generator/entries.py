@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -136,8 +137,9 @@ def _with_defaults(source: SourceFile) -> tuple[SourceFile, dict[str, Any], str,
             meta["date"] = dt.date.fromisoformat(day)
         except ValueError:
             return source, meta, body, [Problem(
-                source.path, f"the file name starts with {day}, which is not a date; write "
-                "the day as YYYY-MM-DD, or add a line 'date: YYYY-MM-DD' to the front matter",
+                source.path, f"the file name starts with {day}, which is not a date; start "
+                f"it with the day as YYYY-MM-DD ({_renamed(source.path, day)}), or add a "
+                f"line {_key_line(source, 'date', '2026-03-14')} to the front matter",
                 line=1, field="date")]
     if "title" not in meta:
         heading = first_heading(body)
@@ -244,6 +246,12 @@ def is_address(alias: str, syntax: str) -> bool:
         "/" in alias and " " not in alias)
 
 
+def _renamed(path: str, day: str) -> str:
+    """The file's name with a real date in place of `day`: '2026-03-14-acme.md'."""
+    name = posixpath.basename(path)
+    return "2026-03-14" + name[name.index(day) + len(day):] if day in name else name
+
+
 def _missing_date(source: SourceFile) -> Problem:
     example = f"2026-03-14-{posixpath.basename(source.path)}"
     if source.syntax:
@@ -316,8 +324,9 @@ def _problem(source: SourceFile, error: ErrorDetails) -> Problem:
     field = _field_name(loc)
     if error["type"] == "missing":
         line: int | None = source.lines.get(loc[:-1], 1) if len(loc) > 1 else 1
-        return Problem(source.path, f"is required; add a line {_key_line(source, loc[-1])}",
-                       line=line, field=field)
+        example = _key_line(source, loc[-1], REQUIRED_EXAMPLES.get(str(loc[-1]), "…"))
+        return Problem(source.path, f"is required; add a line {example}", line=line,
+                       field=field)
     line = source.lines.get(loc) or source.lines.get(loc[:1])
     if error["type"] == "value_error":
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
@@ -327,10 +336,16 @@ def _problem(source: SourceFile, error: ErrorDetails) -> Problem:
     return Problem(source.path, message, line=line, field=field)
 
 
+REQUIRED_EXAMPLES = {"title": "Data Analyst at Acme", "date": "2026-03-14",
+                     "text": "Update resume summary", "who": "A friend"}
+"""A real value for each required key, for the message that asks for it."""
+
+
 def _key_line(source: SourceFile, key: str | int, value: str = "…") -> str:
     """How a key is written in this file's front matter: 'date: …', 'date = …', '"date": …'."""
     if source.syntax == "toml":
-        return f"'{key} = {value}'"
+        plain = value == "…" or re.fullmatch(r"\d{4}-\d\d-\d\d", value)
+        return f"'{key} = {value}'" if plain else f"'{key} = \"{value}\"'"
     if source.syntax == "json":
         return f"'\"{key}\": {value}'" if value == "…" else f"'\"{key}\": \"{value}\"'"
     return f"'{key}: {value}'"

@@ -126,8 +126,8 @@ def test_without_any_date_the_error_gives_both_ways_to_fix_it() -> None:
 def test_an_impossible_date_in_the_file_name_is_one_clear_error() -> None:
     assert _one("content/2016-02-30-leap.md", "Text.\n")[1] == [
         "content/2016-02-30-leap.md:1: date: the file name starts with 2016-02-30, which is not "
-        "a date; write the day as YYYY-MM-DD, or add a line 'date: YYYY-MM-DD' to the front "
-        "matter"]
+        "a date; start it with the day as YYYY-MM-DD (2026-03-14-leap.md), or add a line "
+        "'date: 2026-03-14' to the front matter"]
 
 
 def test_a_broken_entry_of_another_extension_stops_the_build(tmp_path: Path) -> None:
@@ -293,7 +293,7 @@ def test_json_front_matter_maps_every_key_and_item_to_its_line() -> None:
     ('+++\ntitle = "A"\nnotes = """\nstage = 3\n"""\ndate = "x"\n+++\n',
      "content/x.md:6: date: expected a date like 2026-03-14; found 'x'"),
     ('+++\ntitle = "A"\ndate = 2024-01-01\n[[actions]]\ntext = "a"\n[[actions]]\ndone = 1\n+++\n',
-     "content/x.md:6: actions[1].text: is required; add a line 'text = …'"),
+     "content/x.md:6: actions[1].text: is required; add a line 'text = \"Update resume summary\"'"),
     ('+++\ntitle = "A"\ndate = 2024-01-01\ntitle = "B"\n+++\n',
      "content/x.md:4: front matter is not valid TOML: cannot overwrite a value"),
     ('+++\ntitle = "A"\ndate = 2024-01-01\ncompany = Acme\n+++\n',

@@ -105,7 +105,7 @@ def test_practices_show_what_is_missing() -> None:
      "content/x.md:5: feedback.asked: expected true or false; found 'maybe'"),
     (HEAD + "support: Sam\n", "content/x.md:4: support: expected a list; found 'Sam'"),
     (HEAD + "support:\n  - took_away: x\n",
-     "content/x.md:5: support[0].who: is required; add a line 'who: …'"),
+     "content/x.md:5: support[0].who: is required; add a line 'who: A friend'"),
     (HEAD + "bridges:\n  thank_you_sent: soon\n",
      "content/x.md:5: bridges.thank_you_sent: expected a date like 2026-03-15, or true/false; "
      "found 'soon'"),
@@ -175,7 +175,8 @@ def test_unknown_keys_are_warnings_with_the_closest_key_also_nested() -> None:
     assert not [p for p in problems if "zebra" in p.message]
     # the action without text is still an error
     assert problems[-1].format() == (
-        "content/x.md:11: actions[0].text: is required; add a line 'text: …'")
+        "content/x.md:11: actions[0].text: is required; add a line "
+        "'text: Update resume summary'")
     assert all(p.severity is Severity.WARNING for p in problems[:4])
     assert entry is None
 
