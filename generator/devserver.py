@@ -20,6 +20,7 @@ import logging
 import mimetypes
 import posixpath
 import secrets
+import socket
 import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -345,14 +346,30 @@ class DevServer(ThreadingHTTPServer):
         return f"http://{'127.0.0.1' if shown in ('', '0.0.0.0') else shown}:{port}/"
 
 
+def free_port_after(host: str, port: int, tries: int = 50) -> int | None:
+    """The first port after `port` that can be bound on `host` right now, if any."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                # as the server binds: a port in TIME_WAIT after an earlier serve is free
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, candidate))
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
 def start_server(live: LiveSite, host: str = "127.0.0.1", port: int = 8000) -> DevServer:
     """Bind and serve in a background thread; a taken port raises PortInUse."""
     try:
         server = DevServer((host, port), live)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
+            free = free_port_after(host, port)
+            example = f"--port {free}" if free else "--port 0 (any free port)"
             raise PortInUse(f"port {port} on {host} is already in use; stop the program using "
-                            f"it or choose another port with --port, e.g. --port {port + 1}"
+                            f"it or choose another port with --port, e.g. {example}"
                             ) from None
         raise GrowthlogError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
+import socket
 import threading
 import time
 import urllib.error
@@ -159,13 +161,24 @@ def test_a_page_from_an_earlier_server_is_told_to_reload(site: DevServer) -> Non
     assert event["changed"] is None
 
 
-def test_port_in_use_names_the_port_and_the_option(site: DevServer) -> None:
+def test_port_in_use_names_the_port_and_suggests_one_that_is_free(site: DevServer) -> None:
     port = site.server_address[1]
-    with pytest.raises(PortInUse) as caught:
-        start_server(LiveSite(site.live.directory), port=port)
-    assert str(caught.value) == (f"port {port} on 127.0.0.1 is already in use; stop the program "
-                                 f"using it or choose another port with --port, e.g. "
-                                 f"--port {port + 1}")
+    with contextlib.ExitStack() as taken:
+        for neighbour in (port + 1, port + 2):  # held by other programs
+            holder = taken.enter_context(socket.socket())
+            with contextlib.suppress(OSError):  # already in use: all the better
+                holder.bind(("127.0.0.1", neighbour))
+                holder.listen()
+        with pytest.raises(PortInUse) as caught:
+            start_server(LiveSite(site.live.directory), port=port)
+        message = str(caught.value)
+        prefix = (f"port {port} on 127.0.0.1 is already in use; stop the program using it or "
+                  "choose another port with --port, e.g. --port ")
+        assert message.startswith(prefix)
+        suggested = int(message.removeprefix(prefix))
+        assert suggested > port + 2
+        server = start_server(LiveSite(site.live.directory), port=suggested)
+        stop_server(server)
 
 
 def test_stopping_releases_waiting_clients(tmp_path: Path) -> None:
