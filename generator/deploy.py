@@ -1,14 +1,16 @@
 """`growthlog deploy`: build, audit, and publish only the built site to a branch of a remote.
 
 The published branch is always a single orphan commit with a neutral author, a fixed
-message and a fixed date, made in a temporary repository that holds nothing but the files
-the build wrote (plus .nojekyll and CNAME), so content/, the keyfile, the author's git
-identity and the history of earlier deploys never reach the remote. Git runs as a child
-process (generator.children: without the passphrase in its environment).
+message and the first day of the month it is pushed in, made in a temporary repository
+that holds nothing but the files the build wrote (plus .nojekyll and CNAME), so content/,
+the keyfile, the author's git identity and the history of earlier deploys never reach the
+remote. Git runs as a child process (generator.children: without the passphrase in its
+environment).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pathlib import Path
 from generator import children
 from generator.audit import raise_on_leaks
 from generator.build import build
+from generator.clock import today
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import GrowthlogError
 from generator.keys import KEYFILE
@@ -27,8 +30,12 @@ from generator.sources import is_entry_name
 AUTHOR = "growthlog"
 EMAIL = "growthlog@users.noreply.github.com"
 MESSAGE = "Publish site"
-DATE = "2000-01-01T00:00:00+0000"
-"""A fixed date: the commit tells nothing about when the log changed."""
+
+
+def commit_date(today: dt.date) -> str:
+    """Midnight UTC on the first of the month of the push: no date from the log, nothing
+    finer than the push itself shows the host, and not "26 years ago" on GitHub."""
+    return f"{today.replace(day=1).isoformat()}T00:00:00+0000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,7 @@ def _origin(root: Path) -> str:
 
 def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
     """One orphan commit of exactly these files, force-pushed to remote's branch."""
+    date = commit_date(today())
     with tempfile.TemporaryDirectory(prefix="growthlog-deploy-") as temp:
         work = Path(temp)
         _git(["init", "-q"], work)
@@ -103,16 +111,17 @@ def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         _git(["add", "--all", "--force", "."], work)
-        _git(["commit", "-q", "--no-verify", "-m", MESSAGE], work)
+        _git(["commit", "-q", "--no-verify", "-m", MESSAGE], work, date)
         commit = _git(["rev-parse", "HEAD"], work).strip()
         _git(["push", "--force", "--quiet", remote, f"HEAD:refs/heads/{branch}"], work)
     return commit
 
 
-def _git(args: list[str], cwd: Path) -> str:
+def _git(args: list[str], cwd: Path, date: str | None = None) -> str:
     identity = {"GIT_AUTHOR_NAME": AUTHOR, "GIT_AUTHOR_EMAIL": EMAIL,
-                "GIT_COMMITTER_NAME": AUTHOR, "GIT_COMMITTER_EMAIL": EMAIL,
-                "GIT_AUTHOR_DATE": DATE, "GIT_COMMITTER_DATE": DATE}
+                "GIT_COMMITTER_NAME": AUTHOR, "GIT_COMMITTER_EMAIL": EMAIL}
+    if date is not None:
+        identity |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     config = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null",
               "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main"]
     try:

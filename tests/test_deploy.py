@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,6 +76,22 @@ def test_redeploy_replaces_history_with_one_orphan_commit(tmp_path: Path, remote
     third = deploy(root, remote=str(remote), password=PASSWORD)
     assert third.commit != first.commit
     assert git("rev-list", "--count", "gh-pages", cwd=remote).strip() == "1"
+
+
+def test_the_deploy_commit_is_dated_the_first_of_the_month_it_is_pushed_in(
+        tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = make_log(tmp_path / "log", {"content/a.md": entry(date="2019-05-17")})
+    keys.init_keyfile(root, PASSWORD)
+    deploy(root, remote=str(remote), password=PASSWORD)
+    dates = git("log", "-1", "--format=%ad|%cd", "--date=iso-strict", "gh-pages", cwd=remote)
+    first = dt.date.today().replace(day=1).isoformat()
+    assert dates.strip() == f"{first}T00:00:00+00:00|{first}T00:00:00+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1788000000")  # 29 August 2026: reproducible
+    (root / "content" / "b.md").write_text(entry("Analyst at Globex", "2026-04-01"))
+    deploy(root, remote=str(remote), password=PASSWORD)
+    dates = git("log", "-1", "--format=%ad|%cd", "--date=iso-strict", "gh-pages", cwd=remote)
+    assert dates.strip() == "2026-08-01T00:00:00+00:00|2026-08-01T00:00:00+00:00"
 
 
 def test_public_deploy_needs_both_the_flag_and_the_config(tmp_path: Path, remote: Path) -> None:
