@@ -51,7 +51,7 @@ def code_key() -> str:
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("markdown-it-py", "mdit-py-plugins", "jinja2", "PyYAML",
+    for name in ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
                  "pydantic", "python-slugify"):
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())

@@ -1,28 +1,45 @@
-"""Markdown → HTML for entry bodies: markdown-it-py (CommonMark) configured once.
+"""Markdown → HTML for entry bodies: CommonMark with tables, strikethrough, task lists in
+labels, footnotes and heading ids on levels 2-3.
 
-Relative links and images are resolved against the entry's folder in content/ (any
-spelling: percent-encoded, with a query or a fragment); those that point at an attachment
-get the attachment's final href from Urls (opaque in private mode), fragment kept.
+Two renderers give the same bytes. markdown-it-py with mdit-py-plugins is the reference;
+markdown-it-pyrs (markdown-it in Rust, about ten times faster) renders the usual body, and
+what it lacks (disabled checkboxes in labels, heading ids, footnote layout) is done on
+its tree and HTML in `_render_rs`. A body with a construct the Rust port renders
+differently (`_rs_differs`, `_render_rs` returning None), or a log with `unsafe_html`, goes
+to the reference. tests/test_markup_renderers.py holds the two to the same result.
+
+Links and images are classified in one place, `_link`, for both: relative targets are
+resolved against the entry's folder in content/ (any spelling: percent-encoded, with a
+query or a fragment); an attachment gets its final href from Urls (opaque in private
+mode), fragment kept; a link to an entry file or a [[wikilink]] (notes.py) gets an address
+entry_links.py resolves once every entry is read; any other relative target is broken.
 """
 
 from __future__ import annotations
 
-import html
+import bisect
+import html as html_lib
 import posixpath
 import re
-from collections.abc import MutableMapping
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from itertools import pairwise
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from generator.entry_links import WIKI_SCHEME, entry_address
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
 
-if TYPE_CHECKING:  # markdown-it loads on the first render: a no-op cached build never needs it
+if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs neither
     from markdown_it import MarkdownIt
     from markdown_it.rules_core import StateCore
+    from markdown_it_pyrs import MarkdownIt as FastMarkdownIt
+    from markdown_it_pyrs import Node
+    from markdown_it_pyrs.markdown_it_pyrs import _PLUGIN_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +75,89 @@ class RenderMarkdown(Protocol):
                  unsafe_html: bool = False) -> RenderedMarkdown: ...
 
 
+def render_markdown(text: str, links: LinkContext, *,
+                    unsafe_html: bool = False) -> RenderedMarkdown:
+    """Render an entry body; collect its plain text and a one-paragraph summary."""
+    if not unsafe_html and not _rs_differs(text):
+        try:
+            rendered = _render_rs(text, links)
+        except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
+            if type(exc).__name__ != "PanicException":
+                raise
+            rendered = None
+        if rendered is not None:
+            return rendered
+    return _render_py(text, links, unsafe_html=unsafe_html)
+
+
+def _plain(markdown_inline: str, limit: int = 220) -> str:
+    text = " ".join(markdown_inline.replace("*", "").replace("_", " ").split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- links and images, for both renderers -------------------------------------------
+
+
+@dataclass(slots=True)
+class _Found:
+    """What a body's links point at, in the order the reference renderer meets them."""
+
+    broken: list[tuple[int, str]] = field(default_factory=list)
+    attachments: dict[str, None] = field(default_factory=dict)
+    entry_links: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _link(attr: str, target: str, line: int, links: LinkContext, found: _Found) -> str | None:
+    """The value to write for a link's href or an image's src (None: as it is), noting
+    what it points at; `line`: the line in the body of the paragraph it is in."""
+    if attr == "href" and target.startswith(WIKI_SCHEME):
+        found.entry_links.append((line, target, unquote(target[len(WIKI_SCHEME):])))
+        return None
+    href = _resolve(target, links, found)
+    if href is not None:
+        return href
+    if not _is_relative(target):
+        return None
+    parts = urlsplit(target)
+    if not is_entry_name(parts.path):
+        found.broken.append((line, target))
+        return None
+    if attr != "href":
+        return None
+    # resolved once every entry is read (entry_links.py)
+    path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
+    address = entry_address(path, unquote(parts.fragment))
+    found.entry_links.append((line, address, target))
+    return address
+
+
+def _is_relative(target: str) -> bool:
+    parts = urlsplit(target)
+    return bool(target) and not (parts.scheme or parts.netloc or target.startswith(("/", "#")))
+
+
+def _resolve(target: str, links: LinkContext, found: _Found) -> str | None:
+    """The final href of a relative link to an attachment (any spelling); None otherwise."""
+    if not _is_relative(target):
+        return None
+    parts = urlsplit(target)
+    path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
+    if path not in links.assets:
+        return None
+    found.attachments[path] = None
+    return links.urls.href(media_path(path), query=parts.query, fragment=parts.fragment)
+
+
+def _rendered(html: str, words: list[str], summary: str, found: _Found) -> RenderedMarkdown:
+    return RenderedMarkdown(html, "\n".join(words), _plain(summary), tuple(found.broken),
+                            tuple(found.attachments), tuple(found.entry_links))
+
+
+# --- markdown-it-py: the reference ---------------------------------------------------
+
+
 @cache
-def _parser(unsafe_html: bool) -> MarkdownIt:
+def _parser_py(unsafe_html: bool) -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.anchors import anchors_plugin
     from mdit_py_plugins.footnote import footnote_plugin
@@ -73,27 +171,16 @@ def _parser(unsafe_html: bool) -> MarkdownIt:
     return md
 
 
-def render_markdown(text: str, links: LinkContext, *,
-                    unsafe_html: bool = False) -> RenderedMarkdown:
-    """Render an entry body; collect its plain text and a one-paragraph summary."""
-    env: dict[str, object] = {"links": links, "broken": [], "attachments": {},
-                              "entry_links": []}
-    md = _parser(unsafe_html)
+def _render_py(text: str, links: LinkContext, *, unsafe_html: bool) -> RenderedMarkdown:
+    found = _Found()
+    env: dict[str, object] = {"links": links, "found": found}
+    md = _parser_py(unsafe_html)
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
     words = [t.content for t in tokens if t.type == "inline"]
     summary = next((t.content for i, t in enumerate(tokens)
                     if t.type == "inline" and i and tokens[i - 1].type == "paragraph_open"), "")
-    broken, attachments, entry_links = env["broken"], env["attachments"], env["entry_links"]
-    assert isinstance(broken, list) and isinstance(attachments, dict)
-    assert isinstance(entry_links, list)
-    return RenderedMarkdown(html, "\n".join(words), _plain(summary), tuple(broken),
-                            tuple(attachments), tuple(entry_links))
-
-
-def _plain(markdown_inline: str, limit: int = 220) -> str:
-    text = " ".join(markdown_inline.replace("*", "").replace("_", " ").split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return _rendered(html, words, summary, found)
 
 
 # An attribute that holds a URL in raw HTML (unsafe_html): <img src=…>, <a href=…>, …
@@ -102,59 +189,322 @@ _RAW_URL = re.compile(r"""(?P<name>\s(?:src|href|poster|data)\s*=\s*)"""
 
 
 def _rewrite_links(state: StateCore) -> None:
-    links, env = state.env["links"], state.env
+    links, found = state.env["links"], state.env["found"]
     for block in state.tokens:
         if block.type == "html_block":
-            block.content = _rewrite_raw(block.content, links, env)
+            block.content = _rewrite_raw(block.content, links, found)
         for token in block.children or ():
             attr = "href" if token.type == "link_open" else "src" if token.type == "image" else ""
             if attr:
-                target = str(token.attrGet(attr) or "")
                 line = block.map[0] + 1 if block.map else 0
-                if attr == "href" and target.startswith(WIKI_SCHEME):
-                    env["entry_links"].append((line, target,
-                                               unquote(target[len(WIKI_SCHEME):])))
-                    continue
-                href = _resolve(target, links, env)
-                if href is not None:
-                    token.attrSet(attr, href)
-                elif _is_relative(target) and is_entry_name(urlsplit(target).path):
-                    if attr == "href":  # resolved once every entry is read (entry_links.py)
-                        parts = urlsplit(target)
-                        path = posixpath.normpath(posixpath.join(links.source_dir,
-                                                                 unquote(parts.path)))
-                        address = entry_address(path, unquote(parts.fragment))
-                        token.attrSet(attr, address)
-                        env["entry_links"].append((line, address, target))
-                elif _is_relative(target):
-                    env["broken"].append((line, target))
+                value = _link(attr, str(token.attrGet(attr) or ""), line, links, found)
+                if value is not None:
+                    token.attrSet(attr, value)
             elif token.type == "html_inline":
-                token.content = _rewrite_raw(token.content, links, env)
+                token.content = _rewrite_raw(token.content, links, found)
 
 
-def _is_relative(target: str) -> bool:
-    parts = urlsplit(target)
-    return bool(target) and not (parts.scheme or parts.netloc or target.startswith(("/", "#")))
-
-
-def _resolve(target: str, links: LinkContext, env: MutableMapping[str, Any]) -> str | None:
-    """The final href of a relative link to an attachment (any spelling); None otherwise."""
-    if not _is_relative(target):
-        return None
-    parts = urlsplit(target)
-    path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
-    if path not in links.assets:
-        return None
-    env["attachments"][path] = None
-    return links.urls.href(media_path(path), query=parts.query, fragment=parts.fragment)
-
-
-def _rewrite_raw(raw: str, links: LinkContext, env: MutableMapping[str, Any]) -> str:
+def _rewrite_raw(raw: str, links: LinkContext, found: _Found) -> str:
     """Attachment URLs in raw HTML get their final href too (private mode: opaque)."""
     def one(match: re.Match[str]) -> str:
         value = next(v for v in match.group("dq", "sq", "bare") if v is not None)
-        href = _resolve(html.unescape(value), links, env)
+        href = _resolve(html_lib.unescape(value), links, found)
         if href is None:
             return match.group(0)
-        return f'{match.group("name")}"{html.escape(href)}"'
+        return f'{match.group("name")}"{html_lib.escape(href)}"'
     return _RAW_URL.sub(one, raw)
+
+
+# --- markdown-it-pyrs: the fast path ---------------------------------------------------
+
+
+def _rs_differs(text: str) -> bool:
+    """Whether the body has one of the rare constructs markdown-it-pyrs 0.4 renders unlike
+    CommonMark and markdown-it-py (such a body goes to markdown-it-py): * or _ touching a
+    non-ASCII symbol ('*£*' is not emphasis), a backslash line break (inside image alt
+    text or a link title), a code span of only spaces, a footnote defined twice. And a
+    line with an unmatched backtick run (a code span over two lines, which it spaces
+    differently, or a '[' before it, which can make it panic), a task marker followed by
+    a tab (markdown-it-py writes no checkbox there), a footnote right under a line of text
+    (it reads the note as that text's continuation), a fence the body ends in without
+    a line break (it adds one to the code), an empty list item (after a quote, it
+    reads it as the quote's continuation), a table's delimiter row right under a quote,
+    a list item or a footnote (it makes a table of it), and three or more tildes inside
+    a line (it reads '~~a~~~~b~~' as one strikethrough)."""
+    labels = _FOOTNOTE_DEF.findall(text) if "[^" in text else []
+    return ("\\\n" in text or len(labels) != len(set(labels))
+            or (bool(labels) and _FOOTNOTE_UNDER_TEXT.search(text) is not None)
+            or (not text.endswith("\n") and ("```" in text or "~~~" in text))
+            or _EMPTY_ITEM.search(text) is not None
+            or ("-" in text and any("|" in m.group(0) for m in _ROW_UNDER_BLOCK.finditer(text)))
+            or ("~~~" in text and _TILDES_INSIDE.search(text) is not None)
+            or ("]" in text and _TODO_TAB.search(text) is not None)
+            or (_SPACES_RUN.search(text) is not None and _SPACES_CODE.search(text) is not None)
+            or ("`" in text and any(map(_unmatched_backticks, _BACKTICK_LINES.findall(text))))
+            or (not text.isascii() and any(
+                unicodedata.category(m.group(1) or m.group(2)).startswith("S")
+                for m in _MARK_BY_SYMBOL.finditer(text))))
+
+
+def _unmatched_backticks(line: str) -> bool:
+    if _FENCE.match(line):
+        return False
+    if "``" not in line and "\\`" not in line:  # single backticks only: the usual line
+        return line.count("`") % 2 == 1
+    runs = Counter(len(run) for run in _BACKTICKS.findall(line))
+    return any(count % 2 for count in runs.values())
+
+
+_RS_RULES: tuple[_PLUGIN_NAME, ...] = (
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table",
+    "strikethrough", "tasklist", "footnote")
+"""CommonMark without raw HTML, plus the plugins markdown-it-py is given."""
+_INLINE_HOLDERS = frozenset(("paragraph", "heading", "lheading", "tcell"))
+_BLOCKS = frozenset(("paragraph", "heading", "lheading", "bullet_list", "ordered_list",
+                     "list_item", "blockquote", "hr", "fence", "code_block", "html_block",
+                     "table", "thead", "tbody", "trow", "tcell", "footnote_container",
+                     "footnote_def", "definition", "root"))
+_KNOWN = _BLOCKS | {"text", "text_special", "softbreak", "hardbreak", "em", "strong",
+                    "strikethrough", "code_inline", "link", "image", "autolink", "footnote_ref",
+                    "footnote_ref_anchor", "todo_checkbox"}
+_ANCHOR_LEVELS = (2, 3)
+# The Rust tasklist writes enabled checkboxes, and no label around the item's text.
+_CHECKBOX = re.compile(r'<input class="task-list-item-checkbox" type="checkbox"( checked="")? />')
+# Where a task's text ends in a tight item: the item's end, or a block inside it. A
+# block tag can only open a line there, as raw HTML is escaped.
+_TASK_END = re.compile(r"</li>|\n<(?:ul|ol|p|blockquote|pre|h[1-6]|hr|table|div|section)[ >/]")
+_FOOTNOTE_ITEM = re.compile(r'(<li id="fn\d+" class="footnote-item">)\n')
+_HEADING = re.compile(r"<h([23])>")
+_URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
+_MARK_BY_SYMBOL = re.compile(r"[*_]([^\x00-\x7f])|([^\x00-\x7f])[*_]")
+_FOOTNOTE_DEF = re.compile(r"^[ >]*\[\^([^\]]+)\]:", re.MULTILINE)
+_ROW_UNDER_BLOCK = re.compile(r"^[ ]*(?:>|\[\^|[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))"
+                              r"[^\n]*\n[ ]{0,3}[|:-][ \t|:-]*$", re.MULTILINE)
+_TILDES_INSIDE = re.compile(r"^(?![ >]*~~~)[^\n]*~~~", re.MULTILINE)
+_EMPTY_ITEM = re.compile(r"^[ >]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
+_FOOTNOTE_UNDER_TEXT = re.compile(r"^[ >]*(?!\[\^[^\]]+\]:)[^ >\n][^\n]*\n[ >]*\[\^[^\]]+\]:",
+                                  re.MULTILINE)
+_FENCE = re.compile(r"(?:[ ]{0,3}>)*[ ]{0,3}`{3,}[^`]*$")
+_BACKTICK_LINES = re.compile(r"^.*`.*$", re.MULTILINE)
+_BACKTICKS = re.compile(r"(?<!\\)`+")
+_SPACES_RUN = re.compile(r"` +`")
+_SPACES_CODE = re.compile(r"(?<!`)(`+) +\1(?!`)")
+_TASK_OL = re.compile(r'<ol class="contains-task-list" start="(\d+)">')
+_NEWLINES = re.compile(r"\r\n?")
+_TODO = re.compile(r"\[[ xX]\]")
+_TODO_TAB = re.compile(r"\[[ xX]\][\t\v\f]")
+
+
+@cache
+def _parser_rs() -> FastMarkdownIt:
+    import markdown_it_pyrs
+
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(list(_RS_RULES))
+
+
+def _render_rs(text: str, links: LinkContext) -> RenderedMarkdown | None:
+    """None when the tree shows something markdown-it-pyrs 0.4 renders unlike markdown-it-py:
+    a footnote referred to twice (markdown-it-py numbers the second '1:1') or from a note,
+    a task in a loose list (its checkbox goes inside the paragraph there), code right after
+    a tight list item's text (`_code_after_text`), a table right
+    under a blockquote, some URLs and alt texts (`_url_differs`), a node this code does not
+    know."""
+    text = _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
+    md = _parser_rs()
+    tree = md.tree(text)
+    source = text.encode("utf-8")
+    words: list[str] = []
+    summary: str | None = None
+    slugs: list[str] = []
+    taken: set[str] = set()
+    targets: list[tuple[int, str, str]] = []
+    """(offset in the source, attribute, target) of links and images."""
+    refs: list[object] = []
+    lines = text.split("\n")
+    image: tuple[int, int] = (-1, -1)
+    for node in tree.walk():
+        name = node.name
+        if name not in _KNOWN:
+            return None
+        if name in ("text", "softbreak", "em", "strong", "code_inline", "paragraph"):
+            continue
+        if name in ("link", "image", "autolink"):
+            span = node.srcmap
+            if _url_differs(node, name):
+                return None
+            if span is None or not image[0] <= span[0] < image[1]:
+                targets.append((span[0] if span else 0, "src" if name == "image" else "href",
+                                str(node.meta["url"])))
+                if name == "image" and span is not None:
+                    image = span  # links in its alt text are not links
+        elif name == "list_item" and _code_after_text(node):
+            return None
+        elif name == "footnote_ref":
+            meta = node.meta
+            if meta.get("def_id") in refs or meta.get("ref_id") != len(refs) + 1:
+                return None  # the second numbered '1:1', or a reference counted twice
+            refs.append(meta.get("def_id"))
+        elif name == "table" and node.srcmap is not None:
+            first = source.count(b"\n", 0, node.srcmap[0])
+            if first and lines[first - 1].strip() and ">" in text:
+                return None  # markdown-it-py may read it as a blockquote's lazy continuation
+        elif name == "footnote_def" and node.srcmap is not None and b"[^" in source[
+                node.srcmap[0] + 2:node.srcmap[1]]:
+            return None  # a note that refers to a note
+    starts: list[tuple[int, int]] = []
+    for kind, node, children, quotes in _inline_runs(tree):
+        if kind == "todo" and len(children) == 1:
+            return None
+        content, start = _raw(source, node, children, quotes)
+        if kind == "todo":
+            content = _TODO.sub("", content, count=1)
+        elif kind == "tcell":
+            content = content.replace("\\|", "|")
+        words.append(content)
+        if summary is None and kind in ("item", "todo"):
+            summary = content
+        if kind == "heading" and node.meta.get("level") in _ANCHOR_LEVELS:
+            slugs.append(_unique(_slugify(_title(children)), taken))
+        if start >= 0:
+            starts.append((start, source.count(b"\n", 0, start) + 1 if targets else 0))
+    starts.sort()
+    html = _tasks_in_labels(md.render(text))
+    html = _TASK_OL.sub(r'<ol start="\1" class="contains-task-list">', html)
+    html = _FOOTNOTE_ITEM.sub(r"\1", html).replace("<blockquote>\n</blockquote>",
+                                                   "<blockquote></blockquote>")
+    ids = iter(slugs)
+    html = _HEADING.sub(lambda m: f'<h{m.group(1)} id="{next(ids)}">', html)
+    found = _Found()
+    rewrite: dict[tuple[str, str], str] = {}
+    for offset, attr, target in targets:
+        at = bisect.bisect_right(starts, (offset, 1 << 62)) - 1
+        value = _link(attr, target, starts[at][1] if at >= 0 else 0, links, found)
+        if value is not None:
+            rewrite[attr, target] = value
+    if rewrite:
+        html = _URL_ATTR.sub(lambda m: _rewritten(m, rewrite), html)
+    return _rendered(html, words, summary or "", found)
+
+
+def _code_after_text(item: Node) -> bool:
+    """A tight list item whose text a code block follows: markdown-it-py writes no line
+    break between them, markdown-it-pyrs does."""
+    return any(after.name in ("fence", "code_block") and before.name not in _BLOCKS
+               for before, after in pairwise(item.children))
+
+
+def _tasks_in_labels(html: str) -> str:
+    """Each task's checkbox disabled, and it and the task's text in a <label>, as
+    markdown-it-py's tasklists plugin writes them with label=True."""
+    out: list[str] = []
+    last = 0
+    for box in _CHECKBOX.finditer(html):
+        end = _TASK_END.search(html, box.end())
+        stop = end.start() if end is not None else len(html)
+        out += [html[last:box.start()], '<label><input class="task-list-item-checkbox" ',
+                'checked="checked" ' if box.group(1) else "", 'disabled="disabled" ',
+                'type="checkbox">', html[box.end():stop], "</label>"]
+        last = stop
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _url_differs(node: Node, name: str) -> bool:
+    """A URL markdown-it-pyrs 0.4 writes unlike markdown-it-py: a host in brackets (IPv6) or
+    not in ASCII (markdown-it-py writes punycode), an autolink's text with %-escapes (it
+    decodes them), or alt text with escapes or entities (it drops them)."""
+    url = str(node.meta.get("url", ""))
+    host = urlsplit(url).netloc if "//" in url else ""
+    return (any(mark in host for mark in ("%", "[", "xn--"))
+            or (name == "autolink" and "%" in url)
+            or (name == "image" and any(n.name == "text_special" for n in node.walk())))
+
+
+def _rewritten(match: re.Match[str], rewrite: dict[tuple[str, str], str]) -> str:
+    value = rewrite.get((match.group(1), html_lib.unescape(match.group(2))))
+    if value is None:
+        return match.group(0)
+    return f' {match.group(1)}="{html_lib.escape(value)}"'
+
+
+Run = tuple[str, "Node", list["Node"], int]
+"""(kind, holder, inline children, how many blockquotes it is in)."""
+
+
+def _inline_runs(node: Node, quotes: int = 0) -> Iterator[Run]:
+    """Inline runs in markdown-it-py's token order: paragraphs, headings, table cells and
+    the text of tight list items ('item'); a task's text is 'todo'."""
+    if node.name in _INLINE_HOLDERS:
+        children = list(node.children)
+        kind = "heading" if node.name in ("heading", "lheading") else node.name
+        yield (_item_kind(children) if kind == "paragraph" else kind), node, children, quotes
+        return
+    quotes += node.name == "blockquote"
+    run: list[Node] = []
+    for child in node.children:
+        if child.name in _BLOCKS:
+            if run:
+                yield _item_kind(run), node, run, quotes
+                run = []
+            yield from _inline_runs(child, quotes)
+        else:
+            run.append(child)
+    if run:
+        yield _item_kind(run), node, run, quotes
+
+
+def _item_kind(run: list[Node]) -> str:
+    if run and run[0].name == "todo_checkbox":
+        return "todo"
+    return "item"
+
+
+def _raw(source: bytes, holder: Node, children: list[Node], quotes: int) -> tuple[str, int]:
+    """The Markdown of an inline run as markdown-it-py gives it (quote marks removed), and
+    where it starts in the source (-1: nowhere)."""
+    spans = [c.srcmap for c in children if c.srcmap is not None]
+    if not spans:
+        return "", -1
+    end = max(end for _, end in spans)
+    if holder.srcmap is not None:
+        end = min(end, holder.srcmap[1])
+    lines = source[spans[0][0]:end].decode("utf-8").split("\n")
+    if len(lines) == 1:
+        return lines[0].strip(), spans[0][0]
+    return "\n".join([lines[0], *(_unquoted(line, quotes) for line in lines[1:])]).strip(), \
+        spans[0][0]
+
+
+def _unquoted(line: str, quotes: int) -> str:
+    line = line.lstrip()
+    for _ in range(quotes):
+        if not line.startswith(">"):
+            break
+        line = line[1:].lstrip()
+    return line
+
+
+def _title(children: list[Node]) -> str:
+    """A heading's text as markdown-it-py's anchors plugin reads it (not image alt text)."""
+    parts: list[str] = []
+    for child in children:
+        if child.name in ("text", "text_special"):
+            parts.append(str(child.meta.get("content", "")))
+        elif child.name != "image":
+            parts.append(_title(list(child.children)) if child.name != "code_inline"
+                         else "".join(str(c.meta.get("content", "")) for c in child.children))
+    return "".join(parts)
+
+
+def _slugify(title: str) -> str:
+    """mdit-py-plugins' anchors slugify (not imported: that loads markdown-it-py)."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.lower().replace(" ", "-"))
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    unique, n = slug, 1
+    while unique in taken:
+        unique, n = f"{slug}-{n}", n + 1
+    taken.add(unique)
+    return unique
