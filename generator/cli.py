@@ -257,6 +257,77 @@ def init(directory: Path, github_actions: bool, growthlog_source: str | None) ->
     click.echo(f"New log in {directory}. Next: growthlog new \"Role at Company\" {directory}")
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@ROOT
+@click.option("--from", "kind", type=click.Choice(["jekyll", "hugo", "obsidian", "csv"]),
+              help="What SOURCE is (default: told from its shape: _posts/, .obsidian/, …).")
+@click.option("--map", "maps", multiple=True, metavar="THEIRS=OURS",
+              help="Read their key or column into our field, e.g. --map 'Job Link=link' "
+                   "(repeatable).")
+@click.option("--map-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file of THEIRS=OURS lines, one mapping a line ('#' starts a comment).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@user_errors
+def import_notes(source: Path, root: Path, kind: str | None, maps: tuple[str, ...],
+                 map_file: Path | None, dry_run: bool) -> None:
+    """Bring notes from SOURCE into ROOT/content as new entries: Jekyll posts, a Hugo
+    site, an Obsidian vault or a job tracker's CSV. Never overwrites a file."""
+    from generator.config import load_valid_config
+    from generator.import_plan import check_plan, write_plan
+    from generator.importer import detect_kind, plan_import
+
+    root = _log_root(root)
+    config = load_valid_config(root)
+    lines = list(maps)
+    if map_file is not None:
+        lines += [x.split("#", 1)[0] for x in map_file.read_text(encoding="utf-8").splitlines()]
+    mapping = _mapping([x for x in lines if x.strip()])
+    kind = kind or detect_kind(source)
+    if kind is None:
+        raise click.UsageError(f"cannot tell what {source} is; say it with --from "
+                               "jekyll|hugo|obsidian|csv")
+    plan = plan_import(source, kind, mapping, config)
+    content = root / "content"
+    problems = check_plan(plan, content, config)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        report_problems(problems)
+        click.echo(paint(f"{len(errors)} problem{'s' * (len(errors) != 1)} to fix; nothing "
+                         "was imported.", fg="red", bold=True), err=True)
+        sys.exit(1)
+    verb = "would write" if dry_run else "wrote"
+    for note in plan.notes:
+        click.echo(note)
+    for planned in plan.entries:
+        origin = planned.source if planned.row is None else \
+            f"{planned.source}, line {planned.row}"
+        click.echo(f"{verb} content/{planned.target} (from {origin})")
+        for note in planned.notes:
+            click.echo(f"    {note}")
+    for copy in plan.copies:
+        click.echo(f"{'would copy' if dry_run else 'copied'} content/{copy.target}")
+    report_problems(problems)
+    if not dry_run:
+        write_plan(plan, content)
+    count = len(plan.entries)
+    click.echo(paint(f"{'Dry run: would import' if dry_run else 'Imported'} {count} "
+                     f"entr{'ies' if count != 1 else 'y'} and {len(plan.copies)} attachment"
+                     f"{'s' * (len(plan.copies) != 1)} from {source.name}"
+                     f"{'; nothing was written' if dry_run else ''}.", fg="green"))
+
+
+def _mapping(lines: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for line in lines:
+        theirs, equals, ours = line.partition("=")
+        if not equals or not theirs.strip() or not ours.strip():
+            raise click.BadParameter(f"expected THEIRS=OURS, e.g. 'Job Link=link'; found "
+                                     f"{line!r}", param_hint="--map")
+        mapping[theirs.strip()] = ours.strip()
+    return mapping
+
+
 @main.command()
 @click.argument("title")
 @ROOT
