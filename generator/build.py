@@ -24,6 +24,7 @@ from generator.entry_links import LinkCache, resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
 from generator.markup import LinkContext, RenderMarkdown, render_markdown
+from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.output import MANIFEST, WriteReport, check_output_dir, path_problems, write_output
 from generator.redirects import redirect_pages
@@ -127,12 +128,14 @@ class LoadedLog:
 
 def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None,
              urls: Callable[[SiteConfig], Urls] | None = None,
-             render: RenderMarkdown = render_markdown) -> LoadedLog:
+             render: RenderMarkdown = render_markdown,
+             progress: Tick | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
     it is asked only when the config has no errors. Default: the config's base URL.
     `render`: Markdown → HTML (the build cache's, or render_markdown).
+    `progress` is told of each entry read (meter.Tick).
     """
     state = state if state is not None else BuildState()
     config, problems = load_config(root)
@@ -160,9 +163,10 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
         state.links, state.parsed = links, {}
     entries: list[Entry] = []
     parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = {}
-    for inside, path in files:
-        if not is_entry_name(inside):
-            continue
+    sources = [path for inside, path in files if is_entry_name(inside)]
+    for done, path in enumerate(sources, 1):
+        if progress is not None:
+            progress("Reading entries", done, len(sources))
         cached = state.parsed.get(path)
         if cached is None or not trusted:
             try:
@@ -201,12 +205,13 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
     return entry, problems + more
 
 
-def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls) -> list[OutputFile]:
+def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls,
+               progress: Tick | None = None) -> list[OutputFile]:
     """Every output file: rendered pages, theme static files, attachments."""
     if state.theme is None:
         state.theme = load_theme(root, log.config)
     files = render_site(plan_pages(log.site, log.config), state.theme, urls, log.config,
-                        state.render)
+                        state.render, progress)
     files += [OutputFile(urls.output_path(static_path(name)), data)
               for name, data in _static_files(state.theme, state).items()]
     files += [OutputFile(urls.output_path(media_path(asset)),
@@ -228,11 +233,12 @@ def data_files(log: LoadedLog, urls: Urls) -> list[OutputFile]:
 def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           state: BuildState | None = None, base_url: str | None = None,
           private: bool | None = None, password: str | None = None,
-          use_cache: bool = False) -> BuildReport:
+          use_cache: bool = False, progress: Tick | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
     `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
+    `progress` hears of each entry read and page rendered (the command line's meter).
     """
     started = time.perf_counter()
     state = state if state is not None else BuildState()
@@ -253,16 +259,16 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         return Urls(base, rename=sealing[-1][2])
 
     log = load_log(root, drafts=drafts, state=state, urls=site_urls,
-                   render=markdown.render if markdown else render_markdown)
+                   render=markdown.render if markdown else render_markdown, progress=progress)
     raise_on_errors(log.problems)
     warnings = list(log.problems)
     if sealing:
-        files, rendered = _private_files(root, log, state, *sealing[-1][:2])
+        files, rendered = _private_files(root, log, state, *sealing[-1][:2], progress)
         base = log.urls.base_url
         if not log.config.private or base != log.config.base_url:  # else the config warned
             warnings += shared_origin_warnings(log.config, base)
     else:
-        files, rendered = render_log(root, log, state, log.urls), state.render
+        files, rendered = render_log(root, log, state, log.urls, progress), state.render
         # Old addresses only in public mode: a page at a readable path names the entry.
         files += redirect_pages(log.site.entries, log.urls, {f.path for f in files},
                                 log.config.language)
@@ -297,7 +303,8 @@ def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, Opaque
 
 
 def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
-                   keys: SiteKeys) -> tuple[list[OutputFile], RenderCache]:
+                   keys: SiteKeys, progress: Tick | None = None
+                   ) -> tuple[list[OutputFile], RenderCache]:
     """Render with opaque names, seal every file, and audit the result: nothing is
     written unless all of it passes."""
     from generator.audit import audit_files, raise_on_leaks, site_needles
@@ -308,7 +315,7 @@ def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
     if not log.config.private:  # --private: the theme must know, e.g. to link no feed
         log = replace(log, config=replace(log.config, private=True))
     cache = RenderCache()  # opaque names: never share rendered pages with a public build
-    files = render_log(root, log, replace(state, render=cache), log.urls)
+    files = render_log(root, log, replace(state, render=cache), log.urls, progress)
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
                          base_url=log.urls.base_url, rerandomize=log.config.rerandomize)
     raise_on_leaks(audit_files({f.path: f.data for f in files},

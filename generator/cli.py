@@ -118,10 +118,18 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
     report = None if no_cache else unchanged_build(
         root, out_dir, drafts=drafts, base_url=None, private=private)[0]
     if report is None:  # something changed: only now load the pipeline
+        from generator.meter import terminal_meter
+
+        meter = terminal_meter(sys.stderr)  # the wait for the imports is part of the build's
         from generator.build import build as build_site_files
 
-        report = build_site_files(root, output=output, drafts=drafts, private=private,
-                                  password=password, use_cache=not no_cache)
+        try:
+            report = build_site_files(root, output=output, drafts=drafts, private=private,
+                                      password=password, use_cache=not no_cache,
+                                      progress=meter)
+        finally:
+            if meter is not None:
+                meter.close()
     report_problems(report.warnings)
     click.echo(paint(report.summary(), fg="green"))
     if password is not None:

@@ -21,6 +21,7 @@ import jinja2
 from generator.config import SiteConfig
 from generator.errors import Problem, ProblemsFound
 from generator.fragments import FragmentStore
+from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.progress import progress_figures
 from generator.theme import Theme
@@ -169,7 +170,8 @@ def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, s
 
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,
-                cache: RenderCache | None = None) -> list[OutputFile]:
+                cache: RenderCache | None = None,
+                progress: Tick | None = None) -> list[OutputFile]:
     """Render every planned page, reusing cached bytes where the context is unchanged."""
     cache = cache if cache is not None else RenderCache()
     urls_key = (*urls.key, config)
@@ -185,7 +187,9 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     problems: list[Problem] = []
     pages: dict[str, tuple[PagePlan, bytes]] = {}
     cache.rendered = 0
-    for plan in plans:
+    for done, plan in enumerate(plans, 1):
+        if progress is not None:
+            progress("Rendering pages", done, len(plans))
         path = urls.output_path(plan.info.path)
         cached = cache.pages.get(path)
         if cached is not None and (cached[0] is plan or cached[0] == plan):
