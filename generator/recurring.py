@@ -1,7 +1,9 @@
 """Entries → lessons that come back across entries, and one old lesson resurfaced; pure.
 
 Part of [insight]: wording is compared after normalising (case, punctuation) with a
-difflib ratio; points that are not repeats are grouped by a tag their entries share.
+difflib ratio, only against the few earlier wordings that share its rarest trigrams (so
+the cost grows with the number of lessons, not its square); points that are not repeats
+are grouped by a tag their entries share.
 """
 
 from __future__ import annotations
@@ -11,15 +13,23 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import heapq
+import math
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from generator.model import Entry, HashedOnce, TagRef
 
 SIMILAR = 0.8
 """difflib ratio above which two normalised lessons count as the same wording."""
+POSTINGS_READ = 128
+"""Per wording, at most this many (trigram, cluster) pairs are read to find likely clusters."""
+OVERLAP = 0.3
+"""Per wording, only clusters whose first wording shares this share of trigrams (Dice)."""
+CANDIDATES = 4
+"""Per wording, at most this many likely clusters are compared with difflib."""
 RESURFACE_MONTHS = 3
 
 
@@ -95,6 +105,87 @@ def _same_wording(a: str, b: str) -> bool:
             and matcher.ratio() >= SIMILAR)
 
 
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """Which cluster each wording joined, and the work it took (for the tests)."""
+
+    cluster_of: tuple[int, ...]
+    """Per wording, the index of its cluster; clusters are numbered by first wording."""
+    postings_read: int
+    comparisons: int
+
+
+def _trigrams(wording: str) -> frozenset[str]:
+    padded = f" {wording} "
+    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+
+
+def _band(length: int) -> int:
+    """Lengths in bands 50 % wide, so that postings hold only wordings of nearby length."""
+    return int(math.log(max(length, 1), 1.5))
+
+
+def cluster_wordings(wordings: Sequence[str],
+                     same: Callable[[str, str], bool] = _same_wording) -> Clustering:
+    """Each distinct normalised wording joins the first earlier cluster whose first wording
+    is `same`, else starts one.
+
+    Comparing with every cluster was quadratic (~170k difflib pairs at 200 entries), so a
+    wording is compared only with likely clusters: those whose first wording holds one of
+    its rarest trigrams (rarest over all wordings; of a length that can reach SIMILAR; at
+    most POSTINGS_READ cluster ids read); of the 2 * CANDIDATES holding most of those, the
+    CANDIDATES that share most trigrams (Dice, at least OVERLAP), in cluster order.
+    Near-identical wordings share most trigrams, rare ones included, so on real logs this
+    finds the clusters that comparing with all of them found (tests/test_recurring.py)."""
+    grams = [_trigrams(w) for w in wordings]
+    frequency: Counter[str] = Counter()
+    for own in grams:
+        frequency.update(own)
+    rarest_first = {gram: rank for rank, gram
+                    in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
+    firsts: list[tuple[str, frozenset[str]]] = []
+    holding: dict[tuple[str, int], list[int]] = defaultdict(list)
+    """(trigram, length band) → the clusters whose first wording holds it, in cluster order."""
+    cluster_of: list[int] = []
+    postings_read = comparisons = 0
+    for wording, own in zip(wordings, grams, strict=True):
+        # Only lengths within 2/3..3/2 of this one can reach SIMILAR (real_quick_ratio).
+        bands = range(_band(-(-2 * len(wording) // 3)), _band(3 * len(wording) // 2) + 1)
+        shared: Counter[int] = Counter()
+        budget = POSTINGS_READ
+        for gram in sorted(own, key=rarest_first.__getitem__):
+            for band in bands:
+                clusters = holding.get((gram, band), ())[:budget]
+                shared.update(clusters)
+                budget -= len(clusters)
+            if budget <= 0:
+                break
+        postings_read += POSTINGS_READ - budget
+        scored: list[tuple[float, int]] = []
+        for candidate, _ in shared.most_common(2 * CANDIDATES):
+            first, first_grams = firsts[candidate]
+            length = len(wording) + len(first)
+            # Lengths this far apart cannot reach SIMILAR (difflib's real_quick_ratio).
+            if 2 * min(len(wording), len(first)) < SIMILAR * length:
+                continue
+            dice = 2 * len(own & first_grams) / (len(own) + len(first_grams))
+            if dice >= OVERLAP:
+                scored.append((-dice, candidate))
+        index = len(firsts)
+        for candidate in sorted(i for _, i in heapq.nsmallest(CANDIDATES, scored)):
+            comparisons += 1
+            if same(wording, firsts[candidate][0]):
+                index = candidate
+                break
+        if index == len(firsts):
+            firsts.append((wording, own))
+            band = _band(len(wording))
+            for gram in own:
+                holding[gram, band].append(index)
+        cluster_of.append(index)
+    return Clustering(tuple(cluster_of), postings_read, comparisons)
+
+
 def recurring_lessons(oldest: Sequence[Entry]) -> tuple[RecurringLesson, ...]:
     """Wording that recurs across entries, then tags whose entries share points to improve.
 
@@ -102,24 +193,13 @@ def recurring_lessons(oldest: Sequence[Entry]) -> tuple[RecurringLesson, ...]:
     entries with lessons, those lessons. A point already in a wording group is not repeated.
     """
     points = _points(oldest)
-    clusters: list[list[LessonPoint]] = []
-    keys: list[str] = []
-    # Wording seen before joins the same cluster as last time: the keys before that one
-    # have not changed, and did not match it then.
-    cluster_of: dict[str, int] = {}
-    for point in points:
-        if point.kind == "went well":
-            continue
-        key = normalise(point.text)
-        index = cluster_of.get(key)
-        if index is None:
-            index = next((i for i, existing in enumerate(keys)
-                          if _same_wording(key, existing)), len(keys))
-            if index == len(keys):
-                keys.append(key)
-                clusters.append([])
-            cluster_of[key] = index
-        clusters[index].append(point)
+    compared = [p for p in points if p.kind != "went well"]
+    # Wording seen before joins the same cluster as last time.
+    wordings = list(dict.fromkeys(normalise(p.text) for p in compared))
+    cluster_of = dict(zip(wordings, cluster_wordings(wordings).cluster_of, strict=True))
+    clusters: list[list[LessonPoint]] = [[] for _ in set(cluster_of.values())]
+    for point in compared:
+        clusters[cluster_of[normalise(point.text)]].append(point)
     by_wording = [RecurringLesson(c[0].text, None, tuple(c)) for c in clusters
                   if len({p.entry.source for p in c}) >= 2]
     by_wording.sort(key=lambda r: -r.entry_count)
