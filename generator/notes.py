@@ -39,17 +39,20 @@ class Prepared:
 
 def prepare(body: str, source_dir: str, assets: frozenset[str]) -> Prepared:
     """Rewrite wikilinks and embeds, collect inline tags and fields; lines keep their place."""
+    if "[[" not in body and "#" not in body and "::" not in body:
+        return Prepared(body)  # nothing to rewrite or collect: most bodies, skipped fast
     lines = body.split("\n")
     tags: dict[str, None] = {}
     fields: list[tuple[str, str, int]] = []
     for number, line in outside_fences(body.split("\n")):
         if line.startswith(("    ", "\t")) and not line.lstrip().startswith(("-", "*", ">")):
             continue  # an indented code block (or a nested list line: left alone either way)
-        pair = _FIELD.match(line)
+        pair = _FIELD.match(line) if "::" in line else None
         if pair:
             fields.append((pair.group(1), pair.group(2), number))
-        lines[number] = _outside_code(line, lambda text: _rewrite(text, source_dir, assets,
-                                                                  tags))
+        if "[[" in line or "#" in line:  # else _rewrite has nothing to do
+            lines[number] = _outside_code(line, lambda text: _rewrite(text, source_dir, assets,
+                                                                      tags))
     return Prepared("\n".join(lines), tuple(tags), tuple(fields))
 
 
