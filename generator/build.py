@@ -39,6 +39,7 @@ from generator.sources import (
     links_inside,
     read_source,
     scan_content,
+    unreadable_problem,
 )
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
@@ -67,6 +68,8 @@ class BuildState:
     """content/ as last listed: (name inside content/, path on disk)."""
     outside: tuple[str, ...] = ()
     """Names inside content/ of links that lead out of it, as last listed (never read)."""
+    unreadable: tuple[tuple[str, str], ...] = ()
+    """Names inside content/ that could not be listed or followed, with the reason."""
     linked: LinkCache = field(default_factory=dict)
     """Entries with links to other entries, as last resolved (entry_links.py)."""
     listing_current: bool = False
@@ -150,12 +153,14 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
     trusted = listing is not None  # by a watcher: only the files it reported need a look
     if listing is None:
         outside: list[str] = []
-        listing = scan_content(root / "content", outside)
-        state.outside = tuple(outside)
+        unreadable: list[tuple[str, str]] = []
+        listing = scan_content(root / "content", outside, unreadable)
+        state.outside, state.unreadable = tuple(outside), tuple(unreadable)
     files = state.listing = listing
     problems += [Problem(f"content/{inside}", "is a link to something outside content/; it is "
                          "not read or published (copy the file into content/ instead)",
                          severity=Severity.WARNING) for inside in state.outside]
+    problems += [unreadable_problem(inside, why) for inside, why in state.unreadable]
     assets, withheld = attachments(files)
     problems += withheld
     links = LinkContext("", frozenset(assets), site_urls)
@@ -214,8 +219,17 @@ def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls,
                         state.render, progress)
     files += [OutputFile(urls.output_path(static_path(name)), data)
               for name, data in _static_files(state.theme, state).items()]
-    files += [OutputFile(urls.output_path(media_path(asset)),
-                         _read_cached(root / "content" / asset, state)) for asset in log.assets]
+    unreadable: list[Problem] = []
+    for asset in log.assets:
+        try:
+            data = _read_cached(root / "content" / asset, state)
+        except OSError as exc:  # unreadable, or deleted since content/ was listed
+            unreadable.append(Problem(f"content/{asset}", f"cannot be read ({exc.strerror}); "
+                                      "fix its permissions, or build again if it was just "
+                                      "moved or deleted"))
+            continue
+        files.append(OutputFile(urls.output_path(media_path(asset)), data))
+    raise_on_errors(log.problems + unreadable)
     files += data_files(log, urls)
     return files
 

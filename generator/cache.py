@@ -161,11 +161,17 @@ def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | 
     package = Path(__file__).resolve().parent
     themes = [d for d in (root / "themes", package / "themes", package.parent / "themes")
               if d.is_dir()]  # every theme folder there is: a superset of the one used
-    print_ = fingerprint(root, key=code_key(), content=scan_content(root / "content"),
-                         theme_dirs=themes, options={
-                             "output": os.fspath(out_dir.resolve()), "drafts": drafts,
-                             "base_url": base_url,
-                             "epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+    unreadable: list[tuple[str, str]] = []
+    listing = scan_content(root / "content", unreadable=unreadable)
+    try:
+        print_ = fingerprint(root, key=code_key(), content=listing, theme_dirs=themes,
+                             options={"output": os.fspath(out_dir.resolve()), "drafts": drafts,
+                                      "base_url": base_url,
+                                      "epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+    except OSError:  # an input that cannot be read: the full build names it
+        return None, None
+    if unreadable:
+        return None, None
     last = up_to_date(root, print_, out_dir)
     if last is None:
         return None, print_

@@ -372,23 +372,35 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
 @click.option("--due-before", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Only actions due before this date (YYYY-MM-DD).")
 @click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the dated actions to this iCalendar (.ics) file instead.")
+              help="Write the dated actions to this iCalendar (.ics) file instead (it "
+                   "replaces only a calendar growthlog wrote, never a file in content/).")
+@click.option("--force", is_flag=True,
+              help="With --ics: replace the file even if growthlog did not write it.")
 @user_errors
 def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
-            ics_file: Path | None) -> None:
+            ics_file: Path | None, force: bool) -> None:
     """List action items with their entry and due date, or export them to a calendar."""
     from generator.build import load_log
     from generator.errors import raise_on_errors
-    from generator.reminders import actions_calendar, dated, format_action, list_actions
+    from generator.named_files import write_named_file
+    from generator.reminders import (
+        actions_calendar,
+        dated,
+        format_action,
+        is_our_calendar,
+        list_actions,
+    )
 
-    log = load_log(_root(root))
+    root = _root(root)
+    log = load_log(root)
     raise_on_errors(log.problems)
     items = list_actions(log.site, open_only=open_only,
                          due_before=due_before.date() if due_before else None)
     if ics_file is not None:
         stamp = (log.site.insight.as_of if log.site.insight else None) or today()
         text = actions_calendar(items, stamp=stamp, name=f"{log.config.title}: actions")
-        ics_file.write_bytes(text.encode("utf-8"))
+        write_named_file(ics_file, text.encode("utf-8"), root=root, ours=is_our_calendar,
+                         what="calendar", force=force)
         count = len(dated(items))
         click.echo(f"Wrote {count} dated action{'s' * (count != 1)} to {ics_file}")
         return

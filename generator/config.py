@@ -22,6 +22,9 @@ DEFAULT_STAGES = ("applied", "screen", "assessment", "interview", "final", "offe
 DEFAULT_OUTCOMES = ("rejected", "ghosted", "withdrew", "closed")
 MIN_ITERATIONS = 600_000
 """OWASP's floor for PBKDF2-HMAC-SHA256 (2023): private mode never derives a key with fewer."""
+MAX_ITERATIONS = 20_000_000
+"""A reader's browser runs them on every unlock: more would take minutes on a phone (and
+OpenSSL refuses counts past 2**31)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,9 @@ def parse_config(data: dict[str, Any],
         if values.get(key, least) < least:
             problems.append(Problem(CONFIG_NAME, f"expected at least {least:,}; found "
                                     f"{values.pop(key):,}", field=key))
+    if values.get("iterations", MIN_ITERATIONS) > MAX_ITERATIONS:
+        problems.append(Problem(CONFIG_NAME, f"expected at most {MAX_ITERATIONS:,}; found "
+                                f"{values.pop('iterations'):,}", field="iterations"))
     if values.get("recent", 1) < 1:
         problems.append(Problem(CONFIG_NAME, f"expected at least 1; found {values['recent']}",
                                 field="recent"))

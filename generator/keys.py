@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from generator.config import MIN_ITERATIONS
+from generator.config import MAX_ITERATIONS, MIN_ITERATIONS
 from generator.crypto import KeyBlob, SiteKeys, new_site_id, unwrap_site_key, wrap_site_key
 from generator.errors import GrowthlogError
 
@@ -54,6 +54,9 @@ def load_keyfile(root: Path) -> KeyBlob:
     if blob.iterations < MIN_ITERATIONS:
         raise GrowthlogError(f"{path}: iter: expected at least {MIN_ITERATIONS:,}; found "
                              f"{blob.iterations:,}; re-wrap it with `growthlog key passwd`")
+    if blob.iterations > MAX_ITERATIONS:
+        raise GrowthlogError(f"{path}: iter: expected at most {MAX_ITERATIONS:,}; found "
+                             f"{blob.iterations:,}; this is not a keyfile growthlog wrote")
     return blob
 
 
@@ -73,9 +76,10 @@ def _save(root: Path, blob: KeyBlob) -> Path:
 
 
 def _check_iterations(iterations: int) -> None:
-    if iterations < MIN_ITERATIONS:
-        raise GrowthlogError(f"iterations: expected at least {MIN_ITERATIONS:,}; "
-                             f"found {iterations:,}")
+    if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
+        bound = (f"at least {MIN_ITERATIONS:,}" if iterations < MIN_ITERATIONS
+                 else f"at most {MAX_ITERATIONS:,}")
+        raise GrowthlogError(f"iterations: expected {bound}; found {iterations:,}")
 
 
 def init_keyfile(root: Path, passphrase: str, *, iterations: int = MIN_ITERATIONS,
@@ -203,6 +207,7 @@ def read_passphrase(*, env: str = PASSWORD_ENV, stdin: TextIO | None = None,
                                  "found nothing")
         value = line.rstrip("\r\n")
     if value:
+        _refuse_undecodable(value, "$" + env if os.environ.get(env) else "--password-stdin")
         if check is not None:
             check(value)
         return value
@@ -212,6 +217,7 @@ def read_passphrase(*, env: str = PASSWORD_ENV, stdin: TextIO | None = None,
                                  "in a terminal to be asked")
         prompt = getpass.getpass
     first = prompt(f"{label}: ")
+    _refuse_undecodable(first, "the passphrase typed")
     if not first:
         raise GrowthlogError("empty passphrase; nothing was changed")
     if check is not None:
@@ -219,6 +225,15 @@ def read_passphrase(*, env: str = PASSWORD_ENV, stdin: TextIO | None = None,
     if confirm and prompt(f"{label} (again): ") != first:
         raise GrowthlogError("the two passphrases differ; nothing was changed")
     return first
+
+
+def _refuse_undecodable(value: str, source: str) -> None:
+    """Bytes that are not UTF-8 arrive as lone surrogates; the key derivation needs UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise GrowthlogError(f"{source}: expected UTF-8 text; found bytes that are not "
+                             f"(at character {exc.start + 1}); nothing was changed") from None
 
 
 def refuse_existing_keyfile(root: Path) -> None:

@@ -76,7 +76,10 @@ def _event(item: ActionItem, uid: str, stamp: str) -> list[str]:
     lines = [
         "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}",
         f"DTSTART;VALUE=DATE:{due:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{due + dt.timedelta(days=1):%Y%m%d}",
+        # DTEND is the day after (exclusive); without one the event lasts the one day
+        # (RFC 5545 3.6.1), which is all 9999-12-31 can say.
+        *([f"DTEND;VALUE=DATE:{due + dt.timedelta(days=1):%Y%m%d}"] if due < dt.date.max
+          else []),
         f"SUMMARY:{escape_text(summary)}",
         f"DESCRIPTION:{escape_text(f'From {item.entry.title} ({item.entry.date}).')}",
         "TRANSP:TRANSPARENT",
@@ -100,6 +103,11 @@ def actions_calendar(items: Iterable[ActionItem], *, stamp: dt.date,
         lines += _event(item, uid, stamp_text)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def is_our_calendar(head: bytes) -> bool:
+    """Whether a file's first bytes are a calendar `actions_calendar` wrote."""
+    return head.startswith(b"BEGIN:VCALENDAR\r\n") and f"PRODID:{PRODID}\r\n".encode() in head
 
 
 def dated(items: Iterable[ActionItem]) -> Sequence[ActionItem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,10 @@ class NewEntry:
 def _quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def _in_two_weeks(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=14) if day <= dt.date.max - dt.timedelta(days=14) else day
 
 
 def entry_text(new: NewEntry, config: SiteConfig, schema_ref: str) -> str:
@@ -70,7 +75,7 @@ bridges:
 lessons: []
 actions: []
 #  - Update resume summary
-#  - {{text: Two mock interviews, done: false, due: {(new.date + dt.timedelta(days=14))}}}
+#  - {{text: Two mock interviews, done: false, due: {_in_two_weeks(new.date)}}}
 draft: true
 ---
 What happened, and how it felt. Write as much or as little as you like;
@@ -80,9 +85,12 @@ set `draft: false` when you want it on the site.
 
 def new_entry(root: Path, config: SiteConfig, new: NewEntry) -> Path:
     """Write content/<date>-<slug>.md; refuse to overwrite an existing file."""
+    if not new.title.strip():
+        raise GrowthlogError(f"TITLE: expected some text, such as \"Data Engineer at Acme\"; "
+                             f"found {new.title!r}")
     path = root / "content" / f"{new.date.isoformat()}-{make_slug(new.title)}.md"
-    write_schema(root, config)
     _write_new(path, entry_text(new, config, f"../{SCHEMA_FILE}"))
+    write_schema(root, config)
     return path
 
 
@@ -90,16 +98,32 @@ def write_schema(root: Path, config: SiteConfig) -> Path:
     """growthlog.schema.json at the log's root, for editors; growthlog's own file."""
     path = root / SCHEMA_FILE
     text = json.dumps(entry_json_schema(config), indent=2) + "\n"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    try:
+        if not os.path.lexists(path):
+            _write_new(path, text)
+        elif path.read_text(encoding="utf-8") != text:
+            if not _is_our_schema(path):
+                raise GrowthlogError(f"{path}: already exists and is not the entry schema "
+                                     "growthlog writes; it was left as it is")
+            path.write_text(text, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise GrowthlogError(f"{path}: cannot be written: {reason}") from None
     return path
+
+
+def _is_our_schema(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("title") == "growthlog entry"
 
 
 def init_log(directory: Path) -> list[Path]:
     """A new log that builds immediately: config, one example entry, .gitignore, README."""
     if (directory / CONFIG_NAME).exists() or (directory / "content").exists():
         raise GrowthlogError(f"{directory} already holds a log; nothing was changed")
-    directory.mkdir(parents=True, exist_ok=True)
     config = SiteConfig()
     files = {
         directory / CONFIG_NAME: CONFIG_TEMPLATE,
@@ -108,18 +132,45 @@ def init_log(directory: Path) -> list[Path]:
         directory / "content" / EXAMPLE_NAME: EXAMPLE_ENTRY.replace(
             "@SCHEMA@", f"../{SCHEMA_FILE}"),
     }
+    schema = directory / SCHEMA_FILE
+    # Every name is checked before the first write: a refusal leaves nothing behind.
+    taken = [p for p in (*files, schema) if os.path.lexists(p)]
+    if taken:
+        raise GrowthlogError(f"{taken[0]} already exists; nothing was written (init a new "
+                             "folder, or move it away)")
+    _make_folder(directory)
     for path, text in files.items():
         _write_new(path, text)
     return [*files, write_schema(directory, config)]
 
 
+def _make_folder(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GrowthlogError(f"{directory}: cannot create this folder: "
+                             f"{_reason(exc, directory)}") from None
+
+
 def _write_new(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise GrowthlogError(f"{path.parent}: is a file, not a folder; nothing was written")
+    _make_folder(path.parent)
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
         raise GrowthlogError(f"{path} already exists; nothing was overwritten") from None
+    except OSError as exc:
+        path.unlink(missing_ok=True)  # ours: opened with "x" just now
+        raise GrowthlogError(f"{path}: cannot be written: {_reason(exc, path)}") from None
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    for folder in (path, *path.parents):
+        if folder.exists() and not folder.is_dir():
+            return f"{folder} is a file, not a folder"
+    return exc.strerror or type(exc).__name__
 
 
 EXAMPLE_NAME = "2026-01-15-example.md"

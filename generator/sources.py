@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,18 +28,40 @@ _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """Safe loader that keeps an impossible date (2026-13-45) as text, so the schema
-    reports it with its line instead of PyYAML raising without one."""
+    """Safe loader that never raises on a scalar it cannot convert. A plain value that only
+    looks like a number or date (`0x_`, 2026-13-45) stays text, so the schema reports it
+    with its line; a value tagged by hand (`!!int hello`) is noted in `bad_values`."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.bad_values: list[tuple[yaml.Node, str]] = []
 
 
-def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
+_TAG = "tag:yaml.org,2002:"
+_CONVERTED = {"int": "a whole number", "float": "a number", "bool": "true or false",
+              "timestamp": "a date (YYYY-MM-DD)"}
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+def _converting(tag: str) -> Callable[[Any, yaml.ScalarNode], Any]:
+    convert = getattr(_BaseLoader, f"construct_yaml_{tag}")
+
+    def construct(loader: Any, node: yaml.ScalarNode) -> Any:
+        # PyYAML's converters raise ValueError, KeyError, IndexError or AttributeError
+        # on such values, with no line; the value itself is as good a record as any.
+        try:
+            return convert(loader, node)
+        except (ValueError, KeyError, IndexError, AttributeError, OverflowError):
+            pass
+        text = loader.construct_scalar(node)
+        if not isinstance(node, yaml.ScalarNode) or loader.resolve(
+                yaml.ScalarNode, node.value, (True, False)) != node.tag:
+            loader.bad_values.append((node, _CONVERTED[tag]))
+        return text
+    return construct
+
+
+for _name in _CONVERTED:
+    _Loader.add_constructor(_TAG + _name, _converting(_name))
 _IGNORED_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
 SKIPPED_DIRS = ("__pycache__", "node_modules")
 """Folders that are never content (and that serve does not watch)."""
@@ -137,44 +159,66 @@ def attachments(files: list[tuple[str, str]]) -> tuple[tuple[str, ...], list[Pro
     return tuple(found), problems
 
 
-def scan_content(content_dir: Path | str,
-                 outside: list[str] | None = None) -> list[tuple[str, str]]:
+def scan_content(content_dir: Path | str, outside: list[str] | None = None,
+                 unreadable: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """(path inside content/ in POSIX form, path on disk) of every content file, sorted.
 
     A symbolic link is followed only to a file inside content/ that listing content/ would
     publish itself: anything else (/etc/passwd, the keyfile, a dotfile) is left out, and
-    its name inside content/ is added to `outside` so the build can say so.
+    its name inside content/ is added to `outside` so the build can say so. A folder or
+    link that cannot be read is added to `unreadable` with the reason ('' for content/).
     """
     found: list[tuple[list[str], str, str]] = []
     folder = os.fspath(content_dir)
-    _scan(folder, [], found, os.path.realpath(folder), outside if outside is not None else [])
+    _scan(folder, [], found, os.path.realpath(folder), outside if outside is not None else [],
+          unreadable if unreadable is not None else [])
     found.sort(key=lambda item: item[0])
     return [(relative, full) for _, relative, full in found]
 
 
 def _scan(folder: str, parts: list[str], found: list[tuple[list[str], str, str]],
-          real_root: str, outside: list[str]) -> None:
+          real_root: str, outside: list[str], unreadable: list[tuple[str, str]]) -> None:
     # os.scandir and plain strings rather than Path.rglob: serve lists content/ on every
     # save. Like rglob, symlinked folders are not entered.
     try:
         with os.scandir(folder) as listing:
             items = list(listing)
-    except OSError:
+    except OSError as exc:
+        unreadable.append(("/".join(parts), _why(exc)))
         return
     for item in items:
         if is_ignored_name(item.name):
             continue
         inside = [*parts, item.name]
-        if item.is_dir(follow_symlinks=False):
-            if item.name not in SKIPPED_DIRS:
-                _scan(item.path, inside, found, real_root, outside)
-        elif item.is_symlink():
-            if not links_inside(item.path, real_root):
-                outside.append("/".join(inside))
+        try:
+            if item.is_dir(follow_symlinks=False):
+                if item.name not in SKIPPED_DIRS:
+                    _scan(item.path, inside, found, real_root, outside, unreadable)
+            elif item.is_symlink():
+                if not links_inside(item.path, real_root):
+                    outside.append("/".join(inside))
+                elif item.is_file():
+                    found.append((inside, "/".join(inside), item.path))
             elif item.is_file():
                 found.append((inside, "/".join(inside), item.path))
-        elif item.is_file():
-            found.append((inside, "/".join(inside), item.path))
+        except OSError as exc:  # a link that loops, a name too long to follow
+            unreadable.append(("/".join(inside), _why(exc)))
+
+
+def unreadable_problem(inside: str, why: str) -> Problem:
+    """An error for a name in content/ (or content/ itself, '') that could not be read:
+    the build stops, so no page is removed because its source could not be seen."""
+    if not inside:
+        return Problem("content", f"cannot be read ({why}); the log's entries live in the "
+                       "folder content/: if it was moved, move it back (for a log with no "
+                       "entries yet, create it empty); nothing was built, so no page is "
+                       "removed")
+    return Problem(f"content/{inside}", f"cannot be read ({why}); fix its permissions or "
+                   "remove it; nothing was built, so no page is removed")
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def links_inside(path: str, real_root: str) -> bool:
@@ -329,13 +373,34 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
     lines: dict[KeyPath, int] = {}
     scalars: dict[KeyPath, ScalarSource] = {}
     problems: list[Problem] = []
-    _walk(node, (), lines, scalars, problems, path)
+    paths: dict[int, KeyPath] = {}
+    _walk(node, (), lines, scalars, problems, path, paths=paths)
+    for bad, expected in loader.bad_values:
+        tag = str(bad.tag).removeprefix(_TAG)
+        at = paths.get(id(bad))
+        problems.append(Problem(
+            path, f"marked !!{tag}, so expected {expected}; found "
+            f"{_shown(str(bad.value))} (remove the !!{tag} to keep it as text)",
+            line=bad.start_mark.line + 2, field=_dotted(at) if at else None))
+    if any(p.is_error for p in problems):
+        return None, problems
     return SourceFile(path, meta, lines, scalars, body, body_line), problems
+
+
+def _shown(text: str) -> str:
+    return "nothing" if not text else repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _dotted(at: KeyPath) -> str:
+    name = ""
+    for part in at:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
 
 
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
           scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str,
-          seen: set[int] | None = None) -> None:
+          seen: set[int] | None = None, paths: dict[int, KeyPath] | None = None) -> None:
     """Record the file line of every key and item (+2: the '---' line and 1-based)."""
     # An alias (*name) reuses its anchor's node: walk each node once, or nested aliases
     # ("billion laughs") would take forever.
@@ -343,6 +408,8 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
     if id(node) in seen:
         return
     seen.add(id(node))
+    if paths is not None:
+        paths[id(node)] = at
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
@@ -353,12 +420,12 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
                                         field=".".join(map(str, here)),
                                         severity=Severity.WARNING))
             lines[here] = key_node.start_mark.line + 2
-            _walk(value_node, here, lines, scalars, problems, path, seen)
+            _walk(value_node, here, lines, scalars, problems, path, seen, paths)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*at, index)
             lines[here] = item.start_mark.line + 2
-            _walk(item, here, lines, scalars, problems, path, seen)
+            _walk(item, here, lines, scalars, problems, path, seen, paths)
     elif isinstance(node, yaml.ScalarNode):
         line = node.start_mark.line + 2
         scalars[at] = ScalarSource(line, str(node.value), not node.style)

@@ -329,6 +329,7 @@ def test_check_validates_without_writing(tmp_path: Path) -> None:
 
 def test_empty_log_builds(tmp_path: Path) -> None:
     root = make_log(tmp_path / "log", {})
+    (root / "content").mkdir()
     report = build(root)
     assert report.entries == 0
     assert (root / "output" / "index.html").is_file()
