@@ -38,7 +38,7 @@ from generator.urls import (
 )
 
 NAV = (("Home", ""), ("Timeline", "timeline/"), ("Tags", "tags/"), ("Lessons", "lessons/"),
-       ("Actions", "actions/"), ("Progress", PROGRESS_PATH))
+       ("Actions", "actions/"), ("Companies", "companies/"), ("Progress", PROGRESS_PATH))
 HOME_LESSONS = 5
 HOME_ACTIONS = 8
 HOME_RECURRING = 3

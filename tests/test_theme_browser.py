@@ -133,3 +133,98 @@ def test_a_site_with_one_stage_builds(tmp_path: Path) -> None:
     report = build(root)
     assert report.entries == len(FILES)
     assert "<svg" in (root / "output/progress/index.html").read_text(encoding="utf-8")
+
+
+_HEADER = """() => {
+  const box = el => el.getBoundingClientRect();
+  const middle = b => b.top + b.height / 2;
+  const links = [...document.querySelectorAll('.site-nav a')];
+  const rows = {};
+  for (const a of links) (rows[Math.round(box(a).top)] ||= []).push(a.textContent.trim());
+  return {
+    header: box(document.querySelector('.site-header')).height,
+    title: middle(box(document.querySelector('.site-title'))),
+    search: middle(box(document.querySelector('.site-search-input'))),
+    rows: Object.values(rows),
+    current: links.filter(a => a.getAttribute('aria-current') === 'page')
+                  .map(a => a.textContent.trim()),
+  };
+}"""
+
+
+def test_header_nav_favicon_and_the_current_tag(site: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    try:
+        for width in (768, 1024, 1280):  # title and search on one row, every link on the next
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(site)
+            found = page.evaluate(_HEADER)
+            assert abs(found["title"] - found["search"]) < 6, (width, found)
+            assert len(found["rows"]) == 1 and found["header"] <= 100, (width, found)
+            assert found["rows"][0] == ["Home", "Timeline", "Tags", "Lessons", "Actions",
+                                        "Companies", "Progress"]
+        for width in (390, 360):  # a phone: no link alone on a line
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(site)
+            found = page.evaluate(_HEADER)
+            assert min(len(row) for row in found["rows"]) >= 2, (width, found["rows"])
+        page.goto(site + "companies/")
+        assert page.evaluate(_HEADER)["current"] == ["Companies"]
+        assert "furthest stage" in page.inner_text("main .lede")
+        assert "Acme 2 applications · reached final" in page.inner_text(".facet-list")
+
+        page.goto(site + "tags/sql/")
+        marked = page.locator(".chip[aria-current='page']")
+        assert marked.count() == len(page.locator(".card").all()) > 0
+        assert set(marked.all_inner_texts()) == {"sql"}
+        colours = page.evaluate("""() => [...document.querySelectorAll('main .chip')].map(
+            c => [c.getAttribute('aria-current'), getComputedStyle(c).backgroundColor])""")
+        assert {bg for cur, bg in colours if cur}.isdisjoint({bg for cur, bg in colours
+                                                              if not cur})
+        icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+        response = page.request.get(icon)
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert failed == []  # no favicon 404 (nor anything else)
+    finally:
+        context.close()
+
+
+_BAR_CONTRAST = """() => {
+  function rgb(text) { return text.match(/[\\d.]+/g).map(Number).slice(0, 3); }
+  function lum([r, g, b]) {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92
+                                                        : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  }
+  const ratios = [];
+  for (const bar of document.querySelectorAll('.chart .bar.track, .chart .bar.soft')) {
+    const style = getComputedStyle(bar);
+    const frame = lum(rgb(getComputedStyle(bar.closest('.chart-frame')).backgroundColor));
+    // what marks the bar's extent: its outline when it has one, else its fill
+    const edge = style.stroke !== 'none' && Number(style.strokeOpacity) > 0.9 ? style.stroke
+                                                                              : style.fill;
+    const a = lum(rgb(edge));
+    ratios.push((Math.max(a, frame) + 0.05) / (Math.min(a, frame) + 0.05)
+                * Number(style.opacity));
+  }
+  return ratios;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_dark_practice_bars_stand_out_from_the_chart(site: str, browser: Any,
+                                                     scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(site + "progress/")
+        ratios = page.evaluate(_BAR_CONTRAST)
+        assert ratios
+        if scheme == "dark":
+            assert min(ratios) >= 3.0, sorted(ratios)[:3]
+    finally:
+        context.close()
