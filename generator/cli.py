@@ -496,17 +496,20 @@ def audit(root: Path, output: Path | None) -> None:
 @click.option("--branch", default="gh-pages", show_default=True, help="Branch to publish to.")
 @click.option("--public", is_flag=True,
               help="Publish unencrypted (only with `private = false` in growthlog.toml).")
+@click.option("--force", is_flag=True,
+              help="Replace the branch even if it holds commits growthlog did not make.")
 @PASSWORD_STDIN
 @WEAK_OK
 @user_errors
-def deploy(root: Path, remote: str | None, branch: str, public: bool, password_stdin: bool,
-           weak_ok: bool) -> None:
+def deploy(root: Path, remote: str | None, branch: str, public: bool, force: bool,
+           password_stdin: bool, weak_ok: bool) -> None:
     """Build, audit and publish only the built site as one orphan commit to a branch."""
     from generator.deploy import deploy as deploy_site
 
     root = _root(root)
     password = None if public else _build_passphrase(root, True, password_stdin, weak_ok)
-    report = deploy_site(root, remote=remote, branch=branch, public=public, password=password)
+    report = deploy_site(root, remote=remote, branch=branch, public=public, password=password,
+                         force=force)
     kind = "encrypted" if report.private else "PUBLIC (readable by anyone)"
     click.echo(f"Published {report.files} {kind} files to {report.branch} of {report.remote} "
                f"as {report.commit[:12]}.")

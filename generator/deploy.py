@@ -58,8 +58,9 @@ def says_public(root: Path) -> bool:
 
 def deploy(root: Path, *, remote: str | None = None, branch: str = "gh-pages",
            public: bool = False, password: str | None = None,
-           output: Path | None = None) -> DeployReport:
-    """Build (private unless the log says private = false and public is asked), audit, push."""
+           output: Path | None = None, force: bool = False) -> DeployReport:
+    """Build (private unless the log says private = false and public is asked), audit, push.
+    `force`: replace the branch even when growthlog did not make it."""
     if public and not says_public(root):
         raise GrowthlogError("--public needs `private = false` in growthlog.toml as well; "
                              "without both, deploy publishes the encrypted site")
@@ -74,7 +75,7 @@ def deploy(root: Path, *, remote: str | None = None, branch: str = "gh-pages",
         extra["CNAME"] = config.cname.strip().encode() + b"\n"
     if is_private:  # exactly what is pushed, read back from disk
         raise_on_leaks(audit_output(root, out_dir, {**files, **extra}))
-    commit = _publish({**files, **extra}, remote, branch)
+    commit = _publish({**files, **extra}, remote, branch, force)
     return DeployReport(remote, branch, len(files) + len(extra), commit, is_private)
 
 
@@ -99,12 +100,15 @@ def _origin(root: Path) -> str:
                              "'origin'; pass --remote URL") from None
 
 
-def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
-    """One orphan commit of exactly these files, force-pushed to remote's branch."""
+def _publish(files: dict[str, bytes], remote: str, branch: str, force: bool = False) -> str:
+    """One orphan commit of exactly these files, force-pushed to remote's branch: only
+    over a branch that holds nothing but an earlier deploy, unless `force`."""
     date = commit_date(today())
     with tempfile.TemporaryDirectory(prefix="growthlog-deploy-") as temp:
         work = Path(temp)
         _git(["init", "-q"], work)
+        if not force:
+            _refuse_a_branch_we_did_not_make(work, remote, branch)
         _git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], work)
         for path, data in files.items():
             target = work / path
@@ -115,6 +119,22 @@ def _publish(files: dict[str, bytes], remote: str, branch: str) -> str:
         commit = _git(["rev-parse", "HEAD"], work).strip()
         _git(["push", "--force", "--quiet", remote, f"HEAD:refs/heads/{branch}"], work)
     return commit
+
+
+def _refuse_a_branch_we_did_not_make(work: Path, remote: str, branch: str) -> None:
+    """A force-push replaces the branch: refuse when its tip is anything but one of our
+    orphan commits (`--branch main` would otherwise wipe the author's history)."""
+    if not _git(["ls-remote", "--heads", remote, f"refs/heads/{branch}"], work).strip():
+        return  # a new branch
+    _git(["fetch", "-q", "--depth=1", remote, f"refs/heads/{branch}"], work)
+    author, parents, subject = _git(["log", "-1", "--format=%an <%ae>%n%P%n%s", "FETCH_HEAD"],
+                                    work).split("\n")[:3]
+    if (author, parents, subject) != (f"{AUTHOR} <{EMAIL}>", "", MESSAGE):
+        raise GrowthlogError(f"refusing to deploy: branch {branch} of {remote} holds commits "
+                             "growthlog did not make (its last is by "
+                             f"{author.split(' <')[0]}: {subject[:60]!r}), and publishing "
+                             "replaces the whole branch; choose another --branch, or pass "
+                             "--force to replace it; nothing was pushed")
 
 
 def _git(args: list[str], cwd: Path, date: str | None = None) -> str:

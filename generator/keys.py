@@ -69,8 +69,9 @@ def unlock(root: Path, passphrase: str) -> tuple[KeyBlob, SiteKeys]:
 def _save(root: Path, blob: KeyBlob) -> Path:
     path = keyfile_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(blob.to_json(), indent=1) + "\n", encoding="utf-8")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # never a name of the author's
+    with temp.open("x", encoding="utf-8") as file:
+        file.write(json.dumps(blob.to_json(), indent=1) + "\n")
     os.replace(temp, path)
     return path
 
