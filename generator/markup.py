@@ -78,15 +78,9 @@ class RenderMarkdown(Protocol):
 def render_markdown(text: str, links: LinkContext, *,
                     unsafe_html: bool = False) -> RenderedMarkdown:
     """Render an entry body; collect its plain text and a one-paragraph summary."""
-    if not unsafe_html and not _rs_differs(text):
-        try:
-            rendered = _render_rs(text, links)
-        except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
-            if type(exc).__name__ != "PanicException":
-                raise
-            rendered = None
-        if rendered is not None:
-            return rendered
+    rendered = None if unsafe_html else _fast(text, links)
+    if rendered is not None:
+        return rendered
     return _render_py(text, links, unsafe_html=unsafe_html)
 
 
@@ -218,6 +212,27 @@ def _rewrite_raw(raw: str, links: LinkContext, found: _Found) -> str:
 # --- markdown-it-pyrs: the fast path ---------------------------------------------------
 
 
+def _fast(text: str, links: LinkContext) -> RenderedMarkdown | None:
+    """The body rendered by markdown-it-pyrs; None if it would render it unlike
+    markdown-it-py, or panics."""
+    text = _normalised(text)
+    if _rs_differs(text):
+        return None
+    try:
+        return _render_rs(text, links)
+    except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+
+
+def _normalised(text: str) -> str:
+    """Line breaks and NULs as markdown-it (either) reads them."""
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    return text.replace("\0", "\ufffd") if "\0" in text else text
+
+
 def _rs_differs(text: str) -> bool:
     """Whether the body has one of the rare constructs markdown-it-pyrs 0.4 renders unlike
     CommonMark and markdown-it-py (such a body goes to markdown-it-py): * or _ touching a
@@ -232,15 +247,17 @@ def _rs_differs(text: str) -> bool:
     a list item or a footnote (it makes a table of it), and three or more tildes inside
     a line (it reads '~~a~~~~b~~' as one strikethrough)."""
     labels = _FOOTNOTE_DEF.findall(text) if "[^" in text else []
+    lined = "\n" + text  # the scans below find a line by the line break before it
     return ("\\\n" in text or len(labels) != len(set(labels))
-            or (bool(labels) and _FOOTNOTE_UNDER_TEXT.search(text) is not None)
+            or (bool(labels) and _FOOTNOTE_UNDER_TEXT.search(lined) is not None)
             or (not text.endswith("\n") and ("```" in text or "~~~" in text))
-            or _EMPTY_ITEM.search(text) is not None
-            or ("-" in text and any("|" in m.group(0) for m in _ROW_UNDER_BLOCK.finditer(text)))
-            or ("~~~" in text and _TILDES_INSIDE.search(text) is not None)
+            or _EMPTY_ITEM.search(lined) is not None
+            or ("-" in text and any("|" in m.group(0) for m in _ROW_UNDER_BLOCK.finditer(lined)))
+            or ("~~~" in text and _TILDES_INSIDE.search(lined) is not None)
             or ("]" in text and _TODO_TAB.search(text) is not None)
             or (_SPACES_RUN.search(text) is not None and _SPACES_CODE.search(text) is not None)
-            or ("`" in text and any(map(_unmatched_backticks, _BACKTICK_LINES.findall(text))))
+            or ("`" in text and any(_unmatched_backticks(line) for line in text.split("\n")
+                                    if "`" in line))
             or (not text.isascii() and any(
                 unicodedata.category(m.group(1) or m.group(2)).startswith("S")
                 for m in _MARK_BY_SYMBOL.finditer(text))))
@@ -279,14 +296,13 @@ _HEADING = re.compile(r"<h([23])>")
 _URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
 _MARK_BY_SYMBOL = re.compile(r"[*_]([^\x00-\x7f])|([^\x00-\x7f])[*_]")
 _FOOTNOTE_DEF = re.compile(r"^[ >]*\[\^([^\]]+)\]:", re.MULTILINE)
-_ROW_UNDER_BLOCK = re.compile(r"^[ ]*(?:>|\[\^|[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))"
-                              r"[^\n]*\n[ ]{0,3}[|:-][ \t|:-]*$", re.MULTILINE)
-_TILDES_INSIDE = re.compile(r"^(?![ >]*~~~)[^\n]*~~~", re.MULTILINE)
-_EMPTY_ITEM = re.compile(r"^[ >]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
-_FOOTNOTE_UNDER_TEXT = re.compile(r"^[ >]*(?!\[\^[^\]]+\]:)[^ >\n][^\n]*\n[ >]*\[\^[^\]]+\]:",
-                                  re.MULTILINE)
+# These four match in "\n" + text, each from the line break before the line they find.
+_ROW_UNDER_BLOCK = re.compile(r"\n[ ]*(?:>|\[\^|[-+*](?:[ \t]|(?=\n))|\d{1,9}[.)](?:[ \t]|(?=\n)))"
+                              r"[^\n]*\n[ ]{0,3}[|:-][ \t|:-]*(?=\n|\Z)")
+_TILDES_INSIDE = re.compile(r"\n(?![ >]*~~~)[^\n]*~~~")
+_EMPTY_ITEM = re.compile(r"\n[ >]*(?:[-+*]|\d{1,9}[.)])[ \t]*(?=\n|\Z)")
+_FOOTNOTE_UNDER_TEXT = re.compile(r"\n[ >]*(?!\[\^[^\]]+\]:)[^ >\n][^\n]*\n[ >]*\[\^[^\]]+\]:")
 _FENCE = re.compile(r"(?:[ ]{0,3}>)*[ ]{0,3}`{3,}[^`]*$")
-_BACKTICK_LINES = re.compile(r"^.*`.*$", re.MULTILINE)
 _BACKTICKS = re.compile(r"(?<!\\)`+")
 _SPACES_RUN = re.compile(r"` +`")
 _SPACES_CODE = re.compile(r"(?<!`)(`+) +\1(?!`)")
@@ -310,7 +326,7 @@ def _render_rs(text: str, links: LinkContext) -> RenderedMarkdown | None:
     a tight list item's text (`_code_after_text`), a table right
     under a blockquote, some URLs and alt texts (`_url_differs`), a node this code does not
     know."""
-    text = _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
+    text = _normalised(text)
     md = _parser_rs()
     tree = md.tree(text)
     source = text.encode("utf-8")
