@@ -7,7 +7,7 @@ For each size a log of realistic entries is generated in a temp folder. Each
 measurement runs in a fresh process, as a user runs the commands (Python's start-up
 and imports are not counted):
 
-* full build: `build` with a fresh BuildState into an empty folder, what
+* full build: `build` with a fresh BuildCache into an empty folder, what
   `growthlog build` does (median of --full-runs processes);
 * rebuild: in one process, as `serve` runs: a first build, then one entry saved at a
   time (a body sentence or a front-matter value changes) and `Rebuilder.rebuild` with
@@ -125,11 +125,12 @@ def edit(path: Path, i: int) -> None:
 
 def full_build(root: Path) -> dict[str, float]:
     """One `growthlog build` of the log at root into an empty folder, in this process."""
-    from generator.build import BuildState, build
+    from generator.build import build
+    from generator.build_cache import BuildCache
 
     with tempfile.TemporaryDirectory(prefix="growthlog-bench-out-") as out:
         started = time.perf_counter()
-        build(root, output=Path(out) / "site", state=BuildState(), base_url="/")
+        build(root, output=Path(out) / "site", cache=BuildCache(), base_url="/")
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 

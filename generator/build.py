@@ -1,26 +1,28 @@
-"""The pipeline: config → sources → entries → site → pages → output, in one readable place.
+"""The pipeline: config → sources → entries → site → pages → (seal) → output, in one place.
 
 Every file is read and checked before anything is written: if any problem is an error,
 `build` raises ProblemsFound with all of them and the previous output stays as it was.
-A BuildState kept between builds (by `serve`) lets a rebuild re-parse only files that
-changed and re-render only pages whose data changed; the result equals a full build.
+A BuildCache kept between builds (by `serve`, build_cache.py) lets a rebuild re-parse
+only files that changed and re-render only pages whose data changed; the result equals
+a full build.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.build_cache import BuildCache, FileKey, Listing
 from generator.cache import LastBuild, MarkdownCache, code_key, record_build, unchanged_build
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, load_config, shared_origin_warnings
 from generator.entries import parse_entry, source_dir
-from generator.entry_links import LinkCache, resolve_entry_links
+from generator.entry_links import resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
 from generator.markup import LinkContext, RenderMarkdown, render_markdown
@@ -35,7 +37,6 @@ from generator.site import build_site
 from generator.sources import (
     attachments,
     is_entry_name,
-    is_ignored_name,
     links_inside,
     read_source,
     scan_content,
@@ -48,74 +49,18 @@ if TYPE_CHECKING:  # a public build (and `check`, `actions`) never loads the cry
     from generator.crypto import KeyBlob, SiteKeys
     from generator.private import OpaqueNames
 
-FileKey = tuple[int, int]  # (mtime_ns, size): a file whose key is unchanged is not re-read
+Sealing = tuple["KeyBlob", "SiteKeys", "OpaqueNames"]
 
 
-@dataclass
-class BuildState:
-    """What a rebuild may reuse from the previous build of the same log."""
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """content/ as listed: every file, the attachments to publish, and what was said."""
 
-    config: SiteConfig | None = None
-    links: LinkContext | None = None
-    parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = field(default_factory=dict)
-    """By path on disk (a str: serve looks up every entry on every save)."""
-    files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
-    theme: Theme | None = None
-    render: RenderCache = field(default_factory=RenderCache)
-    written: tuple[Path, dict[str, bytes]] | None = None
-    """The folder last written completely and what it got: unchanged bytes skip hashing."""
-    listing: list[tuple[str, str]] | None = None
-    """content/ as last listed: (name inside content/, path on disk)."""
-    outside: tuple[str, ...] = ()
-    """Names inside content/ of links that lead out of it, as last listed (never read)."""
-    unreadable: tuple[tuple[str, str], ...] = ()
-    """Names inside content/ that could not be listed or followed, with the reason."""
-    linked: LinkCache = field(default_factory=dict)
-    """Entries with links to other entries, as last resolved (entry_links.py)."""
-    listing_current: bool = False
-    """Set by `saw_entry_saves` for the next build only: it may use `listing` as it is and
-    reuse parsed entries without looking at their files (a 1,000-entry log: ~8 ms)."""
-
-    def forget(self, paths: Iterable[Path]) -> None:
-        """Drop what was cached for these files, e.g. ones a watcher saw change."""
-        for path in map(os.fspath, paths):
-            self.parsed.pop(path, None)
-            self.files.pop(path, None)
-
-    def saw_entry_saves(self, paths: Collection[Path], content: Path) -> None:
-        """A watcher reports every change under content/ since the last build, and these
-        are all: the next build looks only at them. Anything but entry files saved,
-        created or deleted (a folder, an attachment) makes it list content/ again."""
-        self.forget(paths)
-        if self.listing is None:
-            return
-        listing = dict(self.listing)
-        for path in paths:
-            change = _entry_change(path, content)
-            if change is None or (not change[1] and change[0] not in listing):
-                return
-            inside, present = change
-            if present:
-                listing[inside] = os.fspath(path)
-            else:
-                del listing[inside]
-        self.listing = sorted(listing.items(), key=lambda item: item[0].split("/"))
-        self.listing_current = True
-
-
-def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:
-    """(name inside content/, whether it is there now) for an entry file; None otherwise."""
-    try:
-        parts = path.relative_to(content).parts
-    except ValueError:
-        return None
-    if not parts or not is_entry_name(parts[-1]) or any(is_ignored_name(p) for p in parts):
-        return None
-    if os.path.realpath(path.parent) != os.fspath(path.parent) or os.path.islink(path):
-        return None  # a symlinked folder or file: only listing content/ decides about them
-    if path.is_file():
-        return "/".join(parts), True
-    return ("/".join(parts), False) if not os.path.lexists(path) else None
+    listing: Listing
+    assets: tuple[str, ...]
+    problems: list[Problem]
+    watched: bool = False
+    """The listing follows from a watcher's report: only the files it named changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,51 +74,126 @@ class LoadedLog:
     """The hrefs entry bodies were rendered with; render the rest of the site with them."""
 
 
-def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = None,
+def build(root: Path, *, output: Path | None = None, drafts: bool = False,
+          cache: BuildCache | None = None, seen: Collection[Path] | None = None,
+          base_url: str | None = None, private: bool | None = None,
+          password: str | None = None, use_cache: bool = False,
+          progress: Tick | None = None) -> BuildReport:
+    """Build the log at root into output (default root/output).
+
+    `cache`: what the last build of this log left (serve keeps one); `seen`: every change
+    under content/ since that build, as a watcher reported it (None: look at everything).
+    Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
+    `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
+    `progress` hears of each entry read and page rendered (the command line's meter).
+    """
+    started = time.perf_counter()
+    out_dir = output if output is not None else root / "output"
+    check_output_dir(out_dir, root)
+    last_build, print_ = (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url,
+                                          private=private) if use_cache else (None, None))
+    if last_build is not None:  # every input and output file as the last build left them
+        return last_build
+    cache = cache if cache is not None else BuildCache()
+    if print_ is not None:
+        cache.markdown = MarkdownCache.load(root, code_key())
+    sealing: list[Sealing] = []
+    log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
+                   urls=lambda config: _site_urls(root, config, base_url, private,  # sources,
+                                                  password, sealing))           # entries, site
+    raise_on_errors(log.problems)
+    warnings = log.problems + _origin_warnings(log, sealing)
+    if sealing and not log.config.private:  # --private: the theme must know (no feed link)
+        log = replace(log, config=replace(log.config, private=True))
+    # Opaque names: never share rendered pages with a public build.
+    pages = RenderCache(compiled=cache.pages.compiled) if sealing else cache.pages
+    files = site_files(root, log, cache, pages, public=not sealing, progress=progress)  # pages
+    if sealing:
+        files = _seal(log, files, *sealing[-1])                                      # (seal)
+    written = _write(files, out_dir, cache)                                          # output
+    report = BuildReport(
+        entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
+        unchanged=written.unchanged, removed=written.removed, rendered=pages.rendered,
+        seconds=time.perf_counter() - started, warnings=tuple(warnings),
+        drafts=sum(e.draft for e in log.site.entries))
+    cache.finish()
+    if cache.markdown is not None and print_ is not None and not sealing:
+        cache.markdown.save(root)
+        record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
+                     LastBuild(report.entries, report.tags, len(files), report.warnings,
+                               report.drafts))
+    return report
+
+
+def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = None,
+             seen: Collection[Path] | None = None,
              urls: Callable[[SiteConfig], Urls] | None = None,
-             render: RenderMarkdown = render_markdown,
              progress: Tick | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
     it is asked only when the config has no errors. Default: the config's base URL.
-    `render`: Markdown → HTML (the build cache's, or render_markdown).
     `progress` is told of each entry read (meter.Tick).
     """
-    state = state if state is not None else BuildState()
+    cache = cache if cache is not None else BuildCache()
     config, problems = load_config(root)
-    if urls is None or any(p.is_error for p in problems):
-        site_urls = Urls(config.base_url)
-    else:
-        site_urls = urls(config)
-    if config != state.config:
-        state.config, state.parsed, state.theme = config, {}, None
-    listing = state.listing if state.listing_current else None
-    state.listing_current = False
-    trusted = listing is not None  # by a watcher: only the files it reported need a look
+    site_urls = Urls(config.base_url) if urls is None or any(p.is_error for p in problems) \
+        else urls(config)
+    cache.use_config(config)
+    sources = read_sources(root, cache, seen)
+    entries, more = read_entries(root, sources, config, site_urls, cache, progress)
+    entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
+                                          href=site_urls.href)
+    site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
+    example = [Problem(f"content/{e.source}", "is the example `growthlog init` wrote; now "
+                       "that the log has entries of your own it is left out (delete it when "
+                       "you like)", severity=Severity.WARNING)
+               for e in entries if e.example and e not in site.entries]
+    shown = {a for e in site.entries for a in e.attachments}
+    hidden = {a for e in entries for a in e.attachments} - shown
+    return LoadedLog(config, site, tuple(a for a in sources.assets if a not in hidden),
+                     problems + sources.problems + more + linked + example, site_urls)
+
+
+def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None) -> Sources:
+    """content/: listed again, or (when a watcher saw only entry files change) as the
+    cache had it with those changes."""
+    if seen is not None:
+        cache.forget(seen)
+    listing = cache.listing_after(seen, root / "content") if seen is not None else None
+    watched = listing is not None
     if listing is None:
         outside: list[str] = []
         unreadable: list[tuple[str, str]] = []
         listing = scan_content(root / "content", outside, unreadable)
-        state.outside, state.unreadable = tuple(outside), tuple(unreadable)
-    files = state.listing = listing
-    problems += [Problem(f"content/{inside}", "is a link to something outside content/; it is "
-                         "not read or published (copy the file into content/ instead)",
-                         severity=Severity.WARNING) for inside in state.outside]
-    problems += [unreadable_problem(inside, why) for inside, why in state.unreadable]
-    assets, withheld = attachments(files)
-    problems += withheld
-    links = LinkContext("", frozenset(assets), site_urls)
-    if links != state.links:
-        state.links, state.parsed = links, {}
+        cache.outside, cache.unreadable = tuple(outside), tuple(unreadable)
+    cache.listing = listing
+    problems = [Problem(f"content/{inside}", "is a link to something outside content/; it is "
+                        "not read or published (copy the file into content/ instead)",
+                        severity=Severity.WARNING) for inside in cache.outside]
+    problems += [unreadable_problem(inside, why) for inside, why in cache.unreadable]
+    assets, withheld = attachments(listing)
+    return Sources(listing, assets, problems + withheld, watched)
+
+
+def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
+                 cache: BuildCache, progress: Tick | None = None
+                 ) -> tuple[list[Entry], list[Problem]]:
+    """Every entry file parsed (or, unchanged on disk, as the cache parsed it) and its
+    problems. A listing from a watcher's report needs no look at unchanged files: the
+    report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms)."""
+    links = LinkContext("", frozenset(sources.assets), urls)
+    cache.use_links(links)
+    render = cache.markdown.render if cache.markdown is not None else render_markdown
     entries: list[Entry] = []
+    problems: list[Problem] = []
     parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = {}
-    sources = [path for inside, path in files if is_entry_name(inside)]
-    for done, path in enumerate(sources, 1):
+    paths = [path for inside, path in sources.listing if is_entry_name(inside)]
+    for done, path in enumerate(paths, 1):
         if progress is not None:
-            progress("Reading entries", done, len(sources))
-        cached = state.parsed.get(path)
-        if cached is None or not trusted:
+            progress("Reading entries", done, len(paths))
+        cached = cache.parsed.get(path)
+        if cached is None or not sources.watched:
             try:
                 key = _file_key(path)
             except OSError:  # deleted between listing and reading (an editor's atomic save)
@@ -184,19 +204,8 @@ def load_log(root: Path, *, drafts: bool = False, state: BuildState | None = Non
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
-    state.parsed = parsed
-    entries, linked = resolve_entry_links(entries, drafts=drafts, cache=state.linked,
-                                          href=site_urls.href)
-    problems += linked
-    site = build_site(entries, config, drafts=drafts, as_of=today())
-    problems += [Problem(f"content/{e.source}", "is the example `growthlog init` wrote; now "
-                         "that the log has entries of your own it is left out (delete it when "
-                         "you like)", severity=Severity.WARNING)
-                 for e in entries if e.example and e not in site.entries]
-    shown = {a for e in site.entries for a in e.attachments}
-    hidden = {a for e in entries for a in e.attachments} - shown
-    return LoadedLog(config, site, tuple(a for a in assets if a not in hidden), problems,
-                     site_urls)
+    cache.parsed = parsed
+    return entries, problems
 
 
 def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
@@ -210,19 +219,21 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
     return entry, problems + more
 
 
-def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls,
-               progress: Tick | None = None) -> list[OutputFile]:
-    """Every output file: rendered pages, theme static files, attachments."""
-    if state.theme is None:
-        state.theme = load_theme(root, log.config)
-    files = render_site(plan_pages(log.site, log.config), state.theme, urls, log.config,
-                        state.render, progress)
+def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache, *,
+               public: bool = True, progress: Tick | None = None) -> list[OutputFile]:
+    """Every output file: rendered pages, theme static files, attachments, data files,
+    and (public mode only) redirects from old addresses."""
+    if cache.theme is None:
+        cache.theme = load_theme(root, log.config)
+    urls = log.urls
+    files = render_site(plan_pages(log.site, log.config, cache.memo), cache.theme, urls,
+                        log.config, pages, progress)
     files += [OutputFile(urls.output_path(static_path(name)), data)
-              for name, data in _static_files(state.theme, state).items()]
+              for name, data in _static_files(cache.theme, cache).items()]
     unreadable: list[Problem] = []
     for asset in log.assets:
         try:
-            data = _read_cached(root / "content" / asset, state)
+            data = _read_cached(root / "content" / asset, cache)
         except OSError as exc:  # unreadable, or deleted since content/ was listed
             unreadable.append(Problem(f"content/{asset}", f"cannot be read ({exc.strerror}); "
                                       "fix its permissions, or build again if it was just "
@@ -230,77 +241,46 @@ def render_log(root: Path, log: LoadedLog, state: BuildState, urls: Urls,
             continue
         files.append(OutputFile(urls.output_path(media_path(asset)), data))
     raise_on_errors(log.problems + unreadable)
-    files += data_files(log, urls)
+    files += data_files(log, urls, cache)
+    if public:  # a page at a readable path names the entry: old addresses only in public
+        files += redirect_pages(log.site.entries, urls, {f.path for f in files},
+                                log.config.language)
     return files
 
 
-def data_files(log: LoadedLog, urls: Urls) -> list[OutputFile]:
+def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> list[OutputFile]:
     """The search index (fetched by static/search.js) and, in public mode only, the feed."""
-    files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH),
-                        build_search_index(log.site.entries, urls.href))]
+    files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH), build_search_index(
+        log.site.entries, urls.href, cache.memo if cache is not None else None))]
     if not log.config.private:
         files.append(OutputFile(urls.output_path(FEED_PATH),
                                 build_feed(log.site.entries, log.config)))
     return files
 
 
-def build(root: Path, *, output: Path | None = None, drafts: bool = False,
-          state: BuildState | None = None, base_url: str | None = None,
-          private: bool | None = None, password: str | None = None,
-          use_cache: bool = False, progress: Tick | None = None) -> BuildReport:
-    """Build the log at root into output (default root/output).
+def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache) -> WriteReport:
+    """Write, skipping files whose bytes this folder got last time from this cache."""
+    last, cache.written = cache.written, None
+    written = write_output(files, out_dir, last[1] if last and last[0] == out_dir else None)
+    cache.written = out_dir, {f.path: f.data for f in files}
+    return written
 
-    Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
-    `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
-    `progress` hears of each entry read and page rendered (the command line's meter).
-    """
-    started = time.perf_counter()
-    state = state if state is not None else BuildState()
-    out_dir = output if output is not None else root / "output"
-    check_output_dir(out_dir, root)
-    last_build, print_ = (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url,
-                                          private=private) if use_cache else (None, None))
-    if last_build is not None:  # every input and output file as the last build left them
-        return last_build
-    markdown = MarkdownCache.load(root, code_key()) if print_ is not None else None
-    sealing: list[tuple[KeyBlob, SiteKeys, OpaqueNames]] = []
 
-    def site_urls(config: SiteConfig) -> Urls:
-        base = base_url if base_url is not None else config.base_url
-        if not (config.private if private is None else private):
-            return Urls(base)
-        sealing.append(_unlock(root, password))
-        return Urls(base, rename=sealing[-1][2])
+def _site_urls(root: Path, config: SiteConfig, base_url: str | None, private: bool | None,
+               password: str | None, sealing: list[Sealing]) -> Urls:
+    """The hrefs of this build: opaque names (the keyfile unlocked) for a private one."""
+    base = base_url if base_url is not None else config.base_url
+    if not (config.private if private is None else private):
+        return Urls(base)
+    sealing.append(_unlock(root, password))
+    return Urls(base, rename=sealing[-1][2])
 
-    log = load_log(root, drafts=drafts, state=state, urls=site_urls,
-                   render=markdown.render if markdown else render_markdown, progress=progress)
-    raise_on_errors(log.problems)
-    warnings = list(log.problems)
-    if sealing:
-        files, rendered = _private_files(root, log, state, *sealing[-1][:2], progress)
-        base = log.urls.base_url
-        if not log.config.private or base != log.config.base_url:  # else the config warned
-            warnings += shared_origin_warnings(log.config, base)
-    else:
-        files, rendered = render_log(root, log, state, log.urls, progress), state.render
-        # Old addresses only in public mode: a page at a readable path names the entry.
-        files += redirect_pages(log.site.entries, log.urls, {f.path for f in files},
-                                log.config.language)
-    last, state.written = state.written, None
-    written: WriteReport = write_output(files, out_dir, last[1] if last and last[0] == out_dir
-                                        else None)
-    state.written = out_dir, {f.path: f.data for f in files}
-    report = BuildReport(
-        entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
-        unchanged=written.unchanged, removed=written.removed, rendered=rendered.rendered,
-        seconds=time.perf_counter() - started, warnings=tuple(warnings),
-        drafts=sum(e.draft for e in log.site.entries))
-    if markdown is not None and print_ is not None and not sealing:
-        markdown.save(root)
-        record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
-                     LastBuild(report.entries, report.tags, len(files), report.warnings,
-                               report.drafts))
-    return report
+
+def _origin_warnings(log: LoadedLog, sealing: list[Sealing]) -> list[Problem]:
+    base = log.urls.base_url
+    if sealing and (not log.config.private or base != log.config.base_url):
+        return shared_origin_warnings(log.config, base)  # else the config itself warned
+    return []
 
 
 def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, OpaqueNames]:
@@ -316,40 +296,32 @@ def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, Opaque
     return blob, keys, OpaqueNames(keys.slug)
 
 
-def _private_files(root: Path, log: LoadedLog, state: BuildState, blob: KeyBlob,
-                   keys: SiteKeys, progress: Tick | None = None
-                   ) -> tuple[list[OutputFile], RenderCache]:
-    """Render with opaque names, seal every file, and audit the result: nothing is
-    written unless all of it passes."""
+def _seal(log: LoadedLog, files: list[OutputFile], blob: KeyBlob, keys: SiteKeys,
+          names: OpaqueNames) -> list[OutputFile]:
+    """Seal every file and audit the result: nothing is written unless all of it passes."""
     from generator.audit import audit_files, raise_on_leaks, site_needles
-    from generator.private import OpaqueNames, encrypt_site, shell_parts
+    from generator.private import encrypt_site, shell_parts
 
-    names = log.urls.rename
-    assert isinstance(names, OpaqueNames)
-    if not log.config.private:  # --private: the theme must know, e.g. to link no feed
-        log = replace(log, config=replace(log.config, private=True))
-    cache = RenderCache()  # opaque names: never share rendered pages with a public build
-    files = render_log(root, log, replace(state, render=cache), log.urls, progress)
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
                          base_url=log.urls.base_url, rerandomize=log.config.rerandomize)
     raise_on_leaks(audit_files({f.path: f.data for f in files},
                                site_needles(log.site, log.config), shell_parts(), keys))
-    return files, cache
+    return files
 
 
 def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     """Validate config, entries and templates (by rendering in memory); write nothing."""
-    state = BuildState()
-    log = load_log(root, drafts=drafts, state=state)
+    cache = BuildCache()
+    log = load_log(root, drafts=drafts, cache=cache)
     raise_on_errors(log.problems)
-    files = render_log(root, log, state, log.urls)
+    files = site_files(root, log, cache, cache.pages, public=False)
     problems = log.problems + [Problem("output", f"cannot write {why}")
                                for why in path_problems(f.path for f in files)]
     raise_on_errors(problems)
     return problems
 
 
-def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:
+def _static_files(theme: Theme, cache: BuildCache) -> dict[str, bytes]:
     """Theme static files; a file in a more specific theme folder wins."""
     found: dict[str, bytes] = {}
     for folder in theme.static_dirs:
@@ -358,7 +330,7 @@ def _static_files(theme: Theme, state: BuildState) -> dict[str, bytes]:
             name = path.relative_to(folder).as_posix()
             if path.is_file() and name not in found and not path.name.startswith(".") \
                     and _stays_in(path, folder, real):
-                found[name] = _read_cached(path, state)
+                found[name] = _read_cached(path, cache)
     return dict(sorted(found.items()))
 
 
@@ -368,12 +340,12 @@ def _stays_in(path: Path, folder: Path, real_folder: str) -> bool:
     return os.path.realpath(path) == inside or links_inside(os.fspath(path), real_folder)
 
 
-def _read_cached(path: Path, state: BuildState) -> bytes:
+def _read_cached(path: Path, cache: BuildCache) -> bytes:
     key = _file_key(path)
-    cached = state.files.get(os.fspath(path))
+    cached = cache.files.get(os.fspath(path))
     if cached is None or cached[0] != key:
         cached = (key, path.read_bytes())
-        state.files[os.fspath(path)] = cached
+        cache.files[os.fspath(path)] = cached
     return cached[1]
 
 

@@ -11,7 +11,6 @@ the old or the new version of a page, never half of one.
 from __future__ import annotations
 
 import errno
-import functools
 import hashlib
 import html
 import ipaddress
@@ -204,8 +203,8 @@ def inject(page: bytes, live: LiveSite, paths: Sequence[str],
     return page + extra if at < 0 else page[:at] + extra + page[at:]
 
 
-@functools.cache
 def livereload_script() -> bytes:
+    """Read per request (a few KB, on this machine): nothing kept between calls."""
     return resources.files("generator").joinpath("assets/livereload.js").read_bytes()
 
 

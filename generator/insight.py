@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from generator.memo import Memo
 from generator.model import ActionItem, Entry, action_items
 from generator.recurring import RecurringLesson, Resurfaced, recurring_lessons, resurface
 
@@ -110,16 +110,18 @@ class Insight:
 
 
 def compute_insight(entries: Sequence[Entry], stages: Sequence[str], outcomes: Sequence[str],
-                    as_of: dt.date | None) -> Insight:
-    """All figures for a log; entries in any order, as_of from the build."""
+                    as_of: dt.date | None, memo: Memo | None = None) -> Insight:
+    """All figures for a log; entries in any order, as_of from the build (`memo`: the
+    build cache's, for what is computed per entry)."""
+    memo = memo if memo is not None else Memo()
     oldest = sorted(entries, key=lambda e: (e.date, e.source))
     insight = Insight(
         as_of=as_of, entries=len(oldest), progress=progress_points(oldest),
         funnel=funnel(oldest, stages), outcomes=outcome_counts(oldest, outcomes),
         per_month=entries_per_month(oldest), practices=practices_by_quarter(oldest),
         actions=actions_by_quarter(oldest),
-        stale_actions=stale_actions(oldest, as_of) if as_of else (),
-        answer_times=answer_times(oldest), recurring=recurring_lessons(oldest),
+        stale_actions=stale_actions(oldest, as_of, memo) if as_of else (),
+        answer_times=answer_times(oldest), recurring=recurring_lessons(oldest, memo),
         resurfaced=resurface(oldest, as_of) if as_of else None, observations={})
     return dataclasses.replace(insight, observations=observe(insight, stages))
 
@@ -159,7 +161,6 @@ def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
     return tuple(months)
 
 
-@functools.lru_cache(maxsize=1 << 12)
 def quarter_of(day: dt.date) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
@@ -190,11 +191,15 @@ def actions_by_quarter(oldest: Sequence[Entry]) -> tuple[ActionQuarter, ...]:
                  for quarter, group in _by_quarter(oldest).items())
 
 
-def stale_actions(oldest: Sequence[Entry], as_of: dt.date) -> tuple[StaleAction, ...]:
+def stale_actions(oldest: Sequence[Entry], as_of: dt.date,
+                  memo: Memo | None = None) -> tuple[StaleAction, ...]:
     """Open actions set more than STALE_DAYS before as_of, oldest first."""
+    memo = memo if memo is not None else Memo()
     return tuple(StaleAction(item, (as_of - e.date).days) for e in oldest
                  if (as_of - e.date).days > STALE_DAYS
-                 for item in action_items(e) if not item.action.done)
+                 for item in memo.get(("action items", e.source), e,
+                                      lambda: action_items(e))  # noqa: B023
+                 if not item.action.done)
 
 
 def answer_times(oldest: Sequence[Entry]) -> tuple[AnswerTime, ...]:

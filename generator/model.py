@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -289,13 +288,9 @@ class Site:
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
 
 
-# Memoised so that a rebuild gets the very same objects for unchanged entries: the caches
-# that reuse rendered pages and fragments compare by identity first.
-@functools.lru_cache(maxsize=1 << 14)
 def lessons_of(entry: Entry) -> tuple[Lesson, ...]:
     return tuple(Lesson(text, entry) for text in entry.lessons)
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def action_items(entry: Entry) -> tuple[ActionItem, ...]:
     return tuple(ActionItem(action, entry) for action in entry.actions)

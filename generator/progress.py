@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import calendar
-import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from generator import charts
 from generator.charts import Chart, num
 from generator.insight import MIN_ENTRIES, Insight
+from generator.memo import Memo
 from generator.model import PRACTICES
-
-# serve plans the progress page on every save, and most saves change none of its numbers:
-# charts are memoised on their data (passed as tuples).
-line_chart = functools.lru_cache(maxsize=16)(charts.line_chart)
-bar_chart = functools.lru_cache(maxsize=16)(charts.bar_chart)
-column_chart = functools.lru_cache(maxsize=16)(charts.column_chart)
-practice_grid = functools.lru_cache(maxsize=8)(charts.practice_grid)
 
 NOT_ENOUGH = "Not enough entries yet to see a pattern"
 
@@ -48,26 +42,52 @@ def _note(count: int) -> str | None:
     return f"{NOT_ENOUGH} ({count} of the {MIN_ENTRIES} needed)."
 
 
-def progress_figures(insight: Insight, stages: Sequence[str]) -> tuple[Figure, ...]:
+class _Charts:
+    """The chart functions, through the build cache's memo: serve plans the progress page
+    on every save, and most saves change none of its numbers (charts get tuples)."""
+
+    def __init__(self, memo: Memo) -> None:
+        self.memo = memo
+
+    def _draw(self, draw: Callable[..., Chart], *args: Any, **options: Any) -> Chart:
+        return self.memo.get(("chart", args[0]), (draw, args, tuple(sorted(options.items()))),
+                             lambda: draw(*args, **options))
+
+    def line_chart(self, *args: Any, **options: Any) -> Chart:
+        return self._draw(charts.line_chart, *args, **options)
+
+    def bar_chart(self, *args: Any, **options: Any) -> Chart:
+        return self._draw(charts.bar_chart, *args, **options)
+
+    def column_chart(self, *args: Any, **options: Any) -> Chart:
+        return self._draw(charts.column_chart, *args, **options)
+
+    def practice_grid(self, *args: Any, **options: Any) -> Chart:
+        return self._draw(charts.practice_grid, *args, **options)
+
+
+def progress_figures(insight: Insight, stages: Sequence[str],
+                     memo: Memo | None = None) -> tuple[Figure, ...]:
     """Every figure of the progress page, in reading order."""
     obs = insight.observations
-    return (_progress(insight, stages, obs.get("progress")),
-            _funnel(insight, obs.get("funnel")),
-            _outcomes(insight, obs.get("outcomes")),
-            _per_month(insight, obs.get("per_month")),
-            _practices(insight, obs.get("practices")),
-            _actions(insight, obs.get("actions")),
-            _answers(insight, obs.get("answer_times")))
+    draw = _Charts(memo if memo is not None else Memo())
+    return (_progress(insight, stages, obs.get("progress"), draw),
+            _funnel(insight, obs.get("funnel"), draw),
+            _outcomes(insight, obs.get("outcomes"), draw),
+            _per_month(insight, obs.get("per_month"), draw),
+            _practices(insight, obs.get("practices"), draw),
+            _actions(insight, obs.get("actions"), draw),
+            _answers(insight, obs.get("answer_times"), draw))
 
 
-def _progress(insight: Insight, stages: Sequence[str], obs: str | None) -> Figure:
+def _progress(insight: Insight, stages: Sequence[str], obs: str | None, draw: _Charts) -> Figure:
     points = insight.progress
     chart = None
     if points:
         desc = (f"Furthest stage of {len(points)} applications, from {points[0].date:%B %Y} "
                 f"to {points[-1].date:%B %Y}: the first reached '{points[0].stage}', "
                 f"the latest '{points[-1].stage}'.")
-        chart = line_chart("chart-progress", "Furthest stage reached, per application", desc,
+        chart = draw.line_chart("chart-progress", "Furthest stage reached, per application", desc,
                            tuple((p.date, p.stage_index) for p in points),
                            levels=tuple(stages))
     rows = tuple((p.date.isoformat(), p.entry.company or p.entry.title, p.stage) for p in points)
@@ -76,38 +96,38 @@ def _progress(insight: Insight, stages: Sequence[str], obs: str | None) -> Figur
                   _note(len(points)))
 
 
-def _funnel(insight: Insight, obs: str | None) -> Figure:
+def _funnel(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     steps = insight.funnel
     total = steps[0].count if steps else 0
     chart = None
     if total:
         desc = "; ".join(f"{s.count} reached {s.label}" for s in steps) + "."
-        chart = bar_chart("chart-funnel", "Applications that reached each stage", desc,
+        chart = draw.bar_chart("chart-funnel", "Applications that reached each stage", desc,
                           tuple((s.label, s.count) for s in steps))
     rows = tuple((s.label, str(s.count), _pct(s.count, total)) for s in steps)
     return Figure("funnel", "How many got to each stage", chart,
                   ("Stage", "Applications", "Share"), rows, obs, _note(total))
 
 
-def _outcomes(insight: Insight, obs: str | None) -> Figure:
+def _outcomes(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     counts = insight.outcomes
     chart = None
     if counts:
         desc = "; ".join(f"{c.label}: {c.count}" for c in counts) + "."
-        chart = bar_chart("chart-outcomes", "How applications ended", desc,
+        chart = draw.bar_chart("chart-outcomes", "How applications ended", desc,
                           tuple((c.label, c.count) for c in counts))
     rows = tuple((c.label, str(c.count)) for c in counts)
     return Figure("outcomes", "How they ended", chart, ("Outcome", "Entries"), rows, obs,
                   _note(insight.entries))
 
 
-def _per_month(insight: Insight, obs: str | None) -> Figure:
+def _per_month(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     months = insight.per_month
     chart = None
     if months:
         desc = (f"Entries per month from {months[0].label} to {months[-1].label}: "
                 + ", ".join(f"{m.label} {m.count}" for m in months if m.count) + ".")
-        chart = column_chart("chart-months", "Entries per month", desc,
+        chart = draw.column_chart("chart-months", "Entries per month", desc,
                              tuple((_month_label(m.label), m.count, None) for m in months),
                              label_every=max(1, -(-len(months) // 9)))
     rows = tuple((m.label, str(m.count)) for m in months)
@@ -121,7 +141,7 @@ def _month_label(label: str) -> str:
     return f"{calendar.month_abbr[int(month)]} ’{year[2:]}"
 
 
-def _practices(insight: Insight, obs: str | None) -> Figure:
+def _practices(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     quarters = insight.practices
     chart = None
     if quarters:
@@ -131,7 +151,7 @@ def _practices(insight: Insight, obs: str | None) -> Figure:
                 f"to {quarters[-1].quarter}. Latest quarter: " + ", ".join(
                     f"{p.label.lower()} {getattr(quarters[-1], p.key)} of {quarters[-1].entries}"
                     for p in PRACTICES) + ".")
-        chart = practice_grid("chart-practices", "The five practices over time", desc,
+        chart = draw.practice_grid("chart-practices", "The five practices over time", desc,
                               tuple(p.label for p in PRACTICES),
                               tuple(q.quarter for q in quarters), shares)
     rows = tuple((q.quarter, str(q.entries), *(
@@ -142,13 +162,13 @@ def _practices(insight: Insight, obs: str | None) -> Figure:
                   _note(insight.entries))
 
 
-def _actions(insight: Insight, obs: str | None) -> Figure:
+def _actions(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     quarters = insight.actions
     chart = None
     if any(q.opened for q in quarters):
         desc = ("Actions set per quarter and how many of them are done: "
                 + ", ".join(f"{q.quarter} {q.done} of {q.opened}" for q in quarters) + ".")
-        chart = column_chart("chart-actions", "Actions set and done", desc,
+        chart = draw.column_chart("chart-actions", "Actions set and done", desc,
                              tuple((q.quarter, q.opened, q.done) for q in quarters),
                              label_every=max(1, -(-len(quarters) // 8)),
                              legend=("Set", "Done"))
@@ -157,7 +177,7 @@ def _actions(insight: Insight, obs: str | None) -> Figure:
                   obs, _note(insight.entries))
 
 
-def _answers(insight: Insight, obs: str | None) -> Figure:
+def _answers(insight: Insight, obs: str | None, draw: _Charts) -> Figure:
     times = insight.answer_times
     chart = None
     if times:
@@ -165,7 +185,7 @@ def _answers(insight: Insight, obs: str | None) -> Figure:
                 + ", ".join(f"{t.entry.company or t.entry.title} {t.days}" for t in times)
                 + ".")
         median = insight.median_days or 0
-        chart = line_chart("chart-answers", "Days from application to answer", desc,
+        chart = draw.line_chart("chart-answers", "Days from application to answer", desc,
                            tuple((t.entry.date, t.days) for t in times),
                            reference=(median, f"median {num(median)} days"))
     rows = tuple((t.entry.applied.isoformat() if t.entry.applied else "", t.entry.date.isoformat(),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
-import functools
 import hashlib
 import heapq
 import math
@@ -20,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from generator.memo import Memo
 from generator.model import Entry, HashedOnce, TagRef
 
 SIMILAR = 0.8
@@ -74,19 +74,19 @@ class Resurfaced:
     """'March' in the as-of year, else 'March 2025'."""
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def normalise(text: str) -> str:
     """Lower-case words only: 'Lead with trade-offs!' → 'lead with trade offs'."""
     return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
 
 
-def _points(oldest: Sequence[Entry]) -> list[LessonPoint]:
-    return [point for entry in oldest for point in _entry_points(entry)]
+def _points(oldest: Sequence[Entry], memo: Memo) -> list[LessonPoint]:
+    # Through the memo: serve recomputes recurring lessons on every save, for one changed
+    # entry.
+    return [point for entry in oldest for point in memo.get(
+        ("lesson points", entry.source), entry, lambda: _entry_points(entry))]  # noqa: B023
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def _entry_points(entry: Entry) -> tuple[LessonPoint, ...]:
-    # Memoised: serve recomputes recurring lessons on every save, for one changed entry.
     points = [LessonPoint(t, "lesson", entry) for t in entry.lessons]
     if entry.postmortem:
         points += [LessonPoint(t, "to improve", entry) for t in entry.postmortem.to_improve]
@@ -94,7 +94,6 @@ def _entry_points(entry: Entry) -> tuple[LessonPoint, ...]:
     return tuple(points)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _same_wording(a: str, b: str) -> bool:
     # Cached because serve recomputes this on every rebuild; the quick upper bounds
     # reject most pairs before the full (quadratic) ratio is computed.
@@ -186,20 +185,30 @@ def cluster_wordings(wordings: Sequence[str],
     return Clustering(tuple(cluster_of), postings_read, comparisons)
 
 
-def recurring_lessons(oldest: Sequence[Entry]) -> tuple[RecurringLesson, ...]:
+def recurring_lessons(oldest: Sequence[Entry],
+                      memo: Memo | None = None) -> tuple[RecurringLesson, ...]:
     """Wording that recurs across entries, then tags whose entries share points to improve.
 
     Groups by wording come first (most entries first); then, for each tag on at least two
     entries with lessons, those lessons. A point already in a wording group is not repeated.
+    `memo`: the build cache's (serve asks again on every save, for one changed entry).
     """
-    points = _points(oldest)
+    memo = memo if memo is not None else Memo()
+
+    def normalised(text: str) -> str:
+        return memo.get(("normalised", text), None, lambda: normalise(text))
+
+    def same(a: str, b: str) -> bool:
+        return memo.get(("same wording", a, b), None, lambda: _same_wording(a, b))
+
+    points = _points(oldest, memo)
     compared = [p for p in points if p.kind != "went well"]
     # Wording seen before joins the same cluster as last time.
-    wordings = list(dict.fromkeys(normalise(p.text) for p in compared))
-    cluster_of = dict(zip(wordings, cluster_wordings(wordings).cluster_of, strict=True))
+    wordings = list(dict.fromkeys(normalised(p.text) for p in compared))
+    cluster_of = dict(zip(wordings, cluster_wordings(wordings, same).cluster_of, strict=True))
     clusters: list[list[LessonPoint]] = [[] for _ in set(cluster_of.values())]
     for point in compared:
-        clusters[cluster_of[normalise(point.text)]].append(point)
+        clusters[cluster_of[normalised(point.text)]].append(point)
     by_wording = [RecurringLesson(c[0].text, None, tuple(c)) for c in clusters
                   if len({p.entry.source for p in c}) >= 2]
     by_wording.sort(key=lambda r: -r.entry_count)

@@ -9,7 +9,6 @@ pages that show it (see [serve]).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import jinja2
 from generator.config import SiteConfig
 from generator.errors import Problem, ProblemsFound
 from generator.fragments import FragmentStore
+from generator.memo import Memo
 from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.progress import progress_figures
@@ -66,34 +66,67 @@ class PagePlan:
     context: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """One Jinja environment for a theme, the site's URLs and its config: their values are
+    the templates' globals from the start, and its `{% cache %}` fragments are valid for
+    exactly those (fragments.py). Another theme, base URL, naming or config: another one."""
+
+    theme: Theme
+    key: tuple[object, ...]
+    env: jinja2.Environment
+
+    @property
+    def fragments(self) -> FragmentStore:
+        store: FragmentStore = self.env.fragment_store  # type: ignore[attr-defined]
+        return store
+
+
+def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
+                  compiled: jinja2.BytecodeCache | None = None) -> Renderer:
+    env = theme.environment(compiled, url=urls.href, config=config, nav=NAV,
+                            stages=config.stages)
+    return Renderer(theme, (*urls.key, config), env)
+
+
 @dataclass
 class RenderCache:
-    """Rendered bytes of each page with the context they came from."""
+    """The renderer and each page's rendered bytes, by output path, with its plan."""
 
-    theme: Theme | None = None
-    urls_key: tuple[object, ...] = ()
+    renderer: Renderer | None = None
     pages: dict[str, tuple[PagePlan, bytes]] = field(default_factory=dict)
-    fragments: FragmentStore = field(default_factory=FragmentStore)
-    """`{% cache %}` fragments; valid for the same theme, URLs and config as `pages`."""
+    compiled: jinja2.BytecodeCache | None = None
+    """Compiled templates to share between renderers (tests' reference builds)."""
     rendered: int = 0
     """Pages actually rendered (not reused) in the last render_site call."""
 
+    def renderer_for(self, theme: Theme, urls: Urls, config: SiteConfig) -> Renderer:
+        """The renderer for these, kept while they stay the same (pages with it)."""
+        key = (*urls.key, config)
+        if self.renderer is None or self.renderer.theme is not theme \
+                or self.renderer.key != key:
+            self.renderer, self.pages = make_renderer(theme, urls, config, self.compiled), {}
+        return self.renderer
 
-def plan_pages(site: Site, config: SiteConfig) -> list[PagePlan]:
-    """Every page of the site with the data it shows."""
+
+def plan_pages(site: Site, config: SiteConfig, memo: Memo | None = None) -> list[PagePlan]:
+    """Every page of the site with the data it shows (`memo`: the build cache's, which
+    gives back last build's plan of an entry page whose data is equal)."""
+    memo = memo if memo is not None else Memo()
     plans = [_home(site, config), _timeline(site), _tags(site), _lessons(site), _actions(site),
              PagePlan(PageInfo("404", "Page not found", "404.html"), "404.html", {})]
-    plans += _entries(site)
+    plans += _entries(site, memo)
     plans += [PagePlan(PageInfo("tag", f"Tag: {tag.name}", tag_path(tag)), "tag.html",
                        {"tag": tag}) for tag in site.tags]
-    plans += insight_pages(site)
+    plans += insight_pages(site, memo)
     return plans
 
 
-def insight_pages(site: Site) -> list[PagePlan]:
+def insight_pages(site: Site, memo: Memo | None = None) -> list[PagePlan]:
     """Progress, search, company and stage facets, and year/month archives ([insight])."""
+    figures = progress_figures(site.insight, site.stages, memo) if site.insight else ()
     plans = [PagePlan(PageInfo("progress", "Progress", PROGRESS_PATH), "progress.html", {
-                 "figures": progress_figures(site.insight, site.stages) if site.insight else (),
+                 "figures": figures,
                  "stale_actions": site.insight.stale_actions if site.insight else (),
                  "as_of": site.insight.as_of if site.insight else None,
                  "entry_count": len(site.entries)}),
@@ -142,16 +175,20 @@ def _actions(site: Site) -> PagePlan:
                      "today": _today(site)})
 
 
-def _entries(site: Site) -> Iterator[PagePlan]:
+def _entries(site: Site, memo: Memo) -> Iterator[PagePlan]:
     entries = site.entries
     companies = {e.source: (company_path(c), len(c.entries)) for c in site.companies
                  for e in c.entries}
     for index, entry in enumerate(entries):
         newer: Entry | None = entries[index - 1] if index else None
         older: Entry | None = entries[index + 1] if index + 1 < len(entries) else None
-        yield _entry_plan(entry, newer and (newer.title, entry_path(newer)),
-                          older and (older.title, entry_path(older)),
-                          companies.get(entry.source), _today(site))
+        inputs = (entry, (newer.title, entry_path(newer)) if newer else None,
+                  (older.title, entry_path(older)) if older else None,
+                  companies.get(entry.source), _today(site))
+        # The same plan as last build's for an unchanged entry page: render_site then
+        # recognises it at once (identity before equality).
+        yield memo.get(("entry plan", entry.source), inputs,
+                       lambda: _entry_plan(*inputs))  # noqa: B023 - called at once
 
 
 def _today(site: Site) -> dt.date | None:
@@ -159,11 +196,8 @@ def _today(site: Site) -> dt.date | None:
     return site.insight.as_of if site.insight else None
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, str] | None,
                 company_page: tuple[str, int] | None, today: dt.date | None) -> PagePlan:
-    # Memoised: a rebuild then plans the very same object for each unchanged entry page,
-    # which render_site recognises by identity instead of comparing contexts.
     return PagePlan(PageInfo("entry", entry.title, entry_path(entry)), "entry.html", {
         "entry": entry, "newer": newer, "older": older, "company_page": company_page,
         "today": today})
@@ -174,15 +208,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
                 progress: Tick | None = None) -> list[OutputFile]:
     """Render every planned page, reusing cached bytes where the context is unchanged."""
     cache = cache if cache is not None else RenderCache()
-    urls_key = (*urls.key, config)
-    if cache.theme is not theme or cache.urls_key != urls_key:
-        cache.theme, cache.urls_key, cache.pages = theme, urls_key, {}
-        cache.fragments = FragmentStore()
-    _set_globals(theme.env, urls_key, url=urls.href, config=config, nav=NAV,
-                 stages=config.stages)
-    # Set per call: a private build renders with the same theme but its own cache.
-    theme.env.fragment_store = cache.fragments  # type: ignore[attr-defined]
-    cache.fragments.start()
+    renderer = cache.renderer_for(theme, urls, config)
+    renderer.fragments.start()
     files: list[OutputFile] = []
     problems: list[Problem] = []
     pages: dict[str, tuple[PagePlan, bytes]] = {}
@@ -196,33 +223,18 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
             data = cached[1]
         else:
             try:
-                data = _render(theme.env, plan).encode("utf-8")
+                data = _render(renderer.env, plan).encode("utf-8")
             except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
                 problems.append(template_problem(exc, plan, theme.root))
                 continue
             cache.rendered += 1
         pages[path] = (plan, data)
         files.append(OutputFile(path, data))
-    cache.fragments.finish()
+    renderer.fragments.finish()
     if problems:
         raise ProblemsFound(problems)
     cache.pages = pages
     return files
-
-
-def _set_globals(env: jinja2.Environment, key: tuple[object, ...], **values: object) -> None:
-    """Give templates the site's URLs and config as globals.
-
-    Jinja keeps a macro module imported without context (`{% import "_macros.html" as m
-    %}`) with the globals of its first render. When they change (a private build after a
-    public one with the same theme, another base URL), templates are loaded afresh, or
-    their links would point at the other build's pages.
-    """
-    if getattr(env, "growthlog_globals", None) != key:
-        if env.cache is not None:
-            env.cache.clear()
-        env.growthlog_globals = key  # type: ignore[attr-defined]
-    env.globals.update(values)
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:

@@ -7,11 +7,11 @@ already renamed in private mode (where the whole file is then encrypted like any
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Sequence
 
+from generator.memo import Memo
 from generator.model import Entry
 
 INDEX_VERSION = 1
@@ -33,14 +33,19 @@ def search_record(entry: Entry, href: str) -> dict[str, object]:
     }
 
 
-def build_search_index(entries: Sequence[Entry], href: Callable[[Entry], str]) -> bytes:
-    """The index as UTF-8 JSON, entries in the order given (newest first on the site)."""
-    records = ",".join(_record_json(e, href(e)) for e in entries)
+def build_search_index(entries: Sequence[Entry], href: Callable[[Entry], str],
+                       memo: Memo | None = None) -> bytes:
+    """The index as UTF-8 JSON, entries in the order given (newest first on the site).
+
+    `memo`: the build cache's; serve rebuilds the index on every save, and only the saved
+    entry's record changes. Same bytes as dumping the whole index at once.
+    """
+    memo = memo if memo is not None else Memo()
+    records = ",".join(memo.get(("search record", e.source), (e, url := href(e)),
+                                lambda: _record_json(e, url))  # noqa: B023
+                       for e in entries)
     return f'{{"v":{INDEX_VERSION},"entries":[{records}]}}'.encode()
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def _record_json(entry: Entry, href: str) -> str:
-    # Cached per (frozen) entry: serve rebuilds the index on every save, and only the
-    # saved entry's record changes. Same bytes as dumping the whole index at once.
     return json.dumps(search_record(entry, href), ensure_ascii=False, separators=(",", ":"))

@@ -1,9 +1,9 @@
 """The dev loop of `growthlog serve`: build → serve → watch → rebuild, until Ctrl-C.
 
-One long-lived BuildState makes a content save cheap: only the saved files are parsed
-again and only pages whose data changed are rendered again (a theme or config change
-renders everything). Builds go to a temporary preview folder, never to output/. A
-rebuild that fails leaves the last good site in place and shows its problems in every
+One long-lived BuildCache (build_cache.py) makes a content save cheap: only the saved
+files are parsed again and only pages whose data changed are rendered again (a theme or
+config change renders everything). Builds go to a temporary preview folder, never to
+output/. A rebuild that fails leaves the last good site in place and shows its problems in every
 open page; warnings of a good build show as a quieter banner. Drafts are previewed
 (marked as drafts) unless asked not to: the author sees what they are writing, while
 `build` still leaves drafts out. Nothing the author writes can stop the server.
@@ -26,7 +26,8 @@ from pathlib import Path
 import jinja2
 
 from generator import children
-from generator.build import BuildReport, BuildState, build
+from generator.build import BuildReport, build
+from generator.build_cache import BuildCache
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
@@ -99,18 +100,17 @@ class Rebuilder:
         self.root = root.resolve()  # as the watcher reports paths, for state.forget()
         self.preview = preview
         self.drafts = drafts
-        self.state = BuildState()
+        self.cache = BuildCache()
         self._frozen = False
 
     def rebuild(self, changes: ChangeSet | None = None) -> RebuildResult:
         """Apply a batch of saves (None: build everything) and rebuild; never raises."""
         started = time.perf_counter()
-        if changes is not None:
-            self._invalidate(changes)
+        seen = self._invalidate(changes) if changes is not None else None
         try:
             # A private log is previewed unencrypted: only on this machine, never in output/.
-            report = build(self.root, output=self.preview, drafts=self.drafts, state=self.state,
-                           base_url="/", private=False)
+            report = build(self.root, output=self.preview, drafts=self.drafts, cache=self.cache,
+                           seen=seen, base_url="/", private=False)
             problems: Iterable[Problem] = report.warnings
         except ProblemsFound as exc:
             report, problems = None, exc.problems
@@ -121,7 +121,11 @@ class Rebuilder:
         except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
             log.exception("rebuild failed")
             report, problems = None, [Problem("growthlog", f"internal error: {exc!r}")]
-            self.state = BuildState()
+            self.cache = BuildCache()
+        if report is None:
+            # It may have stopped before listing content/, which the next build then
+            # cannot bring up to date from the watcher's report alone.
+            self.cache.listing = None
         if report is not None and not self._frozen:
             # What the first build keeps (parsed entries, rendered pages) lives as long as
             # serve: take it out of the collector's full sweeps, which otherwise add tens
@@ -131,17 +135,17 @@ class Rebuilder:
         return RebuildResult(report, tuple(sort_problems(list(problems))),
                              time.perf_counter() - started)
 
-    def _invalidate(self, changes: ChangeSet) -> None:
+    def _invalidate(self, changes: ChangeSet) -> list[Path] | None:
+        """Drop what these changes make stale; what the next build may take as every
+        change under content/ (None: it must look at all of content/)."""
         if changes.kind is Kind.CONFIG:
-            self.state = BuildState()
-            return
+            self.cache = BuildCache()
+            return None
         if changes.kind is Kind.THEME:
-            # New templates: render every page again (parsed entries stay valid).
-            self.state.theme = None
+            self.cache.forget_theme()
         # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
-        self.state.forget(changes.paths)
-        if changes.kind is Kind.CONTENT:
-            self.state.saw_entry_saves(changes.content, self.root / "content")
+        self.cache.forget(changes.paths)
+        return list(changes.content) if changes.kind is Kind.CONTENT else None
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,

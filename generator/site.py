@@ -5,12 +5,12 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from generator.config import SiteConfig
 from generator.insight import compute_insight
+from generator.memo import Memo
 from generator.model import (
     Company,
     Entry,
@@ -28,26 +28,32 @@ from generator.slugs import make_slug
 
 
 def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = False,
-               as_of: dt.date | None = None) -> Site:
+               as_of: dt.date | None = None, memo: Memo | None = None) -> Site:
     """Organise parsed entries into everything the pages show.
 
     `as_of` is the build's date for insight figures (SOURCE_DATE_EPOCH, from the build);
-    without it, the newest entry's date.
+    without it, the newest entry's date. `memo`: the build cache's, so that an unchanged
+    entry comes out as the same object as last build (pages that show it are then found
+    unchanged at once); without it, everything is computed afresh (same result).
     """
+    memo = memo if memo is not None else Memo()
     kept = sorted((e for e in entries if drafts or not e.draft),
                   key=lambda e: (e.date, e.source), reverse=True)
     own = [e for e in kept if not e.example]
     # init's example shows only until the author writes an entry, and never counts.
-    shown = _canonical_tags(_unique_slugs(own or kept))
+    shown = _canonical_tags(_unique_slugs(own or kept, memo), memo)
     counted = [e for e in shown if not e.example]
-    open_actions = tuple(i for e in counted for i in action_items(e) if not i.action.done)
-    done_actions = tuple(i for e in counted for i in action_items(e) if i.action.done)
-    companies = _companies(counted)
+    items = [item for e in counted for item in memo.get(("action items", e.source), e,
+                                                        lambda: action_items(e))]  # noqa: B023
+    open_actions = tuple(item for item in items if not item.action.done)
+    done_actions = tuple(item for item in items if item.action.done)
+    companies = _companies(counted, memo)
     return Site(
         entries=tuple(shown),
         tags=_tags(shown),
         timeline=_timeline(shown),
-        lessons=tuple(lesson for e in counted for lesson in lessons_of(e)),
+        lessons=tuple(lesson for e in counted for lesson in memo.get(
+            ("lessons", e.source), e, lambda: lessons_of(e))),  # noqa: B023
         open_actions=open_actions,
         done_actions=done_actions,
         stats=_stats(counted, config, len(companies), len(open_actions), len(done_actions)),
@@ -55,11 +61,11 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
         companies=companies,
         stage_facets=_stage_facets(counted, config),
         insight=compute_insight(counted, config.stages, config.outcomes,
-                                as_of or (counted[0].date if counted else None)),
+                                as_of or (counted[0].date if counted else None), memo),
     )
 
 
-def _unique_slugs(newest_first: list[Entry]) -> list[Entry]:
+def _unique_slugs(newest_first: list[Entry], memo: Memo) -> list[Entry]:
     """Oldest entry keeps the plain slug; later ones with the same slug get -2, -3 …"""
     taken: set[str] = set()
     unique: dict[int, Entry] = {}
@@ -70,11 +76,13 @@ def _unique_slugs(newest_first: list[Entry]) -> list[Entry]:
             n += 1
             slug = f"{entry.slug}-{n}"
         taken.add(slug)
-        unique[index] = entry if slug == entry.slug else _with_slug(entry, slug)
+        unique[index] = entry if slug == entry.slug else memo.get(
+            ("unique slug", entry.source), (entry, slug),
+            lambda: dataclasses.replace(entry, slug=slug))  # noqa: B023 - called at once
     return [unique[i] for i in range(len(newest_first))]
 
 
-def _canonical_tags(entries: list[Entry]) -> list[Entry]:
+def _canonical_tags(entries: list[Entry], memo: Memo) -> list[Entry]:
     """One tag per slug, named by its most common spelling (ties: the first alphabetically)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in entries:
@@ -82,19 +90,12 @@ def _canonical_tags(entries: list[Entry]) -> list[Entry]:
             spellings[tag.slug][tag.name] += 1
     names = {slug: min(c, key=lambda n: (-c[n], n)) for slug, c in spellings.items()}
     return [e if all(t.name == names[t.slug] for t in e.tags) else _with_tags(
-        e, tuple(TagRef(t.slug, names[t.slug]) for t in e.tags)) for e in entries]
+        e, tuple(TagRef(t.slug, names[t.slug]) for t in e.tags), memo) for e in entries]
 
 
-# Memoised so that a rebuild gets the very same objects as last time for unchanged
-# entries: the caches that reuse rendered pages and fragments compare by identity first.
-@functools.lru_cache(maxsize=1 << 14)
-def _with_slug(entry: Entry, slug: str) -> Entry:
-    return dataclasses.replace(entry, slug=slug)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _with_tags(entry: Entry, tags: tuple[TagRef, ...]) -> Entry:
-    return dataclasses.replace(entry, tags=tags)
+def _with_tags(entry: Entry, tags: tuple[TagRef, ...], memo: Memo) -> Entry:
+    return memo.get(("canonical tags", entry.source), (entry, tags),
+                    lambda: dataclasses.replace(entry, tags=tags))
 
 
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
@@ -107,12 +108,13 @@ def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
                                                                           i[0].slug)))
 
 
-def _companies(entries: list[Entry]) -> tuple[Company, ...]:
+def _companies(entries: list[Entry], memo: Memo) -> tuple[Company, ...]:
     """One facet per company (case-insensitive), named by its most common spelling."""
     groups: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        if entry.company and entry.company.strip():
-            groups[make_slug(entry.company)].append(entry)
+        if (company := entry.company) and company.strip():
+            groups[memo.get(("company slug", entry.source), company,
+                            lambda: make_slug(company))].append(entry)  # noqa: B023
     companies = []
     for slug, group in groups.items():
         names = Counter(" ".join(e.company.split()) for e in group if e.company)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from slugify import slugify
 
 
-@functools.lru_cache(maxsize=1 << 12)
 def make_slug(text: str) -> str:
     """ASCII, lower-case, hyphenated; never empty, never a path."""
     # Keep C, C++ and C# apart: they are different skills, so different tags.

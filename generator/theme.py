@@ -19,14 +19,30 @@ from generator.fragments import FragmentCache
 from generator.model import PRACTICES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Theme:
-    env: jinja2.Environment
+    """A theme as found for one log: a new Theme (new object) after any theme file changed."""
+
+    loader: jinja2.BaseLoader
     static_dirs: tuple[Path, ...]
     """Static folders, most specific first: a file in an earlier one wins."""
     template_dirs: tuple[Path, ...]
     root: Path | None = None
     """The log's folder: template problems name files relative to it."""
+
+    def environment(self, compiled: jinja2.BytecodeCache | None = None,
+                    **site_globals: object) -> jinja2.Environment:
+        """A Jinja environment (strict, autoescaping) with these globals from the start:
+        a site renders with one per theme, URLs and config (render.Renderer)."""
+        env = jinja2.Environment(loader=self.loader, autoescape=True,
+                                 undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                 lstrip_blocks=True, keep_trailing_newline=True,
+                                 extensions=[FragmentCache], bytecode_cache=compiled)
+        env.filters["longdate"] = format_long_date
+        env.filters["shortdate"] = format_short_date
+        env.globals["practices"] = PRACTICES
+        env.globals.update(site_globals)
+        return env
 
 
 def packaged_themes_dir() -> Path:
@@ -51,7 +67,7 @@ def theme_dirs(root: Path, config: SiteConfig) -> list[Path]:
 
 
 def load_theme(root: Path, config: SiteConfig) -> Theme:
-    """The Jinja environment (strict, autoescaping) for this log's theme."""
+    """This log's theme: its template loader and static folders."""
     dirs = theme_dirs(root, config)
     if config.theme != "default" and not any(d.name == config.theme for d in dirs):
         raise ProblemsFound([_missing_theme(root, config.theme)])
@@ -61,14 +77,8 @@ def load_theme(root: Path, config: SiteConfig) -> Theme:
         jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default))}),
     ])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             extensions=[FragmentCache])
-    env.filters["longdate"] = format_long_date
-    env.filters["shortdate"] = format_short_date
-    env.globals["practices"] = PRACTICES
     static = tuple(d / "static" for d in dirs if (d / "static").is_dir())
-    return Theme(env, static, template_dirs, root)
+    return Theme(loader, static, template_dirs, root)
 
 
 def _missing_theme(root: Path, name: str) -> Problem:

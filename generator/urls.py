@@ -7,16 +7,12 @@ passes `rename` to give every file an opaque name without templates knowing.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from urllib.parse import quote
 
 from generator.model import Company, Entry, Month, StageFacet, Tag, TagRef, Year
 
 Rename = Callable[[str], str]
-
-# Templates ask for thousands of hrefs per build, mostly the same ones again.
-_quote = functools.lru_cache(maxsize=1 << 15)(quote)
 
 
 def entry_path(entry: Entry) -> str:
@@ -82,6 +78,9 @@ class Urls:
     def __init__(self, base_url: str = "/", rename: Rename | None = None) -> None:
         self.base_url = base_url
         self._rename = rename
+        self._quoted: dict[str, str] = {}
+        """Templates ask for thousands of hrefs per build, mostly the same ones again: a
+        build makes its own Urls, so this holds one build's paths."""
 
     @property
     def key(self) -> tuple[str, Rename | None]:
@@ -114,5 +113,8 @@ class Urls:
         logical = target if isinstance(target, str) else logical_path(target)
         if self._rename:
             logical, query = self._rename(logical), ""
-        return (self.base_url + _quote(logical) + (f"?{query}" if query else "")
+        quoted = self._quoted.get(logical)
+        if quoted is None:
+            quoted = self._quoted[logical] = quote(logical)
+        return (self.base_url + quoted + (f"?{query}" if query else "")
                 + (f"#{fragment}" if fragment else ""))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator import keys
-from generator.build import BuildState, build, load_log
+from generator.build import build, load_log
+from generator.build_cache import BuildCache
 from generator.config import SiteConfig
 from generator.entries import parse_entry
 from generator.errors import ProblemsFound
@@ -70,13 +71,12 @@ def test_a_non_markdown_file_that_holds_front_matter_is_not_published(tmp_path: 
 
 def test_the_watcher_and_the_build_agree_on_what_an_entry_is(tmp_path: Path) -> None:
     root = make_log(tmp_path / "log", {"content/a.md": entry()})
-    state = BuildState()
-    build(root, state=state)
+    cache = BuildCache()
+    build(root, cache=cache)
     saved = root / "content/2016-03-10-news.markdown"
     saved.write_text("---\ntitle: News\n---\nBody.\n", encoding="utf-8")
-    state.saw_entry_saves([saved], root / "content")
-    assert state.listing_current, "a saved .markdown file is an entry save"
-    assert build(root, state=state).entries == 2
+    assert cache.listing_after([saved], root / "content"), "a saved .markdown is an entry save"
+    assert build(root, cache=cache, seen=[saved]).entries == 2
     assert all(is_entry_name(n) for n in ("a.md", "b.markdown", "c.mdown", "d.mkd"))
     assert not any(is_entry_name(n) for n in ("a.txt", "md", "a.md.bak", "a.markdownx"))
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import jinja2
 from test_private import PASSWORD, open_page
 
-from generator.build import BuildState, build
+from generator.build import build
+from generator.build_cache import BuildCache
 from generator.fragments import FragmentCache, FragmentStore, chunks
 from generator.keys import init_keyfile
 from generator.serve import Rebuilder
@@ -90,15 +91,15 @@ def test_a_title_edit_reaches_every_list_page_that_shows_the_entry(tmp_path: Pat
 
 
 def test_private_build_after_a_public_one_links_by_opaque_names_only(tmp_path: Path) -> None:
-    """Same BuildState, same theme: no fragment and no imported macro module may keep
+    """Same BuildCache, same theme: no fragment and no imported macro module may keep
     the public build's links (Jinja caches a module imported without context)."""
     root = make_log(tmp_path / "log", {"content/a.md": entry("Secret Co", tags="[nerves]",
                                                              lessons="[Breathe]")})
     init_keyfile(root, PASSWORD)
-    state = BuildState()
-    build(root, output=tmp_path / "public", state=state, private=False)
+    cache = BuildCache()
+    build(root, output=tmp_path / "public", cache=cache, private=False)
     assert b"/entries/secret-co/" in (tmp_path / "public/lessons/index.html").read_bytes()
-    build(root, output=tmp_path / "private", state=state, private=True, password=PASSWORD)
+    build(root, output=tmp_path / "private", cache=cache, private=True, password=PASSWORD)
     pages = {path: data for path, data in read_tree(tmp_path / "private").items()
              if path.endswith(".html") and b'id="gl-page"' in data}
     assert len(pages) > 5

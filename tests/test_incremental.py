@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
-from generator.build import BuildState, build
-from generator.config import load_valid_config
+from generator.build import build
+from generator.build_cache import BuildCache
 from generator.errors import ProblemsFound
 from generator.serve import Rebuilder
-from generator.theme import load_theme, packaged_themes_dir
+from generator.theme import packaged_themes_dir
 from generator.watch import classify
 
 from conftest import make_log, read_tree
@@ -114,11 +114,9 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         self.step += 1
         full = self.tmp / f"full-{self.step}"
         try:
-            reference = BuildState()  # nothing shared with the preview's state
-            reference.config = load_valid_config(self.root)
-            reference.theme = load_theme(self.root, reference.config)
-            reference.theme.env.bytecode_cache = self.compiled
-            build(self.root, output=full, state=reference, base_url="/",
+            reference = BuildCache()  # nothing shared with the preview's cache
+            reference.pages.compiled = self.compiled
+            build(self.root, output=full, cache=reference, base_url="/",
                   drafts=self.rebuilder.drafts)
         except ProblemsFound as exc:
             assert not result.ok, "the full build failed but the incremental one did not"

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from generator import keys
-from generator.build import BuildState, build, check
+from generator.build import build, check
+from generator.build_cache import BuildCache
 from generator.crypto import open_file
 from generator.private import OpaqueNames
 from generator.watch import Kind, classify_path
@@ -119,12 +120,11 @@ def test_a_watched_save_through_a_link_out_of_content_is_not_read(tmp_path: Path
     outside = tmp_path / "elsewhere.md"
     outside.write_text(entry(title="Canary Outside Entry"))
     root = make_log(tmp_path / "log", {"content/a.md": entry()})
-    state = BuildState()
-    build(root, state=state)
+    cache = BuildCache()
+    build(root, cache=cache)
     link = root / "content" / "b.md"
     link.symlink_to(outside)
-    state.saw_entry_saves([link.resolve().parent / "b.md"], (root / "content").resolve())
-    report = build(root, state=state)
+    report = build(root, cache=cache, seen=[link.resolve().parent / "b.md"])
     assert report.entries == 1 and [p.path for p in report.warnings] == ["content/b.md"]
     assert not [p for p, d in read_tree(root / "output").items() if b"Canary" in d]
     folder = tmp_path / "folder"

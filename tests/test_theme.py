@@ -31,15 +31,15 @@ def test_packaged_default_theme_has_every_page_template() -> None:
 def test_default_theme_without_overrides(tmp_path: Path) -> None:
     theme = load_theme(tmp_path, SiteConfig())
     assert theme.template_dirs == (packaged_themes_dir() / "default" / "templates",)
-    assert theme.env.get_template("entry.html").filename == str(
+    assert theme.environment().get_template("entry.html").filename == str(
         packaged_themes_dir() / "default" / "templates" / "entry.html")
 
 
 def test_a_single_template_can_be_overridden(tmp_path: Path) -> None:
     root = make_log(tmp_path, {"themes/default/templates/404.html": "Mine {{ page }}"})
     theme = load_theme(root, SiteConfig())
-    assert theme.env.get_template("404.html").render(page="x") == "Mine x"
-    assert theme.env.get_template("tags.html").filename == str(
+    assert theme.environment().get_template("404.html").render(page="x") == "Mine x"
+    assert theme.environment().get_template("tags.html").filename == str(
         packaged_themes_dir() / "default" / "templates" / "tags.html")
 
 
@@ -47,7 +47,7 @@ def test_an_override_can_extend_the_template_it_replaces(tmp_path: Path) -> None
     root = make_log(tmp_path, {"themes/default/templates/base.html":
                                '{% extends "default/base.html" %}'
                                '{% block content %}[[mine]]{% endblock %}'})
-    env = load_theme(root, SiteConfig()).env
+    env = load_theme(root, SiteConfig()).environment()
     env.globals.update(url=lambda p: "/" + p, config=SiteConfig(), nav=(), stages=())
     html = env.get_template("base.html").render(page={"kind": "x", "title": "T", "path": "x"})
     assert "[[mine]]" in html
@@ -60,7 +60,7 @@ def test_theme_option_picks_a_theme_folder_of_the_log(tmp_path: Path) -> None:
                                "themes/default/templates/404.html": "not used"})
     config = SiteConfig(theme="calm")
     theme = load_theme(root, config)
-    assert theme.env.get_template("404.html").render() == "calm"
+    assert theme.environment().get_template("404.html").render() == "calm"
     assert theme_dirs(root, config) == [root / "themes" / "calm",
                                         packaged_themes_dir() / "default"]
     assert theme.static_dirs[0] == root / "themes" / "calm" / "static"
@@ -78,12 +78,12 @@ def test_a_missing_theme_is_a_config_problem(tmp_path: Path) -> None:
 def test_undefined_variables_are_errors(tmp_path: Path) -> None:
     root = make_log(tmp_path, {"themes/default/templates/404.html": "{{ nope }}"})
     with pytest.raises(jinja2.UndefinedError):
-        load_theme(root, SiteConfig()).env.get_template("404.html").render()
+        load_theme(root, SiteConfig()).environment().get_template("404.html").render()
 
 
 def test_autoescaping_is_on(tmp_path: Path) -> None:
     root = make_log(tmp_path, {"themes/default/templates/404.html": "{{ title }}"})
-    html = load_theme(root, SiteConfig()).env.get_template("404.html").render(
+    html = load_theme(root, SiteConfig()).environment().get_template("404.html").render(
         title="<script>x</script>")
     assert html == "&lt;script&gt;x&lt;/script&gt;"
 
