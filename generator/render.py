@@ -164,9 +164,16 @@ def _tags(site: Site) -> PagePlan:
 
 
 def _lessons(site: Site) -> PagePlan:
-    return PagePlan(PageInfo("lessons", "Lessons", "lessons/"), "lessons.html",
-                    {"lessons": site.lessons,
-                     "recurring": site.insight.recurring if site.insight else ()})
+    """Each lesson once: wording that came back, grouped with the entries it came from;
+    then every other lesson; tags whose entries share lessons only as links."""
+    recurring = site.insight.recurring if site.insight else ()
+    by_wording = tuple(r for r in recurring if r.tag is None)
+    grouped = {(p.text, p.entry.source) for r in by_wording for p in r.points}
+    return PagePlan(PageInfo("lessons", "Lessons", "lessons/"), "lessons.html", {
+        "lessons": site.lessons, "recurring": by_wording,
+        "themes": tuple(r for r in recurring if r.tag is not None),
+        "single": tuple(lesson for lesson in site.lessons
+                        if (lesson.text, lesson.entry.source) not in grouped)})
 
 
 def _actions(site: Site) -> PagePlan:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from insight_log import FILES, fixture_site, parse_tables
 from generator.build import build
 from generator.insight import MIN_ENTRIES, Count, compute_insight
 from generator.recurring import months_before, normalise
+
+from conftest import entry
 
 NEWEST = str(int(dt.datetime(2025, 7, 5, tzinfo=dt.UTC).timestamp()))
 """The hand counts below are as of the newest entry's day."""
@@ -211,3 +214,25 @@ def test_home_and_lessons_show_recurring_and_resurfaced(log_factory: Any) -> Non
         assert "Have a salary range ready." in html and "Came back in 3 entries" in html
     assert "You wrote this in" in home
     assert 'href="/tags/system-design/"' in lessons
+
+
+def test_the_lessons_page_shows_each_lesson_once_with_the_entries_it_came_from(
+        log_factory: Any) -> None:
+    shared = "Rehearse the salary question out loud."
+    own = ["", "Bring a printed copy of the CV.", "Ask who the panel is before the day.",
+           "Sleep early before an onsite.", "Write the thank-you note within a day."]
+    files = {f"content/{n}.md": entry(
+        f"Analyst {n} at Co{n}", f"2025-0{n}-10", tags="[sql, salary, nerves]",
+        lessons=f'["{shared}", "{own[n]}"]') for n in range(1, 5)}
+    root = log_factory(files)
+    build(root)
+    html = (root / "output" / "lessons" / "index.html").read_text(encoding="utf-8")
+    main = " ".join(re.sub(r"<[^>]+>", " ", html.split('id="main"')[1]).split())
+    assert main.count(shared) == 1  # once, not once per entry and once per tag
+    group = main[main.index(shared):main.index("Every other lesson")]
+    assert "Came back in 4 entries" in group
+    assert all(f"Analyst {n} at Co{n}" in group for n in range(1, 5))
+    assert all(main.count(own[n]) == 1 for n in range(1, 5))
+    assert "lesson ·" not in main
+    for tag in ("sql", "salary", "nerves"):  # a tag that shares lessons: a link, no repeats
+        assert html.count(f'href="/tags/{tag}/"') == 1
