@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,8 @@ import pytest
 from insight_log import FILES
 
 from generator.build import build
+
+from conftest import entry
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -171,8 +174,60 @@ def test_private_search_works_after_unlock(browser: Any, log_factory: Any) -> No
         hits = page.locator(".search-dropdown .search-hit a")
         hits.first.wait_for(timeout=3000)
         assert hits.all_inner_texts() == ["Data Engineer at Acme"]
+        page.press("#site-search-q", "Enter")
+        results = page.locator("#search-page-results .search-hit a")
+        results.first.wait_for(timeout=5000)
+        address, history = page.url, page.evaluate("history.length")
+        page.fill("#search-page-q", "")
+        page.type("#search-page-q", "trade-offs", delay=40)  # as you type, no Enter
+        page.wait_for_function("() => document.querySelectorAll('#search-page-results a')"
+                               ".length === 2")
+        # Private: the query is in no address and no history entry, before or after.
+        assert page.url == address and "trade" not in address and "pelican" not in address
+        assert page.evaluate("history.length") == history
     finally:
         context.close()
+        server.shutdown()
+        server.server_close()
+
+
+LONG = ("Before the call I read the job advert twice, made notes on the team, and wrote down "
+        "three questions. The recruiter, kind but busy, asked about my Pélican migration "
+        "project, and then about the dashboards I built for the finance team, which took "
+        "most of the hour. Next time I will bring numbers, and a story about a mistake.")
+
+
+def test_results_page_searches_as_you_type_with_marked_words_and_site_dates(
+        browser: Any, log_factory: Any) -> None:
+    root = log_factory({"content/a.md": entry("Data Engineer at Acme", "2026-09-22",
+                                              body=LONG, company="Acme")})
+    build(root)
+    handler = functools.partial(_Quiet, directory=str(root / "output"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/search/")
+        history = page.evaluate("history.length")
+        page.type("#search-page-q", "pelican", delay=40)  # no Enter
+        hit = page.locator("#search-page-results .search-hit")
+        hit.first.wait_for(timeout=5000)
+        assert hit.locator(".search-meta").inner_text() == "Acme · 22 September 2026"
+        snippet = hit.locator(".search-snippet")
+        assert snippet.locator("mark").all_inner_texts() == ["Pélican"]  # as written
+        text = snippet.inner_text()
+        assert text.startswith("…") and text.endswith("…") and len(text) < len(LONG)
+        inner = text.strip("…")
+        at = LONG.index(inner)  # cut between words, nothing doubled at either end
+        assert LONG[at - 1] == " " and LONG[at + len(inner)] in " ,."
+        assert not re.search(r"[.,;:]…|……", text)
+        page.type("#search-page-q", " finance", delay=40)
+        page.wait_for_function("() => document.querySelectorAll('.search-snippet mark')"
+                               ".length === 2")
+        assert page.url.endswith("/search/#q=pelican%20finance")
+        assert page.evaluate("history.length") == history  # replaced, never pushed
+    finally:
+        page.close()
         server.shutdown()
         server.server_close()
 

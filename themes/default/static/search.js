@@ -118,32 +118,93 @@
     return hits.map(function (hit) { return hit.record.entry; });
   }
 
-  function snippet(entry, query) {
-    var text = entry.x || "";
-    var words = terms(query);
-    var folded = fold(text);
-    var at = -1;
-    for (var i = 0; i < words.length && at === -1; i++) { at = folded.indexOf(words[i]); }
-    if (at === -1) { return text.slice(0, 140) + (text.length > 140 ? "…" : ""); }
-    var start = Math.max(0, at - 60);
-    var end = Math.min(text.length, at + 100);
-    return (start ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+  var SNIPPET = 160;
+  var TRAILING = /[\s.,;:!?\u2026\u2013\u2014-]+$/;
+
+  function longDate(iso) {  // as the rest of the site writes dates: 22 September 2026
+    var parts = String(iso || "").split("-");
+    if (parts.length !== 3 || !MONTHS[+parts[1] - 1]) { return iso || ""; }
+    return +parts[2] + " " + MONTHS[+parts[1] - 1] + " " + parts[0];
+  }
+
+  // Where each folded character came from in `text`: matches are found in folded text
+  // (no accents, lower case) and marked in the text as written.
+  function foldMap(text) {
+    var folded = "", at = [];
+    for (var i = 0; i < text.length;) {
+      var ch = String.fromCodePoint(text.codePointAt(i));
+      var f = fold(ch);
+      for (var k = 0; k < f.length; k++) { at.push(i); }
+      folded += f;
+      i += ch.length;
+    }
+    at.push(text.length);
+    return { folded: folded, at: at };
+  }
+
+  function matches(text, words) {
+    var map = foldMap(text), ranges = [];
+    words.forEach(function (word) {
+      for (var k = map.folded.indexOf(word); k !== -1; k = map.folded.indexOf(word, k + word.length)) {
+        ranges.push([map.at[k], map.at[k + word.length]]);
+      }
+    });
+    ranges.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    ranges.forEach(function (r) {
+      var last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) { last[1] = Math.max(last[1], r[1]); } else { merged.push(r); }
+    });
+    return merged;
+  }
+
+  function appendMarked(parent, text, words) {
+    var from = 0;
+    matches(text, words).forEach(function (r) {
+      if (r[0] > from) { parent.appendChild(document.createTextNode(text.slice(from, r[0]))); }
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(r[0], r[1]);
+      parent.appendChild(mark);
+      from = r[1];
+    });
+    if (from < text.length) { parent.appendChild(document.createTextNode(text.slice(from))); }
+  }
+
+  // About SNIPPET characters around the first match, cut between words, with one "…"
+  // where text was left out (never after a comma or full stop of its own).
+  function snippet(text, words) {
+    text = text || "";
+    if (text.length <= SNIPPET) { return text; }
+    var found = matches(text, words);
+    var at = found.length ? found[0][0] : 0;
+    var start = at > 50 ? text.lastIndexOf(" ", at - 50) + 1 : 0;
+    var end = start + SNIPPET;
+    if (end >= text.length) { end = text.length; } else {
+      var space = text.lastIndexOf(" ", end);
+      if (space > at) { end = space; }
+    }
+    var piece = text.slice(start, end);
+    if (end < text.length) { piece = piece.replace(TRAILING, "") + "\u2026"; }
+    return (start > 0 ? "\u2026" : "") + piece;
   }
 
   function resultItem(entry, query) {
+    var words = terms(query);
     var li = document.createElement("li");
     li.className = "search-hit";
     var link = document.createElement("a");
     link.href = entry.u;
-    link.textContent = entry.t;
+    appendMarked(link, entry.t, words);
     li.appendChild(link);
     var meta = document.createElement("span");
     meta.className = "search-meta";
-    meta.textContent = [entry.c, entry.d].filter(Boolean).join(" · ");
+    appendMarked(meta, [entry.c, longDate(entry.d)].filter(Boolean).join(" · "), words);
     li.appendChild(meta);
     var text = document.createElement("span");
     text.className = "search-snippet";
-    text.textContent = snippet(entry, query);
+    appendMarked(text, snippet(entry.x, words), words);
     li.appendChild(text);
     return li;
   }
@@ -230,6 +291,18 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       runOnPage(input.value);
+    });
+    var typing = 0;
+    input.addEventListener("input", function () {  // as the header box does, as you type
+      window.clearTimeout(typing);
+      typing = window.setTimeout(function () {
+        if (!isPrivate()) {  // the fragment only, replaced: no request, no history entry
+          var href = input.value ? resultsHref(window.location.href, input.value)
+                                 : pageOf(window.location.href);
+          window.history.replaceState(null, "", href);
+        }
+        if (input.value.trim()) { run(input.value); } else { list.textContent = ""; status.textContent = ""; }
+      }, 150);
     });
     window.addEventListener("hashchange", function () {
       if (!isPrivate()) { input.value = currentQuery(); run(input.value); }
