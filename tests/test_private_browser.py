@@ -466,3 +466,47 @@ def test_a_build_with_remembering_off_drops_the_remembered_key(site: dict[str, A
     third = context.new_page()
     third.goto(site["private"])
     third.wait_for_selector("#gl-form:not([hidden])")
+
+
+_LOOK = """() => {
+  const style = sel => getComputedStyle(document.querySelector(sel));
+  const first = font => font.split(',')[0].trim().replace(/"/g, '');
+  return {
+    background: getComputedStyle(document.documentElement).backgroundColor !== 'rgba(0, 0, 0, 0)'
+      ? getComputedStyle(document.documentElement).backgroundColor : style('body').backgroundColor,
+    heading: first(style('h1').fontFamily),
+    body: first(style('main').fontFamily),
+    accent: document.querySelector('#gl-form button')
+      ? style('#gl-form button').backgroundColor
+      : style('.site-nav a[aria-current]').borderBottomColor,
+    lines: document.body.innerText.split('\\n').map(s => s.trim()).filter(Boolean),
+    title: document.title,
+  };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_unlock_page_wears_the_theme_and_names_nothing(site: dict[str, Any], browser: Any,
+                                                         scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(site["public"])
+        theme = page.evaluate(_LOOK)
+        page.goto(site["private"])
+        page.wait_for_selector("#gl-form:not([hidden])")
+        gate = page.evaluate(_LOOK)
+        # The theme's paper, ink, serif heading, sans text and accent: not the browser's
+        # default form (white page, Times, a grey button).
+        for key in ("background", "heading", "body", "accent"):
+            assert gate[key] == theme[key], (key, gate[key], theme[key])
+        assert gate["heading"] != gate["body"]
+        assert page.evaluate("getComputedStyle(document.querySelector('#gl-form button'))"
+                             ".borderRadius") != "0px"
+        # Nothing that identifies the log: no title, author or word of any entry.
+        assert gate["title"] == "Journal"
+        assert set(gate["lines"]) <= {
+            "Journal", "This journal is private. Enter the passphrase to read it.",
+            "Passphrase", "Remember on this device for 7 days", "Unlock"}
+    finally:
+        context.close()
