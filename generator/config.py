@@ -172,6 +172,12 @@ def parse_config(data: dict[str, Any],
                     f"part of it between '/' may be '.' or '..', it holds no control "
                     f"characters, and is at most {MAX_SEGMENT} bytes; found {bad}", field=key))
                 continue
+            if key == "stages" and (clash := _folder_clashes(value)):
+                problems.append(Problem(
+                    CONFIG_NAME, "each stage needs a page folder of its own (stages/<stage>/), "
+                    "and these would share one (they differ only in a '/' at either end or "
+                    f"twice, or in the case of letters): {clash}", field=key))
+                continue
             value = tuple(value)
         values[key] = value
     if values.get("url"):
@@ -240,6 +246,18 @@ def _is_path_segment(text: str) -> bool:
     return (not any(part.strip() in (".", "..") for part in text.split("/"))
             and not any(ord(c) < 32 or ord(c) == 127 for c in text)
             and len(text.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT)
+
+
+def _folder_clashes(stages: list[str]) -> list[str]:
+    """Two stages whose page folders are one and the same on some disk: 'a' and 'a/' (one
+    URL), 'Offer' and 'offer' (one folder on macOS and Windows)."""
+    seen: dict[str, str] = {}
+    for stage in stages:
+        folder = "/".join(part for part in stage.split("/") if part).casefold()
+        if folder in seen:
+            return [seen[folder], stage]
+        seen[folder] = stage
+    return []
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -244,7 +244,7 @@ class DevHandler(BaseHTTPRequestHandler):
         relative = _relative_path(url.path)
         if relative is None:
             return self._not_found(None, head)
-        if relative and not relative.endswith("/") and (live.directory / relative).is_dir():
+        if relative and not relative.endswith("/") and _is_dir(live.directory / relative):
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
             self.send_header("Location", f"{url.path}/{'?' + url.query if url.query else ''}")
             self.send_header("Content-Length", "0")
@@ -435,6 +435,13 @@ def _relative_path(url_path: str) -> str | None:
         return None
     relative = posixpath.join(*parts) if parts else ""
     return relative + "/" if parts and path.endswith("/") else relative
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the disk (ENAMETOOLONG): no such page
+        return False
 
 
 def _read(path: Path) -> bytes | None:

@@ -90,9 +90,19 @@ class SourceFile:
     """How the front matter was written: 'yaml', 'toml', 'json', or '' for none."""
 
 
+_EDITOR_NAMES = ("4913",)
+_EDITOR_SUFFIXES = ("___jb_tmp___", "___jb_old___", ".kate-swp", ".crswap")
+_SAVING_AN_ENTRY = re.compile(r"\.(?:md|markdown|mdown|mkd)\.(?:new|part|sav|save|old|\d+)\Z",
+                              re.IGNORECASE)
+"""x.md.new renamed onto x.md: a save in progress, never an attachment."""
+
+
 def is_ignored_name(name: str) -> bool:
-    """Dotfiles, editor swap/backup files and lock files are never content."""
-    return name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES)
+    """Dotfiles, editor swap/backup/temp files and lock files are never content. The build
+    and serve's watcher share this test: a file one ignores the other must not list."""
+    return (name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES)
+            or name in _EDITOR_NAMES or name.endswith(_EDITOR_SUFFIXES)
+            or bool(_SAVING_AN_ENTRY.search(name)))
 
 
 def find_content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
@@ -136,8 +146,10 @@ def holds_front_matter(path: str | Path) -> bool:
                 return False
             file.seek(0)
             head = file.read(1 << 16)
+    except FileNotFoundError:
+        raise
     except OSError:
-        return False
+        return False  # unreadable: reading it as an attachment names it
     return bool(_FRONT_MATTER.match(head))
 
 
@@ -149,7 +161,11 @@ def attachments(files: list[tuple[str, str]]) -> tuple[tuple[str, ...], list[Pro
     for inside, full in files:
         if is_entry_name(inside):
             continue
-        if holds_front_matter(full):
+        try:
+            withheld = holds_front_matter(full)
+        except FileNotFoundError:  # gone since content/ was listed: a save or a delete
+            continue
+        if withheld:
             problems.append(Problem(
                 f"content/{inside}", "starts with front matter but is not a Markdown file "
                 f"({', '.join(ENTRY_SUFFIXES)}), so it is not published; rename it to .md "
@@ -374,7 +390,7 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
     scalars: dict[KeyPath, ScalarSource] = {}
     problems: list[Problem] = []
     paths: dict[int, KeyPath] = {}
-    _walk(node, (), lines, scalars, problems, path, paths=paths)
+    _walk(node, (), lines, scalars, problems, path, paths=paths, name_of=_key_name(loader))
     for bad, expected in loader.bad_values:
         tag = str(bad.tag).removeprefix(_TAG)
         at = paths.get(id(bad))
@@ -385,6 +401,19 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
     if any(p.is_error for p in problems):
         return None, problems
     return SourceFile(path, meta, lines, scalars, body, body_line), problems
+
+
+def _key_name(loader: Any) -> Callable[[yaml.Node], str]:
+    """A key as the loaded mapping holds it, as text: `~:` is None, `yes:` is True, so
+    the line of every key is found by the name the schema reports it under."""
+    def name(node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        noted = len(loader.bad_values)
+        text = str(loader.construct_object(node))
+        del loader.bad_values[noted:]  # noted once, when the document was loaded
+        return text
+    return name
 
 
 def _shown(text: str) -> str:
@@ -400,7 +429,8 @@ def _dotted(at: KeyPath) -> str:
 
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
           scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str,
-          seen: set[int] | None = None, paths: dict[int, KeyPath] | None = None) -> None:
+          seen: set[int] | None = None, paths: dict[int, KeyPath] | None = None,
+          name_of: Callable[[yaml.Node], str] = lambda node: str(node.value)) -> None:
     """Record the file line of every key and item (+2: the '---' line and 1-based)."""
     # An alias (*name) reuses its anchor's node: walk each node once, or nested aliases
     # ("billion laughs") would take forever.
@@ -412,20 +442,19 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
         paths[id(node)] = at
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = str(key_node.value)
-            here = (*at, key)
+            here = (*at, name_of(key_node))
             if here in lines:
                 problems.append(Problem(path, "appears twice; the later value is used",
                                         line=key_node.start_mark.line + 2,
                                         field=".".join(map(str, here)),
                                         severity=Severity.WARNING))
             lines[here] = key_node.start_mark.line + 2
-            _walk(value_node, here, lines, scalars, problems, path, seen, paths)
+            _walk(value_node, here, lines, scalars, problems, path, seen, paths, name_of)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*at, index)
             lines[here] = item.start_mark.line + 2
-            _walk(item, here, lines, scalars, problems, path, seen, paths)
+            _walk(item, here, lines, scalars, problems, path, seen, paths, name_of)
     elif isinstance(node, yaml.ScalarNode):
         line = node.start_mark.line + 2
         scalars[at] = ScalarSource(line, str(node.value), not node.style)

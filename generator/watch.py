@@ -24,11 +24,6 @@ from generator.theme import packaged_themes_dir
 
 log = logging.getLogger(__name__)
 
-# Editor temp files not covered by is_ignored_name: vim's write test file, JetBrains'
-# "safe write" temporaries, Kate's swap files.
-_EDITOR_NAMES = ("4913",)
-_EDITOR_SUFFIXES = ("___jb_tmp___", "___jb_old___", ".kate-swp", ".crswap")
-
 
 class Kind(enum.IntEnum):
     """What a change asks for, in increasing cost: the largest kind in a batch wins."""
@@ -67,9 +62,9 @@ class ChangeSet:
 
 
 def is_editor_temp(name: str) -> bool:
-    """Swap, backup, lock and temp files editors write next to the file being saved."""
-    return (is_ignored_name(name) or name in _EDITOR_NAMES or name.endswith(_EDITOR_SUFFIXES)
-            or (name.startswith("#") and name.endswith("#")))
+    """Swap, backup, lock and temp files editors write next to the file being saved: the
+    very names listing content/ leaves out (sources.is_ignored_name)."""
+    return is_ignored_name(name)
 
 
 def watched_roots(root: Path) -> list[Path]:
