@@ -261,7 +261,11 @@ def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> l
 def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache) -> WriteReport:
     """Write, skipping files whose bytes this folder got last time from this cache."""
     last, cache.written = cache.written, None
-    written = write_output(files, out_dir, last[1] if last and last[0] == out_dir else None)
+    again = last is not None and last[0] == out_dir
+    # A folder this cache rebuilds again and again (serve's preview, which nobody deploys)
+    # is written in place: cheaper. Any other build swaps in the whole new site.
+    written = write_output(files, out_dir, last[1] if last and again else None,
+                           swap=not again)
     cache.written = out_dir, {f.path: f.data for f in files}
     return written
 

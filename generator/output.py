@@ -7,15 +7,25 @@ journal goes only once the new manifest is in place. So whatever moment a build 
 the next one knows every file growthlog may have written and prunes what it no longer needs,
 while anything else in the output folder (a .git, a CNAME the author added) is never touched.
 Whether a file needs writing is decided by its bytes on disk, never by the manifest.
+
+`build` (swap=True) goes further, so that the folder is at every moment either the old site
+or the new one: the new site is put together in a hidden sibling folder (files that did
+not change hard-linked from the current output, everything growthlog did not write linked
+over as it is), then the two folders are exchanged in one step (Linux renameat2
+RENAME_EXCHANGE), and the old one is cleared. Where that cannot be done (another OS, a
+file system without it, an output folder that is a mount point), it writes in place as
+above.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +36,11 @@ from generator.render import OutputFile
 MANIFEST = ".growthlog-manifest.json"
 JOURNAL = ".growthlog-journal.json"
 TEMP_SUFFIX = ".growthlog-tmp"
+STAGING_SUFFIX = ".growthlog-staging"
+"""The hidden sibling folder a swapped build puts the new site together in."""
+STAGING_LIST = ".growthlog-staging.json"
+"""In that folder, first of all: every path the build will write there (so a folder left by
+a killed build can be cleared without touching anything growthlog did not write)."""
 NAME_MAX = 255
 """Bytes in one file name on the file systems a site is built on (ext4, APFS, NTFS)."""
 
@@ -117,10 +132,13 @@ def _invalid(path: str) -> str | None:
 
 
 def write_output(files: Iterable[OutputFile], out_dir: Path,
-                 last_written: Mapping[str, bytes] | None = None) -> WriteReport:
+                 last_written: Mapping[str, bytes] | None = None, *,
+                 swap: bool = False) -> WriteReport:
     """Write files whose bytes on disk differ, then remove files of earlier builds that no
     longer belong. Every path is checked, and every clash on disk found, before any write.
 
+    `swap`: put the new site together beside the folder and exchange the two at once, where
+    the system can (see the module's docstring); else, or when False, write in place.
     `last_written` (path → the bytes this folder last got from a complete build in this
     process, kept by `serve` for its own preview folder) lets a file with the same bytes be
     skipped without reading it.
@@ -131,6 +149,15 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         more = f"\n… and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise OutputRefused("refusing to write the site; nothing was written:\n"
                             + "\n".join(problems[:10]) + more)
+    if swap:
+        swapped = _write_swapped(ordered, out_dir)
+        if swapped is not None:
+            return swapped
+    return _write_in_place(ordered, out_dir, last_written)
+
+
+def _write_in_place(ordered: list[OutputFile], out_dir: Path,
+                    last_written: Mapping[str, bytes] | None) -> WriteReport:
     previous = read_manifest(out_dir)
     pending = _read_journal(out_dir)
     interrupted = pending is not None
@@ -188,6 +215,148 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
     for name in (MANIFEST, JOURNAL):
         _unlink(_temp_name(out_dir / name))
     return WriteReport(tuple(written), len(current) - len(written), tuple(sorted(removed)))
+
+
+def staging_dir(out_dir: Path) -> Path:
+    """Where a swapped build puts the new site together: a hidden sibling of the real
+    folder (a symlinked output folder is followed: its target is what is swapped)."""
+    real = out_dir.resolve()
+    return real.with_name(f".{real.name}{STAGING_SUFFIX}")
+
+
+def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | None:
+    """Build the new site beside the output folder and exchange the two at once; None
+    (nothing changed) when this system or folder cannot, so the caller writes in place."""
+    real, staging = out_dir.resolve(), staging_dir(out_dir)
+    mode = _mode(real)
+    if sys.platform != "linux" or (mode is not None and not stat.S_ISDIR(mode)):
+        return None
+    if mode is not None and (os.path.ismount(real) or _read_journal(real) is not None
+                             or os.stat(real).st_dev != os.stat(real.parent).st_dev):
+        return None  # a mount point cannot be swapped; an in-place build left a journal
+    clear_staging(out_dir)
+    if _mode(staging) is not None:
+        return None  # what is left there is not all ours: kept, and the folder written in place
+    previous = read_manifest(real) if mode is not None else {}
+    wanted = {f.path for f in ordered}
+    current = {f.path: hashlib.sha256(f.data).hexdigest() for f in ordered}
+    same = {f.path for f in ordered if mode is not None and _same_file(real / f.path, f.data)}
+    stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
+    if mode is not None:
+        _blockers(real, wanted, set(previous))  # refuses what is not ours in the site's way
+        if same == wanted and not stale and previous == current:
+            return WriteReport((), len(current), ())  # nothing changes: nothing is touched
+    ours = set(previous) | {MANIFEST, JOURNAL}
+    try:
+        os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if mode is not None else 0o777)
+        write_atomic(staging / STAGING_LIST, _dumps({"version": 1, "pending": sorted(wanted)}))
+        if mode is not None:
+            _link_others(real, staging, ours | wanted)
+        written: list[str] = []
+        for file in ordered:
+            target = staging / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if file.path in same:
+                os.link(real / file.path, target, follow_symlinks=False)
+            else:
+                target.write_bytes(file.data)
+                written.append(file.path)
+        (staging / MANIFEST).write_bytes(_dumps({"version": 1, "files": current}))
+        os.unlink(staging / STAGING_LIST)
+    except OSError as exc:
+        clear_staging(out_dir)
+        raise GrowthlogError(f"could not write {staging}: {exc.strerror or exc}") from None
+    if mode is None:
+        try:
+            os.rename(staging, real)
+        except OSError:
+            clear_staging(out_dir)
+            return None
+    elif not _exchange(staging, real):
+        clear_staging(out_dir)
+        return None
+    clear_staging(out_dir)
+    return WriteReport(tuple(written), len(current) - len(written), tuple(stale))
+
+
+def _same_file(path: Path, data: bytes) -> bool:
+    """A regular file (not a link to one) that holds these bytes: safe to hard-link."""
+    mode = _mode(path)
+    return mode is not None and stat.S_ISREG(mode) and _same_bytes(path, data)
+
+
+def _link_others(real: Path, staging: Path, ours: set[str]) -> None:
+    """Hard-link into the new folder everything of the old one that growthlog did not
+    write (a .git, a CNAME), and symbolic links as links; an empty folder is made again
+    (growthlog leaves none of its own)."""
+    for folder, dirs, names in os.walk(real):
+        here = Path(folder)
+        relative = here.relative_to(real)
+        if not dirs and not names and here != real:
+            _make_folders(real, staging, relative)
+        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
+            path = (relative / name).as_posix()
+            if path in ours or name.endswith(TEMP_SUFFIX):
+                continue
+            _make_folders(real, staging, relative)
+            os.link(here / name, staging / relative / name, follow_symlinks=False)
+
+
+def _make_folders(real: Path, staging: Path, relative: Path) -> None:
+    """staging/relative and its parents, each with the mode of its original."""
+    for part in reversed([relative, *relative.parents][:-1]):
+        with contextlib.suppress(FileExistsError):
+            (staging / part).mkdir(mode=stat.S_IMODE(os.stat(real / part).st_mode))
+
+
+def clear_staging(out_dir: Path) -> None:
+    """Clear the staging folder of a swapped build: after the exchange (the old site) or
+    left by a build killed before it. Files growthlog wrote there, and links to files that
+    are also in the output folder, are removed; anything else is moved into the output
+    folder, or, when something is already at that path, left where it is."""
+    real, staging = out_dir.resolve(), staging_dir(out_dir)
+    if _mode(staging) is None:
+        return
+    ours = {MANIFEST, JOURNAL, STAGING_LIST} | set(read_manifest(real))  # superseded there
+    ours |= set(read_manifest(staging)) | (_read_journal(staging) or set())
+    listed = _read_json(staging / STAGING_LIST).get("pending")
+    ours |= {str(p) for p in listed} if isinstance(listed, list) else set()
+    folders = {p.as_posix() for path in ours for p in PurePosixPath(path).parents}
+    for folder, dirs, names in os.walk(staging, topdown=False):
+        here = Path(folder)
+        relative = here.relative_to(staging)
+        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
+            path, there = here / name, real / relative / name
+            if (relative / name).as_posix() in ours or name.endswith(TEMP_SUFFIX) or (
+                    _mode(there) is not None
+                    and os.path.samestat(os.lstat(path), os.lstat(there))):
+                _unlink(path)
+            elif _mode(there) is None:  # not growthlog's, and only here: moved, not lost
+                with contextlib.suppress(OSError):
+                    there.parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(path, there)
+        with contextlib.suppress(OSError):
+            if (here != staging and not dirs and not names and relative.as_posix() not in folders
+                    and _mode(real / relative) is None):
+                (real / relative).mkdir(parents=True)  # an empty folder made during the build
+            here.rmdir()
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False when the
+    system or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    done: int = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                          rename_exchange)
+    return done == 0
 
 
 def _dumps(value: object) -> bytes:

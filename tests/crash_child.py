@@ -50,8 +50,11 @@ def main() -> None:
 
 
 def _inside(path: str, folder: str) -> bool:
+    """Inside the output folder, or the hidden sibling a build puts the new site together in."""
     full = os.path.realpath(os.path.abspath(path))
-    return full == folder or full.startswith(folder + os.sep)
+    staging = os.path.join(os.path.dirname(folder),
+                           f".{os.path.basename(folder)}.growthlog-staging")
+    return any(full == f or full.startswith(f + os.sep) for f in (folder, staging))
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ not write is ever deleted. Also: everything that can fail is checked before the 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ import pytest
 
 from generator.build import build, check
 from generator.errors import ProblemsFound
+from generator.output import staging_dir
 
 from conftest import entry, make_log, read_tree
 
@@ -65,8 +69,9 @@ def _log(folder: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def _counting_build(root: Path, out: Path, kill_at: int, counter: Any) -> None:
-    """In a forked child: build, SIGKILLed just before its kill_at-th change under out."""
-    folder, seen = os.path.realpath(out), 0
+    """In a forked child: build, SIGKILLed just before its kill_at-th change under out
+    (or under the sibling folder a build puts the new site together in)."""
+    folders, seen = (os.path.realpath(out), os.fspath(staging_dir(out))), 0
 
     def hook(event: str, details: tuple[Any, ...]) -> None:
         nonlocal seen
@@ -75,7 +80,7 @@ def _counting_build(root: Path, out: Path, kill_at: int, counter: Any) -> None:
                                     or details[1] is None and details[2] & os.O_CREAT):
             return
         if event in ("open", "os.rename", "os.remove", "os.mkdir", "os.rmdir") and \
-                isinstance(path, str) and os.path.realpath(path).startswith(folder):
+                isinstance(path, str) and os.path.realpath(path).startswith(folders):
             if seen == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
             seen += 1
@@ -157,6 +162,108 @@ def test_the_command_line_build_killed_mid_way_is_repaired(tmp_path: Path) -> No
              str(root)]
     done = subprocess.run(child, capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    assert (out / ".growthlog-journal.json").is_file()
+    assert not out.exists()  # a first build: the old site is no site
+    assert staging_dir(out).is_dir()
     build(root)
     assert read_tree(out) == read_tree(clean)
+    assert not staging_dir(out).exists()
+
+
+# --- old site or new site, never a mix ----------------------------------------------------
+def _snapshot(out: str) -> dict[str, str] | None:
+    """Every file under out (path → sha256), read through one folder descriptor opened for
+    this snapshot, as a reader that opens the folder once sees it. None when the folder was
+    swapped for another while being read: this reader then saw the old folder as it was
+    being cleared, as any reader still inside a replaced folder would."""
+    try:
+        top = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return {}
+    files: dict[str, str] = {}
+    try:
+        identity = os.fstat(top).st_ino
+        try:
+            _read_into(top, "", files)
+        except FileNotFoundError:
+            files["(a file vanished while it was listed)"] = ""
+        if os.stat(out).st_ino != identity:
+            return None
+        return files
+    finally:
+        os.close(top)
+
+
+def _read_into(folder: int, prefix: str, files: dict[str, str]) -> None:
+    for item in sorted(os.scandir(folder), key=lambda i: i.name):
+        if item.is_dir(follow_symlinks=False):
+            inner = os.open(item.name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            try:
+                _read_into(inner, f"{prefix}{item.name}/", files)
+            finally:
+                os.close(inner)
+        else:
+            handle = os.open(item.name, os.O_RDONLY, dir_fd=folder)
+            with os.fdopen(handle, "rb") as stream:
+                files[prefix + item.name] = hashlib.sha256(stream.read()).hexdigest()
+
+
+def _reader(out: str, sites: list[dict[str, str]], stop: Any, seen: Any, mixes: Any) -> None:
+    """In a child process: snapshot the folder until told to stop, counting what it saw."""
+    while not stop.is_set():
+        files = _snapshot(out)
+        if files is None:
+            continue
+        with seen.get_lock():
+            seen.value += 1
+        if files not in sites and mixes.qsize() < 3:
+            mixes.put(sorted(set(files.items()) ^ set(sites[0].items()))[:8])
+
+
+def _hashed(folder: Path) -> dict[str, str]:
+    return {k: hashlib.sha256(v).hexdigest() for k, v in read_tree(folder).items()}
+
+
+def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
+        tmp_path: Path) -> None:
+    """Issue 9 #16: builds that write in place (and are killed part-way) showed readers
+    a folder that was neither: some pages new, some old, stale pages, the journal."""
+    sites = []
+    for name, files in (("one", V1), ("two", V2)):
+        folder = tmp_path / name
+        build(_log(folder, files), output=folder / "output")
+        for path, data in AUTHOR_FILES.items():
+            (folder / "output" / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / "output" / path).write_bytes(data)
+        sites.append(_hashed(folder / "output"))
+    out = tmp_path / "output"
+    _copy(tmp_path / "one" / "output", out)
+    root = _log(tmp_path / "log", V2)
+    code, total = _killed_at(root, out, 10**9)  # how many changes a build makes
+    assert code == 0 and _hashed(out) == sites[1]
+    context = multiprocessing.get_context("fork")
+    stop, seen, mixes = context.Event(), context.Value("i", 0), context.Queue()
+    reader = context.Process(target=_reader, args=(str(out), sites, stop, seen, mixes))
+    reader.start()
+    rng, killed = random.Random(16), 0
+    try:
+        for trial in range(TRIALS * 2 or 24):
+            _log(root, V1 if trial % 2 == 0 else V2)
+            code, _ = _killed_at(root, out, rng.randrange(total))
+            killed += code == -signal.SIGKILL
+            before = seen.value
+            for _ in range(500):  # let the reader look at what the killed build left
+                if seen.value >= before + 2:
+                    break
+                time.sleep(0.01)
+        build(root, output=out)
+    finally:
+        stop.set()
+        reader.join(30)
+    found = []
+    while not mixes.empty():
+        found.append(mixes.get())
+    assert found == []
+    assert killed >= TRIALS
+    assert seen.value >= 2 * (TRIALS * 2 or 24)
+    assert _hashed(out) in sites
+    assert not staging_dir(out).exists()
