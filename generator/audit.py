@@ -386,12 +386,13 @@ class _Index:
 
     def __init__(self, needles: Sequence[Needle]) -> None:
         self.needles = needles
-        self.names = [list(encodings(n.text)) for n in needles]
+        spelled = [encodings(n.text) for n in needles]  # once: slugifying is most of it
+        self.names = [list(forms) for forms in spelled]
         self.long: dict[bytes, list[_Form]] = defaultdict(list)
         self.short: dict[bytes, list[_Form]] = defaultdict(list)
         self.whole: dict[bytes, list[_Form]] = defaultdict(list)
-        for number, needle in enumerate(needles):
-            for position, form in enumerate(encodings(needle.text).values()):
+        for number, forms in enumerate(spelled):
+            for position, form in enumerate(forms.values()):
                 data = form.encode("utf-8")
                 entry = _Form(number, position, data, len(form) < SHORT)
                 if entry.short:
