@@ -19,6 +19,7 @@ from generator.config import SiteConfig
 from generator.custom_fields import check_values
 from generator.entry_links import plain_wikilinks
 from generator.errors import Problem, Severity
+from generator.liquid import read_liquid
 from generator.markup import LinkContext, RenderMarkdown, render_markdown
 from generator.model import (
     Action,
@@ -63,7 +64,8 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     """Validate one file's front matter and render its body (`render`: the build cache's)."""
     declared = tuple(f.name for f in config.fields)
     problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
-    source, inline_tags = _read_notes(source, links, declared)
+    source, inline_tags, more = _read_notes(source, links, declared)
+    problems += more
     source, meta, body, more = _with_defaults(source)
     problems += more
     if any(p.is_error for p in more):
@@ -105,16 +107,22 @@ _INLINE_KEYS = frozenset({"title", "date", "company", "role", "stage", "outcome"
 """Obsidian `key:: value` lines read into front matter (when it does not set the key)."""
 
 
-def _read_notes(source: SourceFile, links: LinkContext,
-                declared: tuple[str, ...]) -> tuple[SourceFile, list[str]]:
-    """The body after the Obsidian pass (wikilinks, embeds), with its `key:: value` fields
-    read into the front matter; and the body's inline #tags."""
-    prepared = prepare(source.body, links.source_dir, links.assets)
+def _read_notes(source: SourceFile, links: LinkContext, declared: tuple[str, ...]
+                ) -> tuple[SourceFile, list[str], list[Problem]]:
+    """The body after the Liquid pass (Jekyll) and the Obsidian pass (wikilinks, embeds),
+    with its `key:: value` fields read into the front matter; the body's inline #tags;
+    a warning for each Liquid tag shown as written."""
+    body, said = (source.body, []) if source.meta.get("render_with_liquid") is False \
+        else read_liquid(source.body)
+    warnings = [Problem(source.path, message, line=source.body_line + number,
+                        severity=Severity.WARNING) for number, message in said]
+    prepared = prepare(body, links.source_dir, links.assets)
     meta, lines = source.meta, source.lines
     for key, value, number in prepared.fields:
         if (key in _INLINE_KEYS or key in declared) and key not in meta:
             meta, lines = {**meta, key: value}, {**lines, (key,): source.body_line + number}
-    return replace(source, meta=meta, lines=lines, body=prepared.text), list(prepared.tags)
+    return (replace(source, meta=meta, lines=lines, body=prepared.text), list(prepared.tags),
+            warnings)
 
 
 _SCHEMA_KEYS = frozenset(known_keys(EntrySchema))

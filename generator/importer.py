@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from generator.config import SiteConfig
 from generator.errors import Problem
 from generator.import_plan import Copy, ImportPlan, Planned, Provenance, inside
+from generator.liquid import read_liquid
 from generator.schema import MAPPED_KEYS, EntrySchema, known_keys
 from generator.sources import (
     first_heading,
@@ -69,7 +70,9 @@ def plan_import(source: Path, kind: str, mapping: dict[str, str],
             problems += more
             if planned is not None:
                 entries.append(planned)
-                for copy in _attachments(planned.body, inside_path, others, site):
+                # Links as the build will read them: after Liquid ({{ site.baseurl }}/x)
+                for copy in _attachments(read_liquid(planned.body)[0], inside_path, others,
+                                         site):
                     copies.setdefault(copy.target, copy)
     return ImportPlan(tuple(entries), tuple(copies.values()), tuple(problems))
 
@@ -170,7 +173,6 @@ def _day(text: str) -> dt.date | None:
 _LINK_TARGET = re.compile(r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))")
 _HTML_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"'\n]+)["']""", re.I)
 _EMBED = re.compile(r"\[\[([^\[\]|#\n]+)")
-_SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
 
 
 def _attachments(body: str, inside_path: str, others: dict[str, Path],
@@ -187,8 +189,7 @@ def _attachments(body: str, inside_path: str, others: dict[str, Path],
     targets = [m.group(1) or m.group(2) for m in _LINK_TARGET.finditer(body)]
     targets += [m.group(1) for m in _HTML_URL.finditer(body)]
     for written in targets:
-        target = _SITE_URL.sub("", written)
-        parts = urlsplit(target)
+        parts = urlsplit(written)
         if parts.scheme or parts.netloc or not parts.path or is_entry_name(parts.path):
             continue
         path = unquote(parts.path)

@@ -131,11 +131,15 @@ def _is_relative(target: str) -> bool:
 
 
 def _resolve(target: str, links: LinkContext, found: _Found) -> str | None:
-    """The final href of a relative link to an attachment (any spelling); None otherwise."""
-    if not _is_relative(target):
-        return None
+    """The final href of a relative link to an attachment (any spelling), or of a
+    site-absolute one to a file in content/ (Jekyll's /assets/x.png); None otherwise."""
     parts = urlsplit(target)
-    path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
+    if target.startswith("/") and not target.startswith("//"):
+        path = posixpath.normpath(unquote(parts.path).lstrip("/"))
+    elif _is_relative(target):
+        path = posixpath.normpath(posixpath.join(links.source_dir, unquote(parts.path)))
+    else:
+        return None
     if path not in links.assets:
         return None
     found.attachments[path] = None

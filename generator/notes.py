@@ -51,12 +51,13 @@ def prepare(body: str, source_dir: str, assets: frozenset[str]) -> Prepared:
         if pair:
             fields.append((pair.group(1), pair.group(2), number))
         if "[[" in line or "#" in line:  # else _rewrite has nothing to do
-            lines[number] = _outside_code(line, lambda text: _rewrite(text, source_dir, assets,
-                                                                      tags))
+            lines[number] = outside_code(line, lambda text: _rewrite(text, source_dir, assets,
+                                                                     tags))
     return Prepared("\n".join(lines), tuple(tags), tuple(fields))
 
 
-def _outside_code(line: str, change: Callable[[str], str]) -> str:
+def outside_code(line: str, change: Callable[[str], str]) -> str:
+    """The line with `change` applied to each stretch outside `code spans`."""
     out: list[str] = []
     last = 0
     for span in _CODE_SPAN.finditer(line):

@@ -150,8 +150,16 @@ def _copy_into_content(tmp_path: Path, source: str, config: str | None = None) -
 def test_jekyll_posts_build_as_they_stand(tmp_path: Path) -> None:
     root = _copy_into_content(tmp_path, "jekyll")
     report = build(root)
-    # about.html holds front matter: withheld (the one warning); every post reads cleanly
-    assert [p.format() for p in report.warnings] == [
+    # about.html holds front matter: withheld; Liquid growthlog does not read is named
+    assert sorted(p.format() for p in report.warnings) == [
+        "content/_posts/2013-05-06-onsite-at-acme-rejected.markdown:19: warning: "
+        "{% link _docs/debrief.md %} is Liquid, which growthlog does not run; it is shown "
+        "as written",
+        "content/_posts/2014-06-04-screen-with-beta.markdown:10: warning: {{ page.title }} is "
+        "Liquid, which growthlog does not run; it is shown as written",
+        "content/_posts/2016-03-10-making-it-easier.md:16: warning: {% include note.html "
+        'content="Prepared, still a no." %} is Liquid, which growthlog does not run; it is '
+        "shown as written",
         "content/about.html:1: warning: starts with front matter but is not a Markdown file "
         "(.md, .markdown, .mdown, .mkd), so it is not published; rename it to .md to make it "
         "an entry"]
@@ -175,9 +183,10 @@ def test_jekyll_posts_build_as_they_stand(tmp_path: Path) -> None:
     moved = (root / "output/news/2014/beta-screen/index.html").read_text(encoding="utf-8")
     assert 'http-equiv="refresh" content="0; url=/entries/phone-screen-with-beta/"' in moved
     assert (root / "output/entries/phone-screen-with-beta/index.html").is_file()
-    # Liquid is shown as written, never run; tags in the body stay text
+    # Liquid is read, never run
     page = (root / "output/entries/onsite-at-acme-rejected/index.html").read_text("utf-8")
-    assert "{% highlight ruby %}" in page
+    assert '<pre><code class="language-ruby">def trade_offs' in page
+    assert "{%" not in page.split("{% link")[0] and '<a href="/docs/debrief/">' in page
 
 
 def test_old_addresses_are_not_published_in_private_mode(tmp_path: Path) -> None:
@@ -481,3 +490,56 @@ def test_hugo_relative_aliases_in_toml_stay_addresses() -> None:
                            '+++\ntitle = "A"\ndate = 2024-01-01\naliases = ["old-a"]\n+++\n')
     assert problems == [] and found is not None
     assert (found.old_addresses, found.names) == (("old-a/",), ())
+
+
+def test_common_liquid_tags_are_read_and_the_rest_are_named(tmp_path: Path) -> None:
+    root = _copy_into_content(tmp_path, "jekyll")
+    build(root)
+    page = (root / "output/entries/making-it-easier-notes-to-self/index.html").read_text(
+        "utf-8")
+    assert "Keep a list. {{ not liquid }}</p>" in page  # raw: as written, markers gone
+    assert ('<a href="/entries/onsite-at-acme-rejected/">the Acme onsite</a>' in page)
+    assert '<img src="/media/assets/board.png" alt="The board"' in page
+    assert ("<code class=\"language-liquid\">{% if page.title %}{{ page.title }}"
+            "{% endif %}\n</code>") in page
+    assert "raw %}" not in page and "post_url" not in page and "relative_url" not in page
+    assert '{% include note.html content="Prepared, still a no." %}' in page.replace(
+        "&quot;", '"')
+
+
+@pytest.mark.parametrize(("body", "html", "warnings"), [
+    ("{% highlight python linenos %}\nx = 1\n{% endhighlight %}\n",
+     '<pre><code class="language-python">x = 1\n</code></pre>\n', []),
+    ("- item\n\n  {% highlight sh %}\n  ls\n  {% endhighlight %}\n",
+     '<ul>\n<li>\n<p>item</p>\n<pre><code class="language-sh">ls\n</code></pre>\n</li>\n'
+     "</ul>\n", []),
+    ("`{% include x %}` and\n```\n{{ page.title }}\n```\n",
+     "<p><code>{% include x %}</code> and</p>\n<pre><code>{{ page.title }}\n</code></pre>\n",
+     []),
+    ("[me]({{ site.baseurl }}/about/) {{ site.title | upcase }}\n",
+     '<p><a href="/about/">me</a> {{ site.title | upcase }}</p>\n',
+     ["content/2020-01-01-a.md:5: warning: {{ site.title | upcase }} is Liquid, which "
+      "growthlog does not run; it is shown as written"]),
+    ("Hugo: {{< figure src=x >}} {{% notice %}}hi{{% /notice %}} {{ liquid }}\n",
+     "<p>Hugo: {{&lt; figure src=x &gt;}} {{% notice %}}hi{{% /notice %}} {{ liquid }}</p>\n",
+     []),
+    ("Raw over lines: {% raw %}\n{% if x %}\n{% endraw %} done {% if y %}\n",
+     "<p>Raw over lines:\n{% if x %}\ndone {% if y %}</p>\n",
+     ["content/2020-01-01-a.md:7: warning: {% if y %} is Liquid, which growthlog does not "
+      "run; it is shown as written"]),
+    ("Bare {% post_url 2013-05-06-x %}\n", "<p>Bare {% post_url 2013-05-06-x %}</p>\n",
+     ["content/2020-01-01-a.md:5: warning: {% post_url 2013-05-06-x %} is Liquid, which "
+      "growthlog does not run; it is shown as written"]),
+], ids=["highlight", "highlight-in-list", "code", "baseurl-and-filter", "hugo-shortcodes",
+        "raw-over-lines", "post-url-outside-a-link"])
+def test_liquid_in_a_body(body: str, html: str, warnings: list[str]) -> None:
+    found, problems = _one("content/2020-01-01-a.md", "---\ntitle: A\n---\n\n" + body)
+    assert found is not None and found.body_html == html
+    assert problems == warnings
+
+
+def test_render_with_liquid_false_leaves_every_tag_as_written() -> None:
+    found, problems = _one("content/2020-01-01-a.md", "---\ntitle: A\nrender_with_liquid: "
+                           "false\n---\n{% raw %}{{ page.title }}{% endraw %}\n")
+    assert problems == [] and found is not None
+    assert found.body_html == "<p>{% raw %}{{ page.title }}{% endraw %}</p>\n"

@@ -47,11 +47,13 @@ def test_an_import_passes_check_and_builds_and_leaves_the_source_untouched(
     result = _import(log, source, "--from", kind)
     assert result.exit_code == 0, result.output
     assert _hashes(source) == before
-    check = CliRunner().invoke(main, ["check", "--strict", str(log)])
-    if kind == "obsidian":  # the vault's one link to a note that was never written
-        assert "links to 'Gamma take-home', which is not an entry" in check.output
-    else:
-        assert check.exit_code == 0, check.output
+    check = CliRunner().invoke(main, ["check", str(log)])
+    assert check.exit_code == 0, check.output
+    warnings = [line for line in check.output.splitlines() if "warning:" in line]
+    # only what the sources themselves hold: Jekyll's Liquid that growthlog does not run,
+    # the vault's one link to a note that was never written
+    assert len(warnings) == {"jekyll": 3, "hugo": 0, "obsidian": 1, "csv": 0}[kind], warnings
+    assert all("is Liquid" in w or "Gamma take-home" in w for w in warnings)
     report = build(log)
     assert report.entries == {"jekyll": 3, "hugo": 3, "obsidian": 2, "csv": 4}[kind]
 
@@ -79,7 +81,10 @@ def test_jekyll_keys_are_read_into_growthlogs_and_the_report_says_so(log: Path) 
             "    categories read as tags\n"
             "    date from the file name\n"
             "    kept as written, for templates: layout, comments\n") in result.output
-    assert "Imported 4 entries and 0 attachments from jekyll." in result.output
+    assert "Imported 4 entries and 1 attachment from jekyll." in result.output
+    assert "copied content/assets/board.png" in result.output
+    assert (log / "content/assets/board.png").read_bytes() == (
+        SOURCES / "jekyll/assets/board.png").read_bytes()
     text = (log / "content/2014-06-04-screen-with-beta.markdown").read_text("utf-8")
     assert text.startswith(
         "---\ntitle: Phone screen with Beta\ndate: 2014-06-04\nlayout: post\n"

@@ -1,0 +1,102 @@
+"""Jekyll's Liquid tags in an entry body, read rather than run: a text pass before
+rendering, every line kept in its place.
+
+`{% highlight ruby %}` … `{% endhighlight %}` becomes a fenced code block, `{% raw %}`
+shows what it wraps as written, `{% post_url name %}` and `{% link path %}` in a link
+become links to that entry, `{{ site.baseurl }}` and `{{ '/x' | relative_url }}` become
+the plain address. Any other tag, and output of Jekyll's own objects (`{{ page.title }}`),
+is shown as written, with a warning: growthlog runs no templates in what the author wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from generator.entry_links import WIKI_SCHEME
+from generator.notes import outside_code
+
+_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)\s*(.*?)\s*-?%\}(?!\})")
+_OUTPUT = re.compile(r"(?<!\{)\{\{-?\s*([^{}<%\s][^{}]*?)\s*-?\}\}(?!\})")
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+_HIGHLIGHT = re.compile(r"([ \t]*)\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}[ \t]*\Z")
+_END_HIGHLIGHT = re.compile(r"([ \t]*)\{%-?\s*endhighlight\s*-?%\}[ \t]*\Z")
+_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
+_SITE_URL = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+_URL_FILTER = re.compile(r"""(['"])([^'"]*)\1\s*\|\s*(?:relative_url|absolute_url)""")
+_OBJECTS = ("site", "page", "layout", "include", "content", "paginator", "jekyll", "post",
+            "forloop")
+_IN_LINK = re.compile(r"""(?:\]\(\s*<?|\]:\s*<?|=\s*["']?)\Z""")
+
+Warning = tuple[int, str]
+"""(0-based line in the body, message)."""
+
+
+def read_liquid(body: str) -> tuple[str, list[Warning]]:
+    """The body with the common Liquid tags read, and a warning for each one left as is."""
+    if "{%" not in body and "{{" not in body:
+        return body, []
+    lines = body.split("\n")
+    warnings: list[Warning] = []
+    raw = False
+    block = ""  # "highlight" or a code fence's marker
+    for number, line in enumerate(lines):
+        if block == "highlight":
+            end = _END_HIGHLIGHT.match(line)
+            if end:
+                lines[number], block = end.group(1) + "```", ""
+            continue
+        if not raw:
+            start = _HIGHLIGHT.match(line)
+            if start and not block:
+                lines[number], block = f"{start.group(1)}```{start.group(2)}", "highlight"
+                continue
+            fence = _FENCE.match(line)
+            if fence and (not block or (fence.group(1)[0] == block[0]
+                                        and len(fence.group(1)) >= len(block))):
+                block = "" if block else fence.group(1)
+        lines[number], raw = _line(line, raw, bool(block), number, warnings)
+    return "\n".join(lines), warnings
+
+
+def _line(line: str, raw: bool, in_code: bool, number: int,
+          warnings: list[Warning]) -> tuple[str, bool]:
+    """One line: raw stretches as written (their tags removed), the rest read."""
+    out: list[str] = []
+    at = 0
+    while at <= len(line):
+        pattern = _RAW_CLOSE if raw else _RAW_OPEN
+        found = pattern.search(line, at)
+        piece = line[at:found.start() if found else len(line)]
+        out.append(piece if raw or in_code else outside_code(
+            piece, lambda text: _read(text, number, warnings)))
+        if found is None:
+            break
+        raw, at = not raw, found.end()
+    return "".join(out), raw
+
+
+def _read(text: str, number: int, warnings: list[Warning]) -> str:
+    text = _SITE_URL.sub("", text)
+
+    def tag(match: re.Match[str]) -> str:
+        name, argument = match.group(1), match.group(2).strip()
+        if name in ("post_url", "link") and argument and _IN_LINK.search(
+                match.string[:match.start()]):
+            return WIKI_SCHEME + quote(argument.strip("'\""), safe="/")
+        warnings.append((number, f"{match.group(0)} is Liquid, which growthlog does not run; "
+                                 "it is shown as written"))
+        return match.group(0)
+
+    def output(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        url = _URL_FILTER.fullmatch(expression.strip())
+        if url:
+            return url.group(2)
+        if "|" in expression or expression.split(".")[0].split("[")[0] in _OBJECTS:
+            warnings.append((number, f"{match.group(0)} is Liquid, which growthlog does not "
+                                     "run; it is shown as written"))
+        return match.group(0)
+
+    return _OUTPUT.sub(output, _TAG.sub(tag, text))
