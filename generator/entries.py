@@ -88,6 +88,7 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=_file_line(source, line), severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
+    more += _far_off_dates(source, data)
     entry = _entry(source, data, config, callouts(rendered.html),
                    plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
                    rendered.attachments)
@@ -217,6 +218,22 @@ def _move(lines: dict[KeyPath, int], key: str, into: str, offset: int = 0) -> No
             if offset and rest and isinstance(rest[0], int):
                 rest = (rest[0] + offset, *rest[1:])
             lines.setdefault((into, *rest), line)
+
+
+PLAUSIBLE_YEARS = range(1900, 2101)
+"""Dates outside are almost always a typo (0024 for 2024), and charts span every month
+from the oldest entry to the newest."""
+
+
+def _far_off_dates(source: SourceFile, data: EntrySchema) -> list[Problem]:
+    dated: list[tuple[KeyPath, dt.date | None]] = [(("date",), data.date),
+                                                   (("applied",), data.applied)]
+    dated += [(("actions", i, "due"), a.due) for i, a in enumerate(data.actions)]
+    return [Problem(source.path, f"the year {day.year} is far from now; is it a typo? "
+                    f"(charts span every month from the oldest date to the newest)",
+                    line=source.lines.get(at) or source.lines.get(at[:1]),
+                    field=_field_name(at), severity=Severity.WARNING)
+            for at, day in dated if day is not None and day.year not in PLAUSIBLE_YEARS]
 
 
 def _old_addresses(source: SourceFile, data: EntrySchema

@@ -111,3 +111,14 @@ def test_an_unknown_key_read_as_null_or_true_has_its_line(tmp_path: Path) -> Non
     lines = [p.format() for p in check(root)]
     assert "content/x.md:5: warning: unknown key 'None'" in "\n".join(lines), lines
     assert "content/x.md:6: warning: unknown key 'True'" in "\n".join(lines), lines
+
+
+def test_a_year_mistyped_as_0024_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    """Issue 10 #8: `date: 0024-05-01` passed silently and made a 2.9 MB progress page."""
+    root = make_log(tmp_path / "log", {"content/x.md": entry(
+        date="0024-05-01", actions="\n  - text: a\n    due: 9999-01-01")})
+    lines = [p.format() for p in check(root)]
+    assert ("content/x.md:3: warning: date: the year 24 is far from now; is it a typo? "
+            "(charts span every month from the oldest date to the newest)") in lines, lines
+    assert any(line.startswith("content/x.md:6: warning: actions[0].due: the year 9999")
+               for line in lines), lines
