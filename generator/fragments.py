@@ -4,8 +4,8 @@ List pages (timeline, lessons, actions, tag pages) show one row per entry. When 
 renders such a page again after one entry changed, every other row is the same as last
 time; a row wrapped in `{% cache entry %}` is rendered once and then reused while its
 key is equal. The key must hold everything the fragment shows besides the globals
-(`url`, `config`, `stages`): a fragment store lives as long as those stay the same
-(render.RenderCache drops it when they change).
+(`url`, `config`, `stages`): a fragment store belongs to one Jinja environment, which
+is made for one theme, URLs and config (render.Renderer).
 
 Each `{% cache %}` tag has its own keys (a number given to the tag when its template is
 compiled is part of the key), so two fragments keyed on the same entry never mix.
@@ -37,31 +37,78 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> list[tuple[T, ...]]:
 
 
 class FragmentStore:
-    """Rendered fragments by key. Grows by a few fragments per edited entry; once it holds
-    twice as many as one render ever needed, it starts over (the next render fills it)."""
+    """Rendered fragments by key, holding exactly those that the pages as last rendered use.
+
+    render_site tells it which page it renders (`begin_page`/`end_page`); each page then
+    owns the fragments it looked up, with those nested in them (a chunk that is reused
+    still owns its rows, for when the chunk is put together again). A fragment that no
+    page owns any more (its entry was edited: its key changed) is dropped, so a long
+    `serve` session holds one version of each fragment, not one per save.
+    """
 
     def __init__(self) -> None:
         self.fragments: dict[Key, Markup] = {}
-        self.used = 0
-        """Fragments looked up since `start`."""
-        self.limit = 0
+        self._nested: dict[Key, tuple[Key, ...]] = {}
+        self._owners: dict[Key, int] = {}
+        """How many pages own each fragment."""
+        self._pages: dict[str, frozenset[Key]] = {}
+        self._page: set[Key] | None = None
+        self._open: list[list[Key]] = []
+        """Fragments looked up inside each fragment being rendered, innermost last."""
 
-    def start(self) -> None:
-        """Call before rendering a batch of pages."""
-        if len(self.fragments) > 2 * self.limit:
-            self.fragments.clear()
-        self.used = 0
+    def begin_page(self) -> None:
+        self._page, self._open = set(), []
 
-    def finish(self) -> None:
-        """Call after the batch: its size bounds how much the store keeps."""
-        self.limit = max(self.limit, self.used, 256)
+    def end_page(self, path: str) -> None:
+        """The page at `path` now owns what it looked up since `begin_page`."""
+        used = frozenset(self._page or ())
+        self._page = None
+        old = self._pages.get(path, frozenset())
+        self._pages[path] = used
+        for key in used - old:
+            self._owners[key] = self._owners.get(key, 0) + 1
+        self._release(old - used)
+
+    def keep_pages(self, paths: set[str]) -> None:
+        """Pages not in `paths` are gone: their fragments go with them."""
+        for path in [p for p in self._pages if p not in paths]:
+            self._release(self._pages.pop(path))
+
+    def _release(self, keys: frozenset[Key]) -> None:
+        for key in keys:
+            owners = self._owners.get(key, 0) - 1
+            if owners > 0:
+                self._owners[key] = owners
+            else:
+                self._owners.pop(key, None)
+                self.fragments.pop(key, None)
+                self._nested.pop(key, None)
 
     def get(self, key: Key, render: Callable[[], str]) -> Markup:
-        self.used += 1
+        if self._open:
+            self._open[-1].append(key)
         fragment = self.fragments.get(key)
         if fragment is None:
-            fragment = self.fragments[key] = Markup(render())
+            self._open.append([])
+            try:
+                fragment = Markup(render())
+            finally:
+                nested = self._open.pop()
+            self.fragments[key] = fragment
+            self._nested[key] = tuple(nested)
+        if self._page is not None:
+            self._own(key)
         return fragment
+
+    def _own(self, key: Key) -> None:
+        page = self._page
+        assert page is not None
+        todo = [key]
+        while todo:
+            key = todo.pop()
+            if key not in page:
+                page.add(key)
+                todo.extend(self._nested.get(key, ()))
 
 
 class FragmentCache(Extension):

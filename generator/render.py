@@ -216,7 +216,7 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     """Render every planned page, reusing cached bytes where the context is unchanged."""
     cache = cache if cache is not None else RenderCache()
     renderer = cache.renderer_for(theme, urls, config)
-    renderer.fragments.start()
+    fragments = renderer.fragments
     files: list[OutputFile] = []
     problems: list[Problem] = []
     pages: dict[str, tuple[PagePlan, bytes]] = {}
@@ -229,15 +229,18 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
         if cached is not None and (cached[0] is plan or cached[0] == plan):
             data = cached[1]
         else:
+            fragments.begin_page()
             try:
                 data = _render(renderer.env, plan).encode("utf-8")
             except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
                 problems.append(template_problem(exc, plan, theme.root))
                 continue
+            finally:
+                fragments.end_page(path)
             cache.rendered += 1
         pages[path] = (plan, data)
         files.append(OutputFile(path, data))
-    renderer.fragments.finish()
+    fragments.keep_pages({urls.output_path(plan.info.path) for plan in plans})
     if problems:
         raise ProblemsFound(problems)
     cache.pages = pages

@@ -48,20 +48,38 @@ def test_cached_fragment_keeps_autoescaping() -> None:
         assert page.render(t="<script>") == "<i>&lt;script&gt;</i>"
 
 
-def test_store_starts_over_when_it_holds_twice_what_one_render_used() -> None:
+def _page(store: FragmentStore, path: str, keys: list[tuple[object, ...]]) -> None:
+    store.begin_page()
+    for key in keys:
+        store.get(key, lambda: "x")
+    store.end_page(path)
+
+
+def test_store_holds_only_what_the_pages_as_last_rendered_use() -> None:
     store = FragmentStore()
-    store.start()
-    for n in range(300):  # a full render
-        store.get(("row", n), lambda n=n: str(n))
-    store.finish()
-    for edit in range(8):  # saves: each adds the edited entry's new fragments
-        store.start()
-        assert len(store.fragments) == 300 + 40 * edit
-        for n in range(40):
-            store.get(("edit", edit, n), lambda: "x")
-        store.finish()
-    store.start()
-    assert store.fragments == {}
+    _page(store, "a", [("row", n) for n in range(300)])
+    _page(store, "b", [("row", 0), ("b",)])
+    for edit in range(8):  # saves: page a shows an edited row each time
+        _page(store, "a", [("row", n) for n in range(299)] + [("edit", edit)])
+    assert len(store.fragments) == 299 + 1 + 1
+    assert ("edit", 7) in store.fragments and ("edit", 6) not in store.fragments
+    store.keep_pages({"b"})  # page a is gone
+    assert set(store.fragments) == {("row", 0), ("b",)}
+
+
+def test_a_reused_fragment_keeps_the_fragments_inside_it() -> None:
+    store = FragmentStore()
+
+    def chunk() -> str:
+        return "".join(store.get(("row", n), lambda: "r") for n in range(3))
+
+    for _ in range(3):  # the chunk is reused: its rows are still the page's
+        store.begin_page()
+        store.get(("chunk",), chunk)
+        store.end_page("list")
+    assert set(store.fragments) == {("chunk",), ("row", 0), ("row", 1), ("row", 2)}
+    _page(store, "list", [("other",)])
+    assert set(store.fragments) == {("other",)}
 
 
 def test_chunks_are_tuples_that_cover_every_item_in_order() -> None:
