@@ -31,7 +31,7 @@ import struct
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus
 
 from generator.config import SiteConfig
@@ -177,14 +177,26 @@ def _looks_sealed(data: bytes) -> bool:
     return sealed_size(len(data)) and len(zlib.compress(data, 1)) > len(data) - 64
 
 
-def check_blob(data: bytes, file_id: str, keys: SiteKeys | None) -> str | None:
+Keys = SiteKeys | Sequence[SiteKeys] | None
+"""The keys a build's files are sealed under: the author's site and each reader's view."""
+
+
+def _opens(data: bytes, file_id: str, keys: SiteKeys | Sequence[SiteKeys]) -> bool:
+    for each in (keys,) if isinstance(keys, SiteKeys) else keys:
+        try:
+            open_file(each, file_id, data)
+        except (TamperedFile, ValueError, struct.error):
+            continue
+        return True
+    return False
+
+
+def check_blob(data: bytes, file_id: str, keys: Keys) -> str | None:
     """Why data is not a sealed blob published at file_id; None when it is one."""
     if not sealed_size(len(data)):
         return f"not a sealed file ({len(data):,} bytes is no sealed size)"
     if keys is not None:
-        try:
-            open_file(keys, file_id, data)
-        except (TamperedFile, ValueError, struct.error):
+        if not _opens(data, file_id, keys):
             return "not a sealed file (it does not open for its own path)"
     elif not _looks_sealed(data):
         return "not a sealed file (its bytes are not ciphertext)"
@@ -230,7 +242,19 @@ def _key_field_ok(name: str, value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if name in ("salt", "wiv", "wrapped"):
         return _b64(value) is not None
+    if name == "slots":
+        return isinstance(value, list) and all(_slot_ok(s) for s in value)
     return name == "reveal_titles" and isinstance(value, bool)
+
+
+_SLOT_FIELDS = frozenset({"id", "iter", "salt", "wiv", "wrapped"})
+
+
+def _slot_ok(value: object) -> bool:
+    """A reader's slot (readers.py): a random id, the iterations and base64 only."""
+    return (isinstance(value, dict) and set(value) == _SLOT_FIELDS
+            and _key_field_ok("site", value["id"]) and _key_field_ok("iter", value["iter"])
+            and all(_b64(value[k]) is not None for k in ("salt", "wiv", "wrapped")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +268,7 @@ class Verdict:
     """Paths the file holds, searched as names are."""
 
 
-def _check_shell(path: str, text: str, parts: ShellParts, keys: SiteKeys | None) -> Verdict:
+def _check_shell(path: str, text: str, parts: ShellParts, keys: Keys) -> Verdict:
     pieces = re.split(r"(@@[A-Z]+@@)", parts.template)
     position, problems = 0, []
     plain: list[str] = []
@@ -269,7 +293,7 @@ def _check_shell(path: str, text: str, parts: ShellParts, keys: SiteKeys | None)
     return Verdict("; ".join(problems) or None, tuple(plain), tuple(names))
 
 
-def _check_field(field: str, value: str, path: str, parts: ShellParts, keys: SiteKeys | None,
+def _check_field(field: str, value: str, path: str, parts: ShellParts, keys: Keys,
                  plain: list[str], names: list[str]) -> str | None:
     """Check one shell field; what is free text goes to `plain`."""
     if field == "@@LANG@@":
@@ -296,7 +320,7 @@ def _check_field(field: str, value: str, path: str, parts: ShellParts, keys: Sit
     return None
 
 
-def _check_json(field: str, value: str, path: str, keys: SiteKeys | None,
+def _check_json(field: str, value: str, path: str, keys: Keys,
                 plain: list[str], names: list[str]) -> str | None:
     """The key blob and the page's id and payload; field names are growthlog's own, so
     only values are ever plaintext."""
@@ -328,8 +352,7 @@ def _check_json(field: str, value: str, path: str, keys: SiteKeys | None,
     return problem
 
 
-def check_file(path: str, data: bytes, parts: ShellParts,
-               keys: SiteKeys | None = None) -> Verdict:
+def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None) -> Verdict:
     """Verify one published file of a private build."""
     name = path.rsplit("/", 1)[-1]
     if path in BOOKKEEPING:
@@ -443,7 +466,7 @@ def _name_hits(path: str, index: _Index) -> set[tuple[int, int]]:
 
 
 def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: ShellParts,
-                keys: SiteKeys | None = None) -> list[Leak]:
+                keys: Keys = None) -> list[Leak]:
     """Every file of a private build that is malformed, and every (file, needle) where the
     needle shows in a file's name or in the plaintext the file leaves."""
     index = _Index(list(needles))
@@ -487,6 +510,32 @@ def _leaks(path: str, index: _Index, in_name: set[tuple[int, int]],
         elif shown and not needle.names_only:
             leaks.append(Leak(path, needle, index.names[number][shown[0]]))
     return leaks
+
+
+def withheld_needles(withheld: Iterable[Needle], shown: Iterable[str],
+                     baseline: Iterable[bytes]) -> list[Needle]:
+    """What a reader's view must not show: needles of the entries it leaves out and of the
+    fields it hides, except those the view shows anyway, because a shared entry says them
+    too (`shown`: its texts) or growthlog's pages say them whatever the log holds
+    (`baseline`: a site of no entries, e.g. the word 'interview' of the stages)."""
+    candidates = list(withheld)
+    index = _Index(candidates)
+    said = {n for n, _ in index.search("\n".join(shown).encode("utf-8", "surrogateescape"))}
+    for data in baseline:
+        said |= {n for n, _ in index.search(data)}
+    return [needle for number, needle in enumerate(candidates) if number not in said]
+
+
+def audit_view(reader: str, plain: Mapping[str, bytes], withheld: Iterable[Needle]) -> list[Leak]:
+    """Every file of a reader's view (as their browser decrypts it) that shows a needle of
+    an entry or field withheld from them."""
+    return [replace(leak, path=f"{leak.path} (in {reader}'s view)")
+            for leak in scan(plain, withheld)]
+
+
+def entry_texts(entry: Entry) -> list[str]:
+    """Everything an entry shows: its needles' texts and its body as plain text."""
+    return [*(n.text for n in entry_needles(entry)), entry.body_text, entry.summary]
 
 
 def raise_on_leaks(leaks: list[Leak]) -> None:

@@ -47,9 +47,11 @@ from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, stati
 
 if TYPE_CHECKING:  # a public build (and `check`, `actions`) never loads the crypto
     from generator.crypto import KeyBlob, SiteKeys
+    from generator.keys import Reader
     from generator.private import OpaqueNames
 
-Sealing = tuple["KeyBlob", "SiteKeys", "OpaqueNames"]
+ViewKeys = tuple[tuple["Reader", "SiteKeys"], ...]
+Sealing = tuple["KeyBlob", "SiteKeys", "OpaqueNames", ViewKeys]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     pages = RenderCache(compiled=cache.pages.compiled) if sealing else cache.pages
     files = site_files(root, log, cache, pages, public=not sealing, progress=progress)  # pages
     if sealing:
-        files = _seal(log, files, *sealing[-1])                                      # (seal)
+        files, shared = _seal(root, log, files, *sealing[-1])                        # (seal)
+        warnings += shared
     written = _write(files, out_dir, cache)                                          # output
     report = BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
@@ -128,12 +131,14 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
 def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = None,
              seen: Collection[Path] | None = None,
              urls: Callable[[SiteConfig], Urls] | None = None,
-             progress: Tick | None = None) -> LoadedLog:
+             progress: Tick | None = None,
+             select: Callable[[list[Entry]], list[Entry]] | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
     it is asked only when the config has no errors. Default: the config's base URL.
     `progress` is told of each entry read (meter.Tick).
+    `select`: the entries to keep of those parsed (a reader's view, views.py).
     """
     cache = cache if cache is not None else BuildCache()
     config, problems = load_config(root)
@@ -142,6 +147,8 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
     cache.use_config(config)
     sources = read_sources(root, cache, seen)
     entries, more = read_entries(root, sources, config, site_urls, cache, progress)
+    if select is not None:  # a reader's view: only its entries, before links resolve
+        entries = select(entries)
     entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
                                           href=site_urls.href)
     site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
@@ -287,30 +294,39 @@ def _origin_warnings(log: LoadedLog, sealing: list[Sealing]) -> list[Problem]:
     return []
 
 
-def _unlock(root: Path, password: str | None) -> tuple[KeyBlob, SiteKeys, OpaqueNames]:
+def _unlock(root: Path, password: str | None) -> Sealing:
     """Open the keyfile before any entry is rendered (a wrong passphrase stops here):
-    entry bodies link attachments by their opaque names."""
-    from generator.keys import unlock
+    entry bodies link attachments by their opaque names. Also every reader's view keys."""
+    from generator.keys import unlock_views
     from generator.private import OpaqueNames
 
     if password is None:
         raise GrowthlogError("a private build needs the passphrase: set GROWTHLOG_PASSWORD, "
                              "use --password-stdin, or run in a terminal to be asked")
-    blob, keys = unlock(root, password)
-    return blob, keys, OpaqueNames(keys.slug)
+    blob, keys, views = unlock_views(root, password)
+    return blob, keys, OpaqueNames(keys.slug), views
 
 
-def _seal(log: LoadedLog, files: list[OutputFile], blob: KeyBlob, keys: SiteKeys,
-          names: OpaqueNames) -> list[OutputFile]:
-    """Seal every file and audit the result: nothing is written unless all of it passes."""
+def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, keys: SiteKeys,
+          names: OpaqueNames, views: ViewKeys) -> tuple[list[OutputFile], list[Problem]]:
+    """Seal every file (the author's site and each reader's view, views.py) and audit the
+    result: nothing is written unless all of it passes."""
     from generator.audit import audit_files, raise_on_leaks, site_needles
     from generator.private import encrypt_site, shell_parts
+    from generator.share_rules import share_problems
+    from generator.views import audit_views, build_views, merge
 
     files = encrypt_site(files, keys=keys, blob=blob, names=names, config=log.config,
-                         base_url=log.urls.base_url, rerandomize=log.config.rerandomize)
+                         base_url=log.urls.base_url, rerandomize=log.config.rerandomize,
+                         slots=[reader.slot for reader, _ in views])
+    built = build_views(root, log, views, blob=blob, base_url=log.urls.base_url)
+    raise_on_leaks(audit_views(root, log, built, log.urls.base_url))
+    files = merge(files, built)
     raise_on_leaks(audit_files({f.path: f.data for f in files},
-                               site_needles(log.site, log.config), shell_parts(), keys))
-    return files
+                               site_needles(log.site, log.config), shell_parts(),
+                               [keys, *(view.keys for view in built)]))
+    return files, share_problems(log.site.entries, log.config.readers,
+                                 [r.name for r, _ in views])
 
 
 def check(root: Path, *, drafts: bool = True) -> list[Problem]:

@@ -472,6 +472,134 @@ def key_rotate(root: Path, password_stdin: bool) -> None:
                "working. Copies published earlier still open with the old passphrase.")
 
 
+@main.group()
+def reader() -> None:
+    """Give a mentor, family or friends their own passphrase to the entries you share."""
+
+
+READER_NAME = click.argument("name")
+REVOKE_NOTE = ("What they already saw or saved cannot be taken back; the old deploy stays in "
+               "any copy, cache or fork made of it.")
+
+
+def _reader_passphrase(name: str, stdin: Any, generate: bool, weak_ok: bool) -> str:
+    """The reader's new passphrase: generated, else $GROWTHLOG_NEW_PASSWORD, the next line of
+    stdin or a prompt (asked twice), checked for strength on the first entry."""
+    from generator import keys, readers
+
+    if generate:
+        return readers.generate_passphrase()
+    return keys.read_passphrase(env=keys.NEW_PASSWORD_ENV, stdin=stdin, confirm=True,
+                                label=f"New passphrase for {name}",
+                                check=lambda p: keys.check_strength(p, allow_weak=weak_ok))
+
+
+GENERATE = click.option("--generate", is_flag=True,
+                        help="Make up five random diceware words and print them once.")
+
+
+@reader.command("add")
+@READER_NAME
+@ROOT
+@GENERATE
+@PASSWORD_STDIN
+@WEAK_OK
+@user_errors
+def reader_add(name: str, root: Path, generate: bool, password_stdin: bool,
+               weak_ok: bool) -> None:
+    """Add reader NAME with their own passphrase (stdin: your line, then theirs)."""
+    from generator import keys, readers
+
+    root = _root(root)
+    readers.check_name(name)
+    readers.refuse_existing(keys.load_readers(root), name)
+    stdin = sys.stdin if password_stdin else None
+    author = keys.read_passphrase(stdin=stdin, label="Your passphrase")
+    passphrase = _reader_passphrase(name, stdin, generate, weak_ok)
+    readers.add_reader(root, name, author, passphrase, allow_weak=weak_ok)
+    if generate:
+        click.echo(f"Passphrase for {name} (shown once, stored nowhere): {passphrase}")
+    click.echo(f"Added reader {name}. Share entries with them (`share: [{name}]` in an entry, "
+               f"or [readers.{name}] rules in growthlog.toml), then build and deploy.", err=True)
+
+
+@reader.command("passwd")
+@READER_NAME
+@ROOT
+@GENERATE
+@PASSWORD_STDIN
+@WEAK_OK
+@user_errors
+def reader_passwd(name: str, root: Path, generate: bool, password_stdin: bool,
+                  weak_ok: bool) -> None:
+    """Give reader NAME a new passphrase (stdin: your line, then theirs)."""
+    from generator import keys, readers
+
+    root = _root(root)
+    readers.find_reader(keys.load_readers(root), name)
+    stdin = sys.stdin if password_stdin else None
+    author = keys.read_passphrase(stdin=stdin, label="Your passphrase")
+    passphrase = _reader_passphrase(name, stdin, generate, weak_ok)
+    readers.change_reader_passphrase(root, name, author, passphrase, allow_weak=weak_ok)
+    if generate:
+        click.echo(f"Passphrase for {name} (shown once, stored nowhere): {passphrase}")
+    click.echo(f"New passphrase for {name}. After you build and deploy, the old one opens "
+               "nothing there; a browser that remembers their key still opens their view "
+               f"(`growthlog reader remove {name}` and `reader add {name}` end that too).",
+               err=True)
+
+
+@reader.command("remove")
+@READER_NAME
+@ROOT
+@user_errors
+def reader_remove(name: str, root: Path) -> None:
+    """Remove reader NAME: the next build makes no view for them."""
+    from generator import readers
+
+    readers.remove_reader(_root(root), name)
+    click.echo(f"Removed reader {name}. Build and deploy: their passphrase, link and "
+               f"remembered key then open nothing in the new deploy. {REVOKE_NOTE}")
+
+
+@reader.command("link")
+@READER_NAME
+@ROOT
+@click.option("--url", help="The published address of the site (default: url in "
+                            "growthlog.toml).")
+@PASSWORD_STDIN
+@user_errors
+def reader_link(name: str, root: Path, url: str | None, password_stdin: bool) -> None:
+    """Print an address that opens NAME's view without typing (the key is after '#')."""
+    from generator import keys, readers
+    from generator.config import load_valid_config
+
+    root = _root(root)
+    address = url or load_valid_config(root).url
+    if not address:
+        raise GrowthlogError("no address: set url in growthlog.toml to the published address "
+                             "of the site, or pass --url")
+    readers.find_reader(keys.load_readers(root), name)
+    author = keys.read_passphrase(stdin=sys.stdin if password_stdin else None,
+                                  label="Your passphrase")
+    click.echo(readers.reader_link(root, name, author, address))
+    click.echo(readers.LINK_ADVICE.format(name=name), err=True)
+
+
+@reader.command("list")
+@ROOT
+@user_errors
+def reader_list(root: Path) -> None:
+    """List the log's readers."""
+    from generator import keys
+
+    found = keys.load_readers(_root(root))
+    for item in found:
+        click.echo(item.name)
+    if not found:
+        click.echo("No readers yet; add one with `growthlog reader add NAME`.")
+
+
 @main.command()
 @ROOT
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from generator.custom_fields import CustomField, parse_fields
 from generator.errors import Problem, Severity, raise_on_errors
 from generator.schema import builtin_keys
+from generator.share_rules import ReaderRules, check_hidden, check_reply_to, parse_readers
 from generator.suggest import unknown_key_message
 
 CONFIG_NAME = "growthlog.toml"
@@ -71,6 +72,11 @@ class SiteConfig:
     """Free-form values for custom themes ([extra] table)."""
     fields: tuple[CustomField, ...] = ()
     """The log's own front-matter fields ([[fields]] tables: name, type, label)."""
+    readers: tuple[ReaderRules, ...] = ()
+    """Private mode: which entries each reader's view holds ([readers.NAME] tables: tags,
+    since, hide), besides entries whose front matter says `share: [NAME]`."""
+    reply_to: str = ""
+    """Private mode: your e-mail address; a reader's entry page then offers "Reply"."""
 
 
 _TYPES: dict[str, type] = {
@@ -78,7 +84,7 @@ _TYPES: dict[str, type] = {
     "outcomes": list, "unsafe_html": bool, "recent": int, "language": str,
     "private": bool, "cname": str, "extra": dict, "rerandomize": bool, "remember_days": int,
     "iterations": int, "reveal_titles": bool, "remember_on_shared_origin": bool,
-    "fields": list,
+    "fields": list, "readers": dict, "reply_to": str,
 }
 _TYPE_NAMES = {str: "text", list: "a list of text", bool: "true or false", int: "a whole number",
                dict: "a table"}
@@ -116,6 +122,7 @@ def load_valid_config(root: Path) -> SiteConfig:
 _KEY = re.compile(r"""^[ \t]*\[?[ \t]*["']?([A-Za-z0-9_-]+)["']?[ \t]*[=.\]]""")
 
 
+_TABLE = re.compile(r"^[ \t]*\[[ \t]*([A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*)[ \t]*\]")
 _ARRAY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\]\]")
 
 
@@ -124,6 +131,7 @@ def key_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     in_table = False
     arrays: dict[str, int] = {}
+    table = ""
     for number, line in enumerate(text.splitlines(), 1):
         is_header = line.lstrip().startswith("[")
         array = _ARRAY_HEADER.match(line)
@@ -135,6 +143,16 @@ def key_lines(text: str) -> dict[str, int]:
         match = _KEY.match(line)
         if match and (is_header or not in_table):
             lines.setdefault(match.group(1), number)
+        # Dotted names too: '[readers.sam]' and its 'tags = …' as 'readers.sam.tags'.
+        dotted = _TABLE.match(line)
+        if dotted and not array:
+            table = dotted.group(1).replace(" ", "").replace("\t", "")
+            if "." in table:
+                lines.setdefault(table, number)
+        elif is_header:
+            table = ""
+        elif table and match:
+            lines.setdefault(f"{table}.{match.group(1)}", number)
         in_table = in_table or is_header
     return lines
 
@@ -153,6 +171,10 @@ def parse_config(data: dict[str, Any],
             continue
         if key == "fields":
             values[key], more = parse_fields(value, builtin_keys(), CONFIG_NAME, at)
+            problems += more
+            continue
+        if key == "readers":
+            values[key], more = parse_readers(value, CONFIG_NAME, at)
             problems += more
             continue
         expected = _TYPES[key]
@@ -195,7 +217,11 @@ def parse_config(data: dict[str, Any],
         problems.append(Problem(CONFIG_NAME, f"expected at least 1; found {values['recent']}",
                                 field="recent"))
         values.pop("recent")
+    if "reply_to" in values and (wrong := check_reply_to(values["reply_to"])):
+        problems.append(Problem(CONFIG_NAME, wrong, field="reply_to"))
+        values.pop("reply_to")
     config = SiteConfig(**values)
+    problems += check_hidden(config.readers, config.fields, CONFIG_NAME, at)
     if config.private:
         problems += shared_origin_warnings(config, config.base_url)
     problems = [replace(p, line=at.get(p.field)) if p.field and p.line is None else p

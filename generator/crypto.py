@@ -8,6 +8,11 @@ of generator/assets/unlock.js.
     sealed    = nonce(12) ‖ AES-256-GCM(content, nonce, frame, aad "gl-private-v1|file|<site>|<id>")
     frame     = u32be(len meta) ‖ u32be(len body) ‖ meta JSON ‖ body ‖ zeros to Padmé size
 
+Reader slots (`growthlog reader`): each reader's view is a site of its own, sealed with a
+random view key. The keyfile holds the view key twice: under HKDF(site_key, "…|readers")
+(aad "…|viewkey|<site>|<slot id>") so a build needs only the author's passphrase, and as a
+published slot under the reader's KEK (aad "…|slot|<site>|<slot id>").
+
 The AAD binds each sealed file to its published path (<id>), so files cannot be swapped.
 The deterministic nonce is HMAC(nonce key, aad ‖ 0 ‖ frame)[:12] (synthetic, SIV-style): it
 repeats only for identical (aad, plaintext), which then gives identical ciphertext.
@@ -127,6 +132,80 @@ def unwrap_site_key(blob: KeyBlob, passphrase: str) -> bytes:
     except InvalidTag:
         raise WrongPassphrase("that passphrase does not open this log's key "
                               "(.growthlog/site-key.json); nothing was written") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A reader's view key wrapped by their passphrase: published in every unlock page."""
+
+    id: str
+    """Random (base64url); names the slot in its AADs, never the reader."""
+    iterations: int
+    salt: bytes
+    wiv: bytes
+    wrapped: bytes
+
+    def aad(self, site: str) -> bytes:
+        return f"{VERSION}|slot|{site}|{self.id}".encode()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "iter": self.iterations, "salt": b64(self.salt),
+                "wiv": b64(self.wiv), "wrapped": b64(self.wrapped)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Slot:
+        """Parse a slot; ValueError names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        try:
+            slot = cls(str(data["id"]), int(data["iter"]), unb64(data["salt"]),
+                       unb64(data["wiv"]), unb64(data["wrapped"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"missing or malformed field: {exc}") from None
+        if len(slot.salt) < 16 or len(slot.wiv) != NONCE_BYTES or len(slot.wrapped) != 48:
+            raise ValueError("salt, wiv or wrapped key has the wrong length")
+        return slot
+
+
+def wrap_slot(view_key: bytes, passphrase: str, *, site: str, slot_id: str, iterations: int,
+              salt: bytes, wiv: bytes | None = None) -> Slot:
+    """Wrap a view key under the reader's passphrase. The salt is shared with the author's
+    blob so that the unlock page derives one KEK per typed passphrase, whatever the slots."""
+    wiv = wiv if wiv is not None else os.urandom(NONCE_BYTES)
+    slot = Slot(slot_id, iterations, salt, wiv, b"")
+    kek = derive_kek(passphrase, salt, iterations)
+    return Slot(slot_id, iterations, salt, wiv,
+                AESGCM(kek).encrypt(wiv, view_key, slot.aad(site)))
+
+
+def open_slot(slot: Slot, site: str, passphrase: str, kek: bytes | None = None) -> bytes | None:
+    """The view key the passphrase opens, or None. `kek`: already derived for this salt."""
+    kek = kek if kek is not None else derive_kek(passphrase, slot.salt, slot.iterations)
+    try:
+        return AESGCM(kek).decrypt(slot.wiv, slot.wrapped, slot.aad(site))
+    except InvalidTag:
+        return None
+
+
+def _readers_key(site_key: bytes) -> bytes:
+    return hkdf(site_key, f"{VERSION}|readers".encode())
+
+
+def seal_view_key(site_key: bytes, site: str, slot_id: str, view_key: bytes) -> bytes:
+    """The view key under the site key (wiv ‖ ciphertext ‖ tag), kept in the keyfile."""
+    wiv = os.urandom(NONCE_BYTES)
+    aad = f"{VERSION}|viewkey|{site}|{slot_id}".encode()
+    return wiv + AESGCM(_readers_key(site_key)).encrypt(wiv, view_key, aad)
+
+
+def open_view_key(site_key: bytes, site: str, slot_id: str, sealed: bytes) -> bytes:
+    aad = f"{VERSION}|viewkey|{site}|{slot_id}".encode()
+    try:
+        return AESGCM(_readers_key(site_key)).decrypt(sealed[:NONCE_BYTES],
+                                                       sealed[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise GrowthlogError(f"the keyfile's reader slot {slot_id} does not open with this "
+                             "site key; remove that reader and add them again") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """The log's keyfile (.growthlog/site-key.json) and passphrases: init, passwd, rotate,
 where a passphrase comes from, and how strong it is.
 
-The keyfile holds only the wrapped site key, which every published page carries anyway;
-it belongs in the private source repository and is never deployed. The passphrase is
+The keyfile holds the wrapped site key, which every published page carries anyway, and per
+reader (`growthlog reader`) their published slot and their view key sealed by the site key.
+It belongs in the private source repository and is never deployed. The passphrase is
 never a command-line argument, never written to disk and never printed.
 """
 
@@ -13,12 +14,24 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from generator.config import MAX_ITERATIONS, MIN_ITERATIONS
-from generator.crypto import KeyBlob, SiteKeys, new_site_id, unwrap_site_key, wrap_site_key
+from generator.crypto import (
+    KeyBlob,
+    SiteKeys,
+    Slot,
+    b64,
+    new_site_id,
+    open_view_key,
+    seal_view_key,
+    unb64,
+    unwrap_site_key,
+    wrap_site_key,
+)
 from generator.errors import GrowthlogError
 
 KEYFILE = Path(".growthlog") / "site-key.json"
@@ -42,14 +55,39 @@ def keyfile_path(root: Path) -> Path:
     return root / KEYFILE
 
 
-def load_keyfile(root: Path) -> KeyBlob:
-    """The wrapped site key of the log at root; refuses malformed or weak keyfiles."""
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """One reader of the log (`growthlog reader add`): never their passphrase."""
+
+    name: str
+    slot: Slot
+    """The view key under the reader's passphrase: published in every unlock page."""
+    view: bytes
+    """The view key sealed by the site key, so a build needs only the author's passphrase."""
+
+    def view_key(self, site_key: bytes, site: str) -> bytes:
+        return open_view_key(site_key, site, self.slot.id, self.view)
+
+
+def _read(root: Path) -> dict[str, object]:
     path = keyfile_path(root)
     if not path.is_file():
         raise GrowthlogError(f"{path} does not exist; create it with `growthlog key init`")
     try:
-        blob = KeyBlob.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
+        raise GrowthlogError(f"{path}: not a growthlog keyfile: {exc}") from None
+    if not isinstance(data, dict):
+        raise GrowthlogError(f"{path}: not a growthlog keyfile: expected a JSON object")
+    return data
+
+
+def load_keyfile(root: Path) -> KeyBlob:
+    """The wrapped site key of the log at root; refuses malformed or weak keyfiles."""
+    path = keyfile_path(root)
+    try:
+        blob = KeyBlob.from_json(_read(root))
+    except ValueError as exc:
         raise GrowthlogError(f"{path}: not a growthlog keyfile: {exc}") from None
     if blob.iterations < MIN_ITERATIONS:
         raise GrowthlogError(f"{path}: iter: expected at least {MIN_ITERATIONS:,}; found "
@@ -60,18 +98,56 @@ def load_keyfile(root: Path) -> KeyBlob:
     return blob
 
 
+def load_readers(root: Path) -> tuple[Reader, ...]:
+    """The keyfile's readers, by name; refuses a malformed readers section."""
+    path = keyfile_path(root)
+    section = _read(root).get("readers", {})
+    if not isinstance(section, dict):
+        raise GrowthlogError(f"{path}: readers: expected a JSON object; found {section!r}")
+    readers = []
+    for name, value in sorted(section.items()):
+        try:
+            if not isinstance(value, dict):
+                raise ValueError("expected a JSON object")
+            slot = Slot.from_json(value.get("slot"))
+            view = unb64(str(value.get("view", "")))
+        except ValueError as exc:
+            raise GrowthlogError(f"{path}: readers: {name}: {exc}") from None
+        if not MIN_ITERATIONS <= slot.iterations <= MAX_ITERATIONS:
+            raise GrowthlogError(f"{path}: readers: {name}: iter: expected {MIN_ITERATIONS:,} "
+                                 f"to {MAX_ITERATIONS:,}; found {slot.iterations:,}")
+        readers.append(Reader(name, slot, view))
+    return tuple(readers)
+
+
 def unlock(root: Path, passphrase: str) -> tuple[KeyBlob, SiteKeys]:
     """The keyfile and the keys it opens; WrongPassphrase before anything else happens."""
     blob = load_keyfile(root)
     return blob, SiteKeys.derive(blob.site, unwrap_site_key(blob, passphrase))
 
 
-def _save(root: Path, blob: KeyBlob) -> Path:
+def unlock_views(root: Path, passphrase: str) -> tuple[KeyBlob, SiteKeys,
+                                                      tuple[tuple[Reader, SiteKeys], ...]]:
+    """`unlock`, and the keys of every reader's view (the site key opens their view keys)."""
+    blob = load_keyfile(root)
+    site_key = unwrap_site_key(blob, passphrase)
+    views = tuple((r, SiteKeys.derive(blob.site, r.view_key(site_key, blob.site)))
+                  for r in load_readers(root))
+    return blob, SiteKeys.derive(blob.site, site_key), views
+
+
+def save_keyfile(root: Path, blob: KeyBlob, readers: Iterable[Reader] | None = None) -> Path:
+    """Write the keyfile atomically; readers None keeps the ones it holds."""
+    kept = load_readers(root) if readers is None and keyfile_path(root).is_file() else readers
+    data = blob.to_json()
+    if kept:
+        data["readers"] = {r.name: {"slot": r.slot.to_json(), "view": b64(r.view)}
+                           for r in sorted(kept, key=lambda r: r.name)}
     path = keyfile_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # never a name of the author's
     with temp.open("x", encoding="utf-8") as file:
-        file.write(json.dumps(blob.to_json(), indent=1) + "\n")
+        file.write(json.dumps(data, indent=1) + "\n")
     os.replace(temp, path)
     return path
 
@@ -89,7 +165,7 @@ def init_keyfile(root: Path, passphrase: str, *, iterations: int = MIN_ITERATION
     refuse_existing_keyfile(root)
     _check_iterations(iterations)
     check_strength(passphrase, allow_weak=allow_weak)
-    return _save(root, wrap_site_key(os.urandom(32), passphrase, site=new_site_id(),
+    return save_keyfile(root, wrap_site_key(os.urandom(32), passphrase, site=new_site_id(),
                                      iterations=iterations))
 
 
@@ -100,15 +176,22 @@ def change_passphrase(root: Path, old: str, new: str, *, iterations: int | None 
     site_key = unwrap_site_key(blob, old)
     iterations = max(iterations or blob.iterations, MIN_ITERATIONS)
     check_strength(new, allow_weak=allow_weak)
-    return _save(root, wrap_site_key(site_key, new, site=blob.site, iterations=iterations))
+    return save_keyfile(root, wrap_site_key(site_key, new, site=blob.site, iterations=iterations))
 
 
 def rotate_key(root: Path, passphrase: str) -> Path:
-    """A new random site key under the same passphrase: every file and URL changes."""
+    """A new random site key under the same passphrase: every file and URL of the author's
+    site changes. Readers keep their view keys (their passphrases are not known here), now
+    sealed by the new site key: `reader remove` and `reader add` give a reader a new one."""
     blob = load_keyfile(root)
-    unwrap_site_key(blob, passphrase)
-    return _save(root, wrap_site_key(os.urandom(32), passphrase, site=blob.site,
-                                     iterations=blob.iterations))
+    old = unwrap_site_key(blob, passphrase)
+    readers = load_readers(root)
+    new = os.urandom(32)
+    moved = [Reader(r.name, r.slot, seal_view_key(new, blob.site, r.slot.id,
+                                                   r.view_key(old, blob.site)))
+             for r in readers]
+    return save_keyfile(root, wrap_site_key(new, passphrase, site=blob.site,
+                                     iterations=blob.iterations), moved)
 
 
 # Passphrase strength: zxcvbn's estimate of the guesses an attacker needs, who tries

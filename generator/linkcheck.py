@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from generator import keys
-from generator.crypto import open_file
+from generator.crypto import SiteKeys, TamperedFile, open_file
 
 # Where 404.html is checked from: a missing address two folders deep.
 _MISSING = "no/such/page/"
@@ -138,12 +138,13 @@ def read_site(out_dir: Path, *, root: Path | None = None,
     if private:
         if root is None or password is None:
             raise ValueError("a private build's pages need the log's root and passphrase")
-        _, site_keys = keys.unlock(root, password)
+        _, site_keys, views = keys.unlock_views(root, password)
+        every = [site_keys, *(view for _, view in views)]  # readers' views share the folder
         for path, html in pages.items():
             match = _SHELL_PAGE.search(html)
             if match:
                 sealed = base64.b64decode(json.loads(match.group(1))["payload"])
-                pages[path] = open_file(site_keys, path, sealed)[1].decode("utf-8", "replace")
+                pages[path] = _open_any(every, path, sealed).decode("utf-8", "replace")
     index = out_dir / SEARCH_INDEX
     if not private and index.is_file():  # search results link to these addresses
         with contextlib.suppress(ValueError, AttributeError, TypeError):
@@ -151,6 +152,13 @@ def read_site(out_dir: Path, *, root: Path | None = None,
             pages[SEARCH_INDEX] = "".join(f'<a href="{escape(r["u"])}"></a>'
                                           for r in records)
     return pages, files
+
+
+def _open_any(every: list[SiteKeys], path: str, sealed: bytes) -> bytes:
+    for site_keys in every[:-1]:
+        with contextlib.suppress(TamperedFile):
+            return open_file(site_keys, path, sealed)[1]
+    return open_file(every[-1], path, sealed)[1]
 
 
 def is_private_build(out_dir: Path) -> bool:

@@ -169,6 +169,8 @@ class Entry(HashedOnce):
     example: bool = False
     """`example: true`, as `growthlog init` writes: shown until the log has an entry of the
     author's own, and never counted in any figure."""
+    share: tuple[str, ...] = ()
+    """Readers whose view holds this entry (front matter `share:`; share.py)."""
 
     __hash__ = HashedOnce.__hash__
 

@@ -21,7 +21,7 @@ from importlib import resources
 from urllib.parse import quote
 
 from generator.config import SiteConfig, remembering
-from generator.crypto import KeyBlob, SiteKeys, opaque_token, seal_file
+from generator.crypto import KeyBlob, SiteKeys, Slot, opaque_token, seal_file
 from generator.render import OutputFile
 from generator.theme import packaged_themes_dir
 
@@ -40,6 +40,8 @@ class OpaqueNames:
     """The Urls rename hook: 'entries/acme/' → '<16 base32>/', 'static/x.css' → '<…>.bin'."""
 
     slug_key: bytes
+    kept: frozenset[str] = KEPT_NAMES
+    """Paths that keep their name: a reader's view keeps none (its home is opaque)."""
     logical: dict[str, str] = field(default_factory=dict, compare=False)
     """Renamed path → the logical path it came from (filled as paths are renamed)."""
 
@@ -47,10 +49,11 @@ class OpaqueNames:
         # A logical path is a path, never a URL: '#', '?', '%' or '://' in it belong to a
         # name (a stage may be called anything), so every path but the kept ones is renamed.
         # Fragments are added to hrefs after renaming (Urls.href).
-        if logical in KEPT_NAMES:
+        if logical in self.kept:
             return logical
         token = opaque_token(self.slug_key, logical)
-        renamed = f"{token}/" if logical.endswith(("/", ".html")) else f"{token}.bin"
+        page = logical == "" or logical.endswith(("/", ".html"))  # '': a view's home
+        renamed = f"{token}/" if page else f"{token}.bin"
         self.logical[renamed] = logical
         return renamed
 
@@ -120,8 +123,10 @@ def _title(page: str) -> str:
 
 def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
                  names: OpaqueNames, config: SiteConfig, base_url: str,
-                 rerandomize: bool = False, nonce: Nonce | None = None) -> list[OutputFile]:
-    """Seal every file; pages become shells. Deterministic unless rerandomize."""
+                 rerandomize: bool = False, nonce: Nonce | None = None,
+                 slots: Iterable[Slot] = ()) -> list[OutputFile]:
+    """Seal every file; pages become shells. Deterministic unless rerandomize.
+    `slots`: every reader's, published in every shell so one unlock page opens each view."""
     kept = [(f.path, f.data) for f in files
             if names.logical.get(f.path.removesuffix("index.html"), f.path)
             not in NEVER_PUBLISHED and f.path not in NEVER_PUBLISHED]
@@ -134,8 +139,11 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
     search = next((data.decode() for path, data in kept
                    if names.logical.get(path, path) == SEARCH_SCRIPT), "").replace("</", "<\\/")
     csp = content_security_policy(runtime, [shell_css, *styles], [search] if search else [])
-    key_json = _json_script({**blob.to_json(), "remember_days": remembering(config, base_url),
-                             "reveal_titles": config.reveal_titles})
+    published = {**blob.to_json(), "remember_days": remembering(config, base_url),
+                 "reveal_titles": config.reveal_titles}
+    if slots:  # by random id: their order says nothing about the readers
+        published["slots"] = [s.to_json() for s in sorted(slots, key=lambda s: s.id)]
+    key_json = _json_script(published)
     shell = (_asset("shell.html").replace("@@LANG@@", quote(config.language, safe="-"))
              .replace("@@CSP@@", csp).replace("@@STYLE@@", shell_css)
              .replace("@@KEY@@", key_json)

@@ -10,7 +10,15 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 if TYPE_CHECKING:
     from generator.config import SiteConfig
@@ -58,6 +66,24 @@ def _to_action(value: Any) -> Any:
     return {"text": value} if isinstance(value, str) else value
 
 
+READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+"""A reader's name (`growthlog reader add NAME`, `share: [NAME]`, [readers.NAME])."""
+
+
+def _to_share(value: Any) -> Any:
+    """`share: sam` is a list of one; another tool's `share: true/false` (share buttons,
+    as in Hugo themes) names no reader."""
+    return [] if isinstance(value, bool) or value is None else _to_list(value)
+
+
+def _reader_names(names: list[str]) -> list[str]:
+    bad = [n for n in names if not READER_NAME.fullmatch(n)]
+    if bad:
+        raise ValueError("expected reader names (lower-case letters, digits, '-' or '_', "
+                         f"starting with a letter); found {', '.join(map(repr, bad))}")
+    return names
+
+
 def _show(value: Any) -> str:
     return "nothing" if value is None else repr(value) if isinstance(value, str) else str(value)
 
@@ -65,6 +91,9 @@ def _show(value: Any) -> str:
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 Text = Annotated[str, Field(min_length=1)]
 TextList = Annotated[list[Text], BeforeValidator(_to_list, json_schema_input_type=str | list[str])]
+ShareList = Annotated[list[Text],
+                      BeforeValidator(_to_share, json_schema_input_type=str | list[str]),
+                      AfterValidator(_reader_names)]
 
 
 class _Strict(BaseModel):
@@ -141,6 +170,8 @@ class EntrySchema(_Strict):
     aliases: TextList = Field(default_factory=list, description=(
         "Old addresses starting with / (Hugo), sent on like permalink; or other names of "
         "the entry (Obsidian), which [[wikilinks]] may use."))
+    share: ShareList = Field(default_factory=list, description="Readers (`growthlog reader "
+                             "add NAME`) whose view of a private build holds this entry.")
 
     @field_validator("stage", "outcome")
     @classmethod
@@ -157,7 +188,7 @@ MAPPED_KEYS: dict[str, str] = {
     "redirect_from": "aliases", "alias": "aliases"}
 """Other tools' names for growthlog's keys (Jekyll, Hugo, Obsidian): read into the key named."""
 OTHER_TOOL_KEYS = frozenset({
-    "layout", "author", "authors", "comments", "share", "image", "images", "cover", "featured",
+    "layout", "author", "authors", "comments", "image", "images", "cover", "featured",
     "toc", "weight", "type", "lastmod", "last_modified_at", "modified", "updated",
     "publishdate", "publishDate", "expirydate", "expiryDate", "keywords", "series", "menu",
     "cssclass", "cssclasses", "excerpt_separator", "sitemap", "render_with_liquid",

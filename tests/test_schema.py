@@ -47,7 +47,7 @@ def test_json_schema_lists_every_field_in_declaration_order() -> None:
     assert properties == ["title", "date", "company", "role", "stage", "outcome", "applied",
                           "tags", "feedback", "support", "postmortem", "bridges", "lessons",
                           "actions", "draft", "example", "slug", "description", "permalink",
-                          "aliases"]
+                          "aliases", "share"]
 
 
 def test_json_schema_stage_and_outcome_enums_follow_config() -> None:

@@ -38,20 +38,70 @@
       { name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, base, 256));
   }
 
-  // The passphrase → a non-extractable AES-GCM key for the content; no key bytes reach script.
-  async function contentKey(passphrase) {
+  // Slots: the author's (the site key) first, then each reader's (a view key). One KEK per
+  // salt and iteration count, however many slots share them (readers reuse the author's).
+  const SLOTS = [{ salt: blob.salt, iter: blob.iter, wiv: blob.wiv, wrapped: blob.wrapped,
+    aad: `${V}|sitekey|${blob.site}`, view: false }].concat((blob.slots || []).map((slot) => ({
+    salt: slot.salt, iter: slot.iter, wiv: slot.wiv, wrapped: slot.wrapped,
+    aad: `${V}|slot|${blob.site}|${slot.id}`, view: true })));
+  const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
+  const base32 = (u8) => {
+    let bits = 0, value = 0, out = '';
+    for (const byte of u8) {
+      value = (value << 8) | byte;
+      bits += 8;
+      while (bits >= 5) { out += B32[(value >>> (bits - 5)) & 31]; bits -= 5; }
+    }
+    return out;
+  };
+  const hkdfInfo = (label) => ({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(`${V}|${label}`) });
+
+  // An opened site or view key → its content key, and where its home is ('' for the author's
+  // site; a view's home is the opaque name of '' under its slug key, as views.py names it).
+  async function siteOf(rootKey, view) {
+    const key = await crypto.subtle.deriveKey(hkdfInfo('content'), rootKey,
+      { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+    if (!view) return { key, home: '' };
+    const slug = await crypto.subtle.deriveKey(hkdfInfo('slug'), rootKey,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign']);
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', slug, new Uint8Array(0)));
+    return { key, home: base32(mac.subarray(0, 10)) + '/' };
+  }
+
+  // The passphrase → the first slot it opens; no key bytes reach script. Throws if none.
+  async function openSlots(passphrase) {
     const base = await crypto.subtle.importKey(
       'raw', enc.encode(passphrase.normalize('NFC')), 'PBKDF2', false, ['deriveKey']);
-    const kek = await crypto.subtle.deriveKey(
-      { name: 'PBKDF2', hash: 'SHA-256', salt: unb64(blob.salt), iterations: blob.iter }, base,
-      { name: 'AES-GCM', length: 256 }, false, ['unwrapKey']);
-    const siteKey = await crypto.subtle.unwrapKey(
-      'raw', unb64(blob.wrapped), kek,
-      { name: 'AES-GCM', iv: unb64(blob.wiv), additionalData: enc.encode(`${V}|sitekey|${blob.site}`) },
-      'HKDF', false, ['deriveKey']);
-    return crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(`${V}|content`) },
-      siteKey, { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+    const keks = new Map();
+    for (const slot of SLOTS) {
+      const group = `${slot.salt}|${slot.iter}`;
+      if (!keks.has(group)) {
+        keks.set(group, await crypto.subtle.deriveKey(
+          { name: 'PBKDF2', hash: 'SHA-256', salt: unb64(slot.salt), iterations: slot.iter }, base,
+          { name: 'AES-GCM', length: 256 }, false, ['unwrapKey']));
+      }
+      let rootKey;
+      try {
+        rootKey = await crypto.subtle.unwrapKey('raw', unb64(slot.wrapped), keks.get(group),
+          { name: 'AES-GCM', iv: unb64(slot.wiv), additionalData: enc.encode(slot.aad) },
+          'HKDF', false, ['deriveKey']);
+      } catch (e) { continue; }
+      return siteOf(rootKey, slot.view);
+    }
+    throw new Error('no slot opens');
+  }
+
+  // A link from `growthlog reader link`: '#key=<view key, base64url>', read once, then
+  // taken out of the address bar and this tab's history before anything else happens.
+  async function linkKey() {
+    const match = /^#key=([A-Za-z0-9_-]{43})$/.exec(location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', location.pathname + location.search);
+    const raw = Uint8Array.from(atob(match[1].replace(/-/g, '+').replace(/_/g, '/') + '='),
+      (c) => c.charCodeAt(0));
+    const rootKey = await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey']);
+    raw.fill(0);
+    return siteOf(rootKey, true);
   }
 
   function idb(mode, action) {
@@ -78,21 +128,21 @@
       const now = Date.now();
       const tab = sessionStorage.getItem(TAB);
       const mine = tab ? await get(`${blob.site}|tab|${tab}`) : null;
-      if (mine && mine.expires > now) return { key: mine.key, from: 'tab' };
+      if (mine && mine.expires > now) return { key: mine.key, home: mine.home || '', from: 'tab' };
       const saved = blob.remember_days > 0 ? await get(REMEMBERED) : null;
-      if (saved && saved.expires > now) return { key: saved.key, from: 'device' };
+      if (saved && saved.expires > now) return { key: saved.key, home: saved.home || '', from: 'device' };
     } catch (e) { /* storage unavailable */ }
     return null;
   }
 
   // Keep the key for this tab (a fresh random id each tab), for an hour after the last page.
-  async function keepForTab(key) {
+  async function keepForTab(site) {
     let tab = sessionStorage.getItem(TAB);
     if (!tab) {
       tab = b64url(crypto.getRandomValues(new Uint8Array(16)));
       sessionStorage.setItem(TAB, tab);
     }
-    await put(`${blob.site}|tab|${tab}`, { key, expires: Date.now() + TAB_IDLE_MS });
+    await put(`${blob.site}|tab|${tab}`, { key: site.key, home: site.home, expires: Date.now() + TAB_IDLE_MS });
   }
 
   // Expired keys (tabs closed long ago), and a remembered key once remembering is off.
@@ -157,6 +207,23 @@
       return await openSealed(key, id, unb64(page.payload));
     } catch (e) {
       return null;
+    }
+  }
+
+  // Whether the key opens the home page it names in this deploy (a removed reader's
+  // view is not published, so their remembered key opens nothing).
+  async function opensHome(site) {
+    // No readers: every key is the author's, and a page it does not open is damaged or stale.
+    if (SLOTS.length < 2 || site.home + 'index.html' === servedId()) return false;
+    try {
+      const response = await fetch(basePath + site.home, { credentials: 'same-origin', referrerPolicy: 'no-referrer' });
+      if (!response.ok) return false;
+      const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const data = JSON.parse(doc.getElementById('gl-page').textContent);
+      await openSealed(site.key, site.home + 'index.html', unb64(data.payload));
+      return true;
+    } catch (e) {
+      return false;
     }
   }
 
@@ -254,31 +321,36 @@
       const button = form.querySelector('button');
       button.disabled = true;
       $('gl-msg').textContent = '';
-      let key;
+      let site;
       try {
-        key = await contentKey($('gl-pass').value);
+        site = await openSlots($('gl-pass').value);
       } catch (e) {
         $('gl-msg').textContent = 'That passphrase does not open this journal. Check it and try again.';
         button.disabled = false;
         $('gl-pass').select();
         return;
       }
-      const opened = await openPage(key, id);
-      if (!opened) {
+      // The key decides the view: a page of another view sends the reader to their home.
+      const opened = await openPage(site.key, id);
+      if (!opened && !(await opensHome(site))) {
         $('gl-msg').textContent = DAMAGED;
         button.disabled = false;
         return;
       }
       try {
-        await keepForTab(key);
+        await keepForTab(site);
         if ($('gl-remember').checked && blob.remember_days > 0) {
-          await put(REMEMBERED, { key, expires: Date.now() + blob.remember_days * 86400000 });
+          await put(REMEMBERED, { key: site.key, home: site.home, expires: Date.now() + blob.remember_days * 86400000 });
         } else if (cached && cached.from === 'device') {
           await idb('readwrite', (store) => store.delete(REMEMBERED));
         }
       } catch (e) { /* storage refused: this page opens, the next one asks */ }
+      if (!opened) {
+        location.assign(basePath + site.home);
+        return;
+      }
       try {
-        await render(opened, key);
+        await render(opened, site.key);
       } catch (e) {
         $('gl-msg').textContent = DAMAGED;
         button.disabled = false;
@@ -302,17 +374,31 @@
       await lockEverywhere();
       return;
     }
+    const linked = await linkKey();
     const id = servedId();
     if (id === null || id !== page.id) {
       say(MOVED);
       return;
     }
+    if (linked) {
+      const fromLink = await openPage(linked.key, id);
+      if (fromLink || await opensHome(linked)) {
+        await keepForTab(linked).catch(() => {});
+        if (fromLink) await render(fromLink, linked.key);
+        else location.replace(basePath + linked.home);
+        return;
+      }
+    }
     const cached = await cachedKey();
     const opened = cached && await openPage(cached.key, id);
     if (opened) {
       await render(opened, cached.key);
-      if (cached.from === 'tab') keepForTab(cached.key).catch(() => {});
+      if (cached.from === 'tab') keepForTab(cached).catch(() => {});
       sweep();
+      return;
+    }
+    if (cached && await opensHome(cached)) {
+      location.replace(basePath + cached.home);
       return;
     }
     sweep();
