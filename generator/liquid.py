@@ -40,17 +40,15 @@ def read_liquid(body: str) -> tuple[str, list[Warning]]:
     lines = body.split("\n")
     warnings: list[Warning] = []
     raw = False
-    block = ""  # "highlight" or a code fence's marker
+    block = ""  # a code fence's marker
+    skip_to = 0
     for number, line in enumerate(lines):
-        if block == "highlight":
-            end = _END_HIGHLIGHT.match(line)
-            if end:
-                lines[number], block = end.group(1) + "```", ""
+        if number < skip_to:
             continue
         if not raw:
             start = _HIGHLIGHT.match(line)
             if start and not block:
-                lines[number], block = f"{start.group(1)}```{start.group(2)}", "highlight"
+                skip_to = _highlight_block(lines, number, start)
                 continue
             fence = _FENCE.match(line)
             if fence and (not block or (fence.group(1)[0] == block[0]
@@ -58,6 +56,28 @@ def read_liquid(body: str) -> tuple[str, list[Warning]]:
                 block = "" if block else fence.group(1)
         lines[number], raw = _line(line, raw, bool(block), number, warnings)
     return "\n".join(lines), warnings
+
+
+def _highlight_block(lines: list[str], start: int, opener: re.Match[str]) -> int:
+    """Turn `{% highlight %}` … `{% endhighlight %}` into a fenced block in place; the index
+    after it. As in Jekyll, raw markers inside are dropped and the code is trimmed of blank
+    lines at either end: the fences move onto those lines, so every line keeps its place."""
+    end = next((i for i in range(start + 1, len(lines)) if _END_HIGHLIGHT.match(lines[i])),
+               len(lines))
+    for i in range(start + 1, end):
+        lines[i] = _RAW_CLOSE.sub("", _RAW_OPEN.sub("", lines[i]))
+    fence = f"{opener.group(1)}```"
+    if end == len(lines):  # never closed: the code runs to the end, as a fence would
+        lines[start] = fence + opener.group(2)
+        return end
+    closer = _END_HIGHLIGHT.match(lines[end])
+    code = [i for i in range(start + 1, end) if lines[i].strip()]
+    first, last = (code[0], code[-1]) if code else (start + 1, start)
+    for i in [*range(start, first - 1), *range(last + 2, end + 1)]:
+        lines[i] = ""
+    lines[first - 1] = fence + opener.group(2)
+    lines[last + 1] = f"{closer.group(1) if closer else opener.group(1)}```"
+    return end + 1
 
 
 def _line(line: str, raw: bool, in_code: bool, number: int,

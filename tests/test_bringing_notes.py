@@ -530,8 +530,18 @@ def test_common_liquid_tags_are_read_and_the_rest_are_named(tmp_path: Path) -> N
     ("Bare {% post_url 2013-05-06-x %}\n", "<p>Bare {% post_url 2013-05-06-x %}</p>\n",
      ["content/2020-01-01-a.md:5: warning: {% post_url 2013-05-06-x %} is Liquid, which "
       "growthlog does not run; it is shown as written"]),
+    # Jekyll's own docs write examples of Liquid this way: the raw markers never show.
+    ("{% highlight liquid %}\n{% raw %}\n{{ '/x/' | relative_url }} => /p/x\n{% endraw %}\n"
+     "{% endhighlight %}\nAfter {{ page.title }}\n",
+     "<pre><code class=\"language-liquid\">{{ '/x/' | relative_url }} =&gt; /p/x\n</code></pre>\n"
+     "<p>After {{ page.title }}</p>\n",
+     ["content/2020-01-01-a.md:10: warning: {{ page.title }} is Liquid, which growthlog does "
+      "not run; it is shown as written"]),
+    ("{% highlight sh %}\n\n{% raw %}ls {{ x }}{% endraw %}\n\n{% endhighlight %}\n",
+     '<pre><code class="language-sh">ls {{ x }}\n</code></pre>\n', []),
 ], ids=["highlight", "highlight-in-list", "code", "baseurl-and-filter", "hugo-shortcodes",
-        "raw-over-lines", "post-url-outside-a-link"])
+        "raw-over-lines", "post-url-outside-a-link", "raw-inside-highlight",
+        "highlight-trimmed"])
 def test_liquid_in_a_body(body: str, html: str, warnings: list[str]) -> None:
     found, problems = _one("content/2020-01-01-a.md", "---\ntitle: A\n---\n\n" + body)
     assert found is not None and found.body_html == html
