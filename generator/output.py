@@ -265,7 +265,8 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
         os.unlink(staging / STAGING_LIST)
     except OSError as exc:
         clear_staging(out_dir)
-        raise GrowthlogError(f"could not write {staging}: {exc.strerror or exc}") from None
+        raise GrowthlogError(f"could not write {_as_output(exc, staging, out_dir)}: "
+                             f"{exc.strerror or exc}") from None
     if mode is None:
         try:
             os.rename(staging, real)
@@ -277,6 +278,15 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
         return None
     clear_staging(out_dir)
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale))
+
+
+def _as_output(exc: OSError, staging: Path, out_dir: Path) -> Path:
+    """The path an error names, in the output folder the author asked for: the staging
+    folder is growthlog's business, not theirs."""
+    try:
+        return out_dir / Path(os.fsdecode(exc.filename)).relative_to(staging)
+    except (TypeError, ValueError):
+        return out_dir
 
 
 def _same_file(path: Path, data: bytes) -> bool:
