@@ -127,7 +127,7 @@ def init_log(directory: Path) -> list[Path]:
     config = SiteConfig()
     files = {
         directory / CONFIG_NAME: CONFIG_TEMPLATE,
-        directory / ".gitignore": "output/\n.growthlog-cache/\n",
+        directory / ".gitignore": GITIGNORE,
         directory / "README.md": README_TEMPLATE,
         directory / "content" / EXAMPLE_NAME: EXAMPLE_ENTRY.replace(
             "@SCHEMA@", f"../{SCHEMA_FILE}"),
@@ -174,6 +174,10 @@ def _reason(exc: OSError, path: Path) -> str:
 
 
 EXAMPLE_NAME = "2026-01-15-example.md"
+
+GITIGNORE = "output/\n.growthlog-cache/\n.*.growthlog-staging/\n"
+"""The built site, the build cache, and the hidden folder a build that was killed part-way
+can leave beside the output folder (the next build clears it)."""
 EXAMPLE_ENTRY = """\
 ---
 # yaml-language-server: $schema=@SCHEMA@

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,8 @@ def test_init_writes_a_log_that_builds_showing_its_example(tmp_path: Path) -> No
     assert [p.relative_to(root).as_posix() for p in written] == [
         "growthlog.toml", ".gitignore", "README.md", "content/2026-01-15-example.md",
         "growthlog.schema.json"]
-    assert (root / ".gitignore").read_text() == "output/\n.growthlog-cache/\n"
+    assert (root / ".gitignore").read_text() == (
+        "output/\n.growthlog-cache/\n.*.growthlog-staging/\n")
     report = build(root)
     assert report.entries == 1
     assert report.warnings == ()
@@ -160,3 +162,17 @@ def test_init_refuses_a_folder_with_content_but_no_config(tmp_path: Path) -> Non
     with pytest.raises(GrowthlogError):
         init_log(tmp_path)
     assert not (tmp_path / "growthlog.toml").exists()
+
+
+def test_inits_gitignore_keeps_everything_a_build_writes_out_of_git(tmp_path: Path) -> None:
+    """The output folder, the cache and the staging folder a killed build leaves beside
+    the output are all ignored, whatever the output folder is called; entries are not."""
+    root = tmp_path / "log"
+    init_log(root)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    built = ["output/index.html", ".growthlog-cache/entries.bin",
+             ".output.growthlog-staging/index.html", ".site.growthlog-staging/index.html"]
+    kept = ["content/2026-01-15-example.md", "growthlog.toml", ".output.notes/x.md"]
+    result = subprocess.run(["git", "-C", str(root), "check-ignore", "--no-index", *built, *kept],
+                            capture_output=True, text=True)
+    assert result.stdout.split() == built
