@@ -16,7 +16,7 @@ from urllib.parse import quote
 from generator.entry_links import WIKI_SCHEME
 from generator.notes import outside_code
 
-_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)\s*(.*?)\s*-?%\}(?!\})")
+_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)\s*(.*?)\s*-?%\}(?!\})", re.DOTALL)
 _OUTPUT = re.compile(r"(?<!\{)\{\{-?\s*([^{}<%\s][^{}]*?)\s*-?\}\}(?!\})")
 _RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
 _RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
@@ -28,6 +28,9 @@ _URL_FILTER = re.compile(r"""(['"])([^'"]*)\1\s*\|\s*(?:relative_url|absolute_ur
 _OBJECTS = ("site", "page", "layout", "include", "content", "paginator", "jekyll", "post",
             "forloop")
 _IN_LINK = re.compile(r"""(?:\]\(\s*<?|\]:\s*<?|=\s*["']?)\Z""")
+_OPENERS = (("{%", "%}"), ("{{", "}}"))
+_SPAN = 4
+"""How many lines one tag may run over (`{% link` at a line's end, its path on the next)."""
 
 Warning = tuple[int, str]
 """(0-based line in the body, message)."""
@@ -54,8 +57,31 @@ def read_liquid(body: str) -> tuple[str, list[Warning]]:
             if fence and (not block or (fence.group(1)[0] == block[0]
                                         and len(fence.group(1)) >= len(block))):
                 block = "" if block else fence.group(1)
+        last = number if raw or block else _tag_end(lines, number)
+        if last > number:  # a tag over several lines is read as one, its line breaks kept
+            joined, raw = _line("\n".join(lines[number:last + 1]), raw, False, number,
+                                warnings)
+            lines[number:last + 1] = joined.split("\n")
+            skip_to = last + 1
+            continue
         lines[number], raw = _line(line, raw, bool(block), number, warnings)
     return "\n".join(lines), warnings
+
+
+def _tag_end(lines: list[str], number: int) -> int:
+    """The line where a tag left open at the end of line `number` closes, or `number`; a
+    blank line or a code fence ends the search, as either ends a paragraph."""
+    line = lines[number]
+    for opener, closer in _OPENERS:
+        at = line.rfind(opener)
+        if at == -1 or closer in line[at:]:
+            continue
+        for later in range(number + 1, min(number + _SPAN, len(lines))):
+            if not lines[later].strip() or _FENCE.match(lines[later]):
+                break
+            if closer in lines[later]:
+                return later
+    return number
 
 
 def _highlight_block(lines: list[str], start: int, opener: re.Match[str]) -> int:
@@ -104,9 +130,10 @@ def _read(text: str, number: int, warnings: list[Warning]) -> str:
         name, argument = match.group(1), match.group(2).strip()
         if name in ("post_url", "link") and argument and _IN_LINK.search(
                 match.string[:match.start()]):
-            return WIKI_SCHEME + quote(argument.strip("'\""), safe="/")
-        warnings.append((number, f"{match.group(0)} is Liquid, which growthlog does not run; "
-                                 "it is shown as written"))
+            return WIKI_SCHEME + quote(argument.strip("'\""), safe="/") + "\n" * (
+                match.group(0).count("\n"))  # the tag's line breaks stay: lines keep places
+        warnings.append((number, f"{_shown(match.group(0))} is Liquid, which growthlog does "
+                                 "not run; it is shown as written"))
         return match.group(0)
 
     def output(match: re.Match[str]) -> str:
@@ -115,8 +142,13 @@ def _read(text: str, number: int, warnings: list[Warning]) -> str:
         if url:
             return url.group(2)
         if "|" in expression or expression.split(".")[0].split("[")[0] in _OBJECTS:
-            warnings.append((number, f"{match.group(0)} is Liquid, which growthlog does not "
-                                     "run; it is shown as written"))
+            warnings.append((number, f"{_shown(match.group(0))} is Liquid, which growthlog "
+                                     "does not run; it is shown as written"))
         return match.group(0)
 
     return _OUTPUT.sub(output, _TAG.sub(tag, text))
+
+
+def _shown(tag: str) -> str:
+    """A tag as a warning quotes it: on one line."""
+    return " ".join(tag.split())

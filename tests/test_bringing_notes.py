@@ -539,9 +539,20 @@ def test_common_liquid_tags_are_read_and_the_rest_are_named(tmp_path: Path) -> N
       "not run; it is shown as written"]),
     ("{% highlight sh %}\n\n{% raw %}ls {{ x }}{% endraw %}\n\n{% endhighlight %}\n",
      '<pre><code class="language-sh">ls {{ x }}\n</code></pre>\n', []),
+    # Jekyll's 3.6.2 post wraps a link tag over two lines, in the middle of a paragraph.
+    ("their [first\ncontribution]({% link\n_posts/2017-10-19-b.markdown %}) too\nand on\n",
+     '<p>their <a href="growthlog-wiki:_posts/2017-10-19-b.markdown">first\ncontribution</a>'
+     " too\nand on</p>\n", []),
+    ("Over lines {% include note.html\n   content=\"x\" %} done\n\n{{ page.title\n}}\n",
+     "<p>Over lines {% include note.html\ncontent=&quot;x&quot; %} done</p>\n"
+     "<p>{{ page.title\n}}</p>\n",
+     ["content/2020-01-01-a.md:5: warning: {% include note.html content=\"x\" %} is Liquid, "
+      "which growthlog does not run; it is shown as written",
+      "content/2020-01-01-a.md:8: warning: {{ page.title }} is Liquid, which growthlog does "
+      "not run; it is shown as written"]),
 ], ids=["highlight", "highlight-in-list", "code", "baseurl-and-filter", "hugo-shortcodes",
         "raw-over-lines", "post-url-outside-a-link", "raw-inside-highlight",
-        "highlight-trimmed"])
+        "highlight-trimmed", "link-over-two-lines", "tags-over-lines-are-named"])
 def test_liquid_in_a_body(body: str, html: str, warnings: list[str]) -> None:
     found, problems = _one("content/2020-01-01-a.md", "---\ntitle: A\n---\n\n" + body)
     assert found is not None and found.body_html == html
