@@ -28,6 +28,7 @@ _URL_FILTER = re.compile(r"""(['"])([^'"]*)\1\s*\|\s*(?:relative_url|absolute_ur
 _OBJECTS = ("site", "page", "layout", "include", "content", "paginator", "jekyll", "post",
             "forloop")
 _IN_LINK = re.compile(r"""(?:\]\(\s*<?|\]:\s*<?|=\s*["']?)\Z""")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _OPENERS = (("{%", "%}"), ("{{", "}}"))
 _SPAN = 4
 """How many lines one tag may run over (`{% link` at a line's end, its path on the next)."""
@@ -140,13 +141,19 @@ def _read(text: str, number: int, warnings: list[Warning]) -> str:
         expression = match.group(1)
         url = _URL_FILTER.fullmatch(expression.strip())
         if url:
-            return url.group(2)
+            return _site_address(url.group(2))
         if "|" in expression or expression.split(".")[0].split("[")[0] in _OBJECTS:
             warnings.append((number, f"{_shown(match.group(0))} is Liquid, which growthlog "
                                      "does not run; it is shown as written"))
         return match.group(0)
 
     return _OUTPUT.sub(output, _TAG.sub(tag, text))
+
+
+def _site_address(path: str) -> str:
+    """What `relative_url` makes of a path: an address from the site's root, as Jekyll
+    gives `'docs/x/' | relative_url` ('/docs/x/'); an address with a scheme stays as is."""
+    return path if _SCHEME.match(path) or path.startswith("/") else "/" + path
 
 
 def _shown(tag: str) -> str:

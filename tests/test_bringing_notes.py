@@ -550,9 +550,15 @@ def test_common_liquid_tags_are_read_and_the_rest_are_named(tmp_path: Path) -> N
       "which growthlog does not run; it is shown as written",
       "content/2020-01-01-a.md:8: warning: {{ page.title }} is Liquid, which growthlog does "
       "not run; it is shown as written"]),
+    # Jekyll's 4.1.0 post: relative_url gives an address from the site's root.
+    ("[docs][d] and [abs]({{ \"https://x.org/a\" | absolute_url }})\n\n"
+     "[d]: {{ 'docs/liquid/filters/' | relative_url }}\n",
+     '<p><a href="/docs/liquid/filters/">docs</a> and <a href="https://x.org/a">abs</a></p>\n',
+     []),
 ], ids=["highlight", "highlight-in-list", "code", "baseurl-and-filter", "hugo-shortcodes",
         "raw-over-lines", "post-url-outside-a-link", "raw-inside-highlight",
-        "highlight-trimmed", "link-over-two-lines", "tags-over-lines-are-named"])
+        "highlight-trimmed", "link-over-two-lines", "tags-over-lines-are-named",
+        "relative-url-without-a-slash"])
 def test_liquid_in_a_body(body: str, html: str, warnings: list[str]) -> None:
     found, problems = _one("content/2020-01-01-a.md", "---\ntitle: A\n---\n\n" + body)
     assert found is not None and found.body_html == html
