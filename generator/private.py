@@ -44,17 +44,23 @@ class OpaqueNames:
     """Paths that keep their name: a reader's view keeps none (its home is opaque)."""
     logical: dict[str, str] = field(default_factory=dict, compare=False)
     """Renamed path → the logical path it came from (filled as paths are renamed)."""
+    renamed: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Logical path → its name: each HMAC is computed once per build, not per link."""
 
     def __call__(self, logical: str) -> str:
         # A logical path is a path, never a URL: '#', '?', '%' or '://' in it belong to a
         # name (a stage may be called anything), so every path but the kept ones is renamed.
         # Fragments are added to hrefs after renaming (Urls.href).
+        known = self.renamed.get(logical)
+        if known is not None:
+            return known
         if logical in self.kept:
             return logical
         token = opaque_token(self.slug_key, logical)
         page = logical == "" or logical.endswith(("/", ".html"))  # '': a view's home
         renamed = f"{token}/" if page else f"{token}.bin"
         self.logical[renamed] = logical
+        self.renamed[logical] = renamed
         return renamed
 
 

@@ -79,8 +79,10 @@ class Urls:
         self.base_url = base_url
         self._rename = rename
         self._quoted: dict[str, str] = {}
-        """Templates ask for thousands of hrefs per build, mostly the same ones again: a
-        build makes its own Urls, so this holds one build's paths."""
+        """Logical path → its quoted (and, private, renamed) href path. Templates ask for
+        thousands of hrefs per build, mostly the same ones again (about 60 per page): a
+        build makes its own Urls, so this holds one build's paths, and a private build
+        computes each opaque name once, not once per link."""
 
     @property
     def key(self) -> tuple[str, Rename | None]:
@@ -111,10 +113,11 @@ class Urls:
         and a sealed file is the same whatever the query says.
         """
         logical = target if isinstance(target, str) else logical_path(target)
-        if self._rename:
-            logical, query = self._rename(logical), ""
         quoted = self._quoted.get(logical)
         if quoted is None:
-            quoted = self._quoted[logical] = quote(logical)
+            quoted = self._quoted[logical] = quote(
+                self._rename(logical) if self._rename else logical)
+        if self._rename:
+            query = ""
         return (self.base_url + quoted + (f"?{query}" if query else "")
                 + (f"#{fragment}" if fragment else ""))
