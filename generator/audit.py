@@ -30,7 +30,7 @@ import re
 import struct
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus
 
@@ -451,40 +451,118 @@ class _Index:
         return {(f.needle, f.encoding) for f in self.whole.get(part.lower(), ())}
 
 
-def _name_hits(path: str, index: _Index) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A published name as the search sees it: its opaque parts (compared whole) and the
+    rest (growthlog's own names and opaque parts masked), searched as text."""
+
+    tokens: tuple[bytes, ...]
+    rest: bytes
+
+
+def _split_name(path: str) -> _Name:
+    tokens: list[bytes] = []
     rest: list[bytes] = []
     for part in path.encode("utf-8", "surrogateescape").split(b"/"):
         if part in _OWN_NAMES:
             rest.append(b"\x00")
         elif _TOKEN.fullmatch(part):
-            found |= index.equal(part.removesuffix(b".bin"))
+            tokens.append(part.removesuffix(b".bin"))
             rest.append(b"\x00")
         else:
             rest.append(part)
-    return found | index.search(b"/".join(rest))
+    return _Name(tuple(tokens), b"/".join(rest))
+
+
+def _name_hits(path: str, index: _Index) -> set[tuple[int, int]]:
+    name = _split_name(path)
+    found = index.search(name.rest)
+    for token in name.tokens:
+        found |= index.equal(token)
+    return found
+
+
+# --- which needles can show at all --------------------------------------------------------
+
+SLUG_MAX = 80
+"""make_slug's max_length: a slug of a shorter text is never truncated."""
+_RUN = re.compile(r"[A-Za-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_UNSURE = re.compile(r"[&+#]|[^\x00-\x7f]")
+"""Entities (slugify decodes them), '+' and '#' (make_slug spells them out) and non-ASCII
+(transliterated): a slug of such a text may lose a run of the text's letters and digits."""
+_LONG_WORD = re.compile(r"\S{61,}")
+"""A word that long can make slugify's truncation keep any other word alone."""
+MAX_FILTERED = 1 << 20
+"""Above this much plaintext, every needle is spelled (the test below is a substring
+search in it per needle, so it pays only when the plaintext is small, as a private
+site's is: names, a language, a base URL, robots.txt)."""
+
+
+def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
+    """False only when no spelling of text (`encodings`) can be found in plaintext (already
+    lower-cased, as the search compares) nor equal an opaque name in tokens.
+
+    Every spelling keeps each ASCII letter-and-digit run of the text, lower-cased, as a
+    substring: escaping and URL-encoding add characters around runs, never inside one, and
+    a slug of a plain ASCII text keeps them all (shorter than SLUG_MAX) or at least the
+    first word (longer, with no word of over 60 characters). An opaque name is 16 of
+    [a-z2-7]; the only spellings that can equal one are the text itself or a slug with no
+    hyphen, and both are then its letters and digits, lower-cased, run together.
+    tests/test_private_cost.py checks these claims against `encodings` itself.
+    """
+    runs = _RUN.findall(text)
+    if not runs or _UNSURE.search(text):
+        return True
+    long = len(text) >= SLUG_MAX
+    if long and _LONG_WORD.search(text):
+        return True
+    if _NOT_ALNUM.sub("", text).lower().encode("ascii") in tokens:
+        return True
+    return all(run[:SHORT].lower().encode("ascii") in plaintext
+               for run in (runs[:1] if long else runs))
+
+
+def reachable(needles: Sequence[Needle], haystacks: Iterable[bytes],
+              tokens: Collection[bytes]) -> list[Needle]:
+    """The needles that may show in the haystacks or equal a token: only these are spelled
+    (spelling is most of an audit's cost; a private site's plaintext is a few bytes)."""
+    plaintext = b"\x00".join(h.lower() for h in haystacks)
+    if len(plaintext) > MAX_FILTERED:
+        return list(needles)
+    return [n for n in needles if may_show(n.text, plaintext, tokens)]
 
 
 def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: ShellParts,
                 keys: Keys = None) -> list[Leak]:
     """Every file of a private build that is malformed, and every (file, needle) where the
     needle shows in a file's name or in the plaintext the file leaves."""
-    index = _Index(list(needles))
-    leaks: list[Leak] = []
-    searched: dict[str, set[tuple[int, int]]] = {}
+    checked: list[tuple[str, Verdict, list[_Name], list[bytes]]] = []
+    haystacks: dict[bytes, None] = {}
+    tokens: set[bytes] = set()
     for path, data in sorted(files.items()):
+        verdict = check_file(path, data, parts, keys)
+        names = [_split_name(name) for name in (path, *verdict.names)]
+        texts = [text.encode("utf-8", "surrogateescape") for text in verdict.plaintext]
+        for name in names:
+            tokens.update(name.tokens)
+        haystacks.update(dict.fromkeys((*(name.rest for name in names), *texts)))
+        checked.append((path, verdict, names, texts))
+    index = _Index(reachable(list(needles), haystacks, tokens))
+    searched = {haystack: index.search(haystack) for haystack in haystacks}
+    leaks: list[Leak] = []
+    for path, verdict, names, texts in checked:
         if path.rsplit("/", 1)[-1] in NEVER_PUBLISHED:
             leaks.append(Leak(path, Needle("a sitemap or feed", path), "raw", in_name=True))
-        verdict = check_file(path, data, parts, keys)
         if verdict.problem:
             leaks.append(Leak(path, Needle("", ""), "raw", problem=verdict.problem))
-        in_name = _name_hits(path, index)
-        for name in verdict.names:
-            in_name |= _name_hits(name, index)
+        in_name: set[tuple[int, int]] = set()
+        for name in names:
+            in_name |= searched[name.rest]
+            for token in name.tokens:
+                in_name |= index.equal(token)
         in_text: set[tuple[int, int]] = set()
-        for text in verdict.plaintext:
-            if text not in searched:
-                searched[text] = index.search(text.encode("utf-8", "surrogateescape"))
+        for text in texts:
             in_text |= searched[text]
         leaks += _leaks(path, index, in_name, in_text)
     return leaks
