@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from generator.entry_links import WIKI_SCHEME, entry_address
+from generator.inline_text import plain_inline
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
 
@@ -85,7 +86,7 @@ def render_markdown(text: str, links: LinkContext, *,
 
 
 def _plain(markdown_inline: str, limit: int = 220) -> str:
-    text = " ".join(markdown_inline.replace("*", "").replace("_", " ").split())
+    text = plain_inline(markdown_inline)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

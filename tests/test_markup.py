@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from generator.markup import LinkContext, render_markdown
 from generator.private import OpaqueNames
 from generator.urls import Urls
@@ -133,6 +135,22 @@ def test_plain_text_and_summary() -> None:
     result = render_markdown("# Heading\n\nFirst *para* here.\n\nSecond.\n", NO_LINKS)
     assert result.summary == "First para here."
     assert "Second." in result.text
+
+
+@pytest.mark.parametrize(("body", "summary"), [
+    # shapes from Jekyll's own news posts: a link, code with underscores, a link to a post
+    ("He is [legal to drink](https://en.wikipedia.org/wiki/Legal_drinking_age). Cheers\n",
+     "He is legal to drink. Cheers"),
+    ("A bug in our\n`Jekyll.sanitized_path` code, see [`jekyll#2563`](https://x.org/2563):\n",
+     "A bug in our Jekyll.sanitized_path code, see jekyll#2563:"),
+    ("Without the [lessons of the\nlast one](growthlog-wiki:_posts/2017-03-02-a.markdown).\n",
+     "Without the lessons of the last one."),
+    ("**Offer** at *Acme* &mdash; ~~maybe~~ yes, a \\*star\\*, ![logo](logo.png) and <br> "
+     "<https://acme.example>\n",
+     "Offer at Acme — maybe yes, a *star*, logo and https://acme.example"),
+], ids=["link", "code-with-underscores", "entry-link-over-lines", "emphasis-and-html"])
+def test_summary_is_the_text_a_reader_sees(body: str, summary: str) -> None:
+    assert render_markdown(body, NO_LINKS).summary == summary
 
 
 def test_summary_is_cut_at_a_word_with_an_ellipsis() -> None:
