@@ -32,6 +32,7 @@ from generator.model import (
     TagRef,
 )
 from generator.notes import callouts, prepare
+from generator.raw_html import escaped_tag
 from generator.redirects import old_address
 from generator.schema import (
     MAPPED_KEYS,
@@ -87,6 +88,12 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     for line, target in rendered.broken_links:
         problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
                                 line=_file_line(source, line), severity=Severity.WARNING))
+    shown = None if config.unsafe_html else escaped_tag(rendered.html, body)
+    if shown is not None:  # as a Jekyll or Hugo site would not: say so, and how to change it
+        problems.append(Problem(
+            source.path, f"raw HTML ({shown[0]}) is shown as text; set unsafe_html = true in "
+            "growthlog.toml to let it through", line=_file_line(source, shown[1]),
+            severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
     more += _far_off_dates(source, data)
     entry = _entry(source, data, config, callouts(rendered.html),

@@ -570,3 +570,24 @@ def test_render_with_liquid_false_leaves_every_tag_as_written() -> None:
                            "false\n---\n{% raw %}{{ page.title }}{% endraw %}\n")
     assert problems == [] and found is not None
     assert found.body_html == "<p>{% raw %}{{ page.title }}{% endraw %}</p>\n"
+
+
+def test_raw_html_shown_as_text_is_one_warning_with_its_line() -> None:
+    # Jekyll's sponsoring post centres a logo in a <div>; growthlog escapes raw HTML unless
+    # the log lets it through, so the page would show the tags: say so once, where they are.
+    text = ("---\ntitle: A\n---\nThanks, all. `<span>` is code.\n\n<div align=\"center\">\n"
+            "  <img src=\"/img/logo.png\" alt=\"Logo\" width=\"300\" />\n</div>\n\n"
+            "More <br /> text\n")
+    found, problems = _one("content/2018-08-01-a.markdown", text)
+    assert found is not None and "&lt;div" in found.body_html
+    assert problems == ["content/2018-08-01-a.markdown:6: warning: raw HTML (<div>) is shown "
+                        "as text; set unsafe_html = true in growthlog.toml to let it through"]
+    source, _ = split_source("content/2018-08-01-a.markdown", text)
+    assert source is not None
+    let_through, more = parse_entry(source, SiteConfig(unsafe_html=True),
+                                    LinkContext("", frozenset()))
+    assert more == [] and let_through is not None and '<div align="center">' in \
+        let_through.body_html
+    _, quoted = _one("content/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\n"
+                     "```html\n<div>x</div>\n```\n\nA `<br>` and <https://x.org>, a<b.\n")
+    assert quoted == []
