@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -69,6 +70,8 @@ def plan_import(source: Path, kind: str, mapping: dict[str, str],
             planned, more = _plan_note(Path(full), shown, inside_path, mapping, is_draft)
             problems += more
             if planned is not None:
+                if is_draft:
+                    planned = _beside_posts(planned, {e.target for e in entries})
                 entries.append(planned)
                 # Links as the build will read them: after Liquid ({{ site.baseurl }}/x)
                 for copy in _attachments(read_liquid(planned.body)[0], inside_path, others,
@@ -89,6 +92,19 @@ def _folders(source: Path, kind: str) -> list[tuple[Path, bool, Path | None]]:
             return [(source / "content", False, source / "static")]
         return [(source, False, None)]
     return [(source, False, None)]
+
+
+def _beside_posts(draft: Planned, taken: set[str]) -> Planned:
+    """A Jekyll draft whose name a post already has (the post published from it, the draft
+    left behind) is written as `<name>-draft`, so both are kept and neither is refused."""
+    if draft.target not in taken:
+        return draft
+    stem, extension = posixpath.splitext(draft.target)
+    target, number = f"{stem}-draft{extension}", 2
+    while target in taken:
+        target, number = f"{stem}-draft-{number}{extension}", number + 1
+    note = f"named {posixpath.basename(target)}: a post has its name"
+    return replace(draft, target=target, notes=(*draft.notes, note))
 
 
 def _skipped(inside_path: str, kind: str) -> bool:

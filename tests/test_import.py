@@ -4,7 +4,9 @@ untouched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -241,3 +243,97 @@ def test_a_source_that_cannot_be_told_apart_asks_for_from(tmp_path: Path, log: P
     assert result.exit_code == 2
     assert "cannot tell what" in result.output and "--from jekyll|hugo|obsidian|csv" in \
         result.output
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(body, "utf-8")
+    return root
+
+
+def test_jekyll_drafts_become_draft_entries_dated_from_the_file(
+        tmp_path: Path, log: Path) -> None:
+    site = _write(tmp_path / "blog", {
+        "_posts/2024-01-05-acme-onsite.md": "---\ntitle: Acme onsite\n---\nFour rounds.\n",
+        # Jekyll drafts carry no date in their name; Jekyll dates them by their last change
+        "_drafts/beta-follow-up.md": "---\nlayout: post\ntitle: Beta follow-up\n---\n"
+                                     "Not sent yet.\n",
+        "_drafts/gamma-notes.markdown": "# Gamma, what I would say\n\nSomething calm.\n",
+        "_drafts/delta.md": "---\ntitle: Delta\ndate: 2023-12-01\n---\nDated already.\n",
+    })
+    noon = dt.datetime(2023, 11, 20, 12, tzinfo=dt.UTC).timestamp()
+    for name in ("beta-follow-up.md", "gamma-notes.markdown", "delta.md"):
+        os.utime(site / "_drafts" / name, (noon, noon))
+    result = _import(log, site)  # told from its _posts/ folder
+    assert result.exit_code == 0, result.output
+    assert ("wrote content/beta-follow-up.md (from blog/_drafts/beta-follow-up.md)\n"
+            "    date from the file's last change (a Jekyll draft)\n"
+            "    a draft (it was in _drafts/)\n"
+            "    kept as written, for templates: layout\n") in result.output
+    assert "Imported 4 entries and 0 attachments from blog." in result.output
+    beta = (log / "content/beta-follow-up.md").read_text("utf-8")
+    assert beta.startswith("---\ntitle: Beta follow-up\ndate: 2023-11-20\nlayout: post\n"
+                           "draft: true\n---\n")
+    gamma = (log / "content/gamma-notes.markdown").read_text("utf-8")
+    assert gamma.startswith("---\ndate: 2023-11-20\ndraft: true\n---\n# Gamma, what I would")
+    delta = (log / "content/delta.md").read_text("utf-8")
+    assert "date: 2023-12-01\n" in delta and "draft: true\n" in delta
+    check = CliRunner().invoke(main, ["check", str(log)])
+    assert check.exit_code == 0 and "warning" not in check.output, check.output
+    report = build(log)
+    assert report.entries == 1  # the post; drafts stay out of a public build
+    assert sorted(p.name for p in (log / "output/entries").iterdir()) == ["acme-onsite"]
+
+
+def test_a_draft_and_a_post_of_the_same_name_are_both_kept(tmp_path: Path, log: Path) -> None:
+    # A post published from its draft, the draft left behind: both land in content/.
+    site = _write(tmp_path / "blog", {
+        "_posts/2024-01-05-acme.md": "---\ntitle: Acme\n---\nPublished.\n",
+        "_drafts/2024-01-05-acme.md": "---\ntitle: Acme\n---\nThe first go.\n",
+    })
+    result = _import(log, site)
+    assert result.exit_code == 0, result.output
+    assert ("wrote content/2024-01-05-acme-draft.md (from blog/_drafts/2024-01-05-acme.md)\n"
+            "    date from the file name\n"
+            "    a draft (it was in _drafts/)\n"
+            "    named 2024-01-05-acme-draft.md: a post has its name\n") in result.output
+    assert "Published." in (log / "content/2024-01-05-acme.md").read_text("utf-8")
+    draft = (log / "content/2024-01-05-acme-draft.md").read_text("utf-8")
+    assert "The first go." in draft and "draft: true\n" in draft
+    assert CliRunner().invoke(main, ["check", str(log)]).exit_code == 0
+
+
+def test_hugo_static_files_are_carried_over_and_their_links_keep_working(
+        tmp_path: Path, log: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    site = _write(tmp_path / "site", {
+        "hugo.toml": 'title = "Notes"\n',
+        "content/posts/acme-offer.md": (
+            '+++\ntitle = "Acme offer"\ndate = 2024-03-02T09:00:00Z\n+++\n'
+            "The board: ![board](/images/board.png)\n\n"
+            "[The letter](/files/acme%20offer.pdf) and [the notes](notes.txt).\n"),
+        "content/posts/notes.txt": "Ask about the start date.\n",
+        "static/images/board.png": png,
+        "static/files/acme offer.pdf": b"%PDF-1.4\n",
+        "static/images/unused.png": png,
+    })
+    result = _import(log, site)  # told from its hugo.toml
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 entry and 3 attachments from site." in result.output
+    assert (log / "content/images/board.png").read_bytes() == png
+    assert (log / "content/files/acme offer.pdf").read_bytes() == b"%PDF-1.4\n"
+    assert (log / "content/posts/notes.txt").is_file()
+    assert not (log / "content/images/unused.png").exists()  # only what a note links to
+    check = CliRunner().invoke(main, ["check", str(log)])
+    assert check.exit_code == 0 and "warning" not in check.output, check.output
+    build(log)
+    page = (log / "output/entries/acme-offer/index.html").read_text("utf-8")
+    assert '<img src="/media/images/board.png" alt="board"' in page
+    assert '<a href="/media/files/acme%20offer.pdf">The letter</a>' in page
+    assert '<a href="/media/posts/notes.txt">the notes</a>' in page
+    assert (log / "output/media/images/board.png").read_bytes() == png
