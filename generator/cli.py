@@ -173,9 +173,12 @@ def check(root: Path, strict: bool, links: bool, output: Path | None,
           password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
     from generator.build import check as check_log
+    from generator.config import load_valid_config
+    from generator.share_check import share_warnings
 
     root = _log_root(root)
     warnings = check_log(root)
+    warnings += share_warnings(root, load_valid_config(root))
     report_problems(warnings)
     count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
     failed = False
@@ -510,7 +513,7 @@ def reader_add(name: str, root: Path, generate: bool, password_stdin: bool,
     """Add reader NAME with their own passphrase (stdin: your line, then theirs)."""
     from generator import keys, readers
 
-    root = _root(root)
+    root = _log_root(root)
     readers.check_name(name)
     readers.refuse_existing(keys.load_readers(root), name)
     stdin = sys.stdin if password_stdin else None
@@ -535,7 +538,7 @@ def reader_passwd(name: str, root: Path, generate: bool, password_stdin: bool,
     """Give reader NAME a new passphrase (stdin: your line, then theirs)."""
     from generator import keys, readers
 
-    root = _root(root)
+    root = _log_root(root)
     readers.find_reader(keys.load_readers(root), name)
     stdin = sys.stdin if password_stdin else None
     author = keys.read_passphrase(stdin=stdin, label="Your passphrase")
@@ -557,7 +560,7 @@ def reader_remove(name: str, root: Path) -> None:
     """Remove reader NAME: the next build makes no view for them."""
     from generator import readers
 
-    readers.remove_reader(_root(root), name)
+    readers.remove_reader(_log_root(root), name)
     click.echo(f"Removed reader {name}. Build and deploy: their passphrase, link and "
                f"remembered key then open nothing in the new deploy. {REVOKE_NOTE}")
 
@@ -574,7 +577,7 @@ def reader_link(name: str, root: Path, url: str | None, password_stdin: bool) ->
     from generator import keys, readers
     from generator.config import load_valid_config
 
-    root = _root(root)
+    root = _log_root(root)
     address = url or load_valid_config(root).url
     if not address:
         raise GrowthlogError("no address: set url in growthlog.toml to the published address "
@@ -593,7 +596,7 @@ def reader_list(root: Path) -> None:
     """List the log's readers."""
     from generator import keys
 
-    found = keys.load_readers(_root(root))
+    found = keys.load_readers(_log_root(root))
     for item in found:
         click.echo(item.name)
     if not found:

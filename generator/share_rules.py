@@ -178,23 +178,28 @@ def view_entries(entries: Iterable[Entry], rules: ReaderRules) -> list[Entry]:
     return [as_shared(e, rules.hide) for e in entries if shared_with(e, rules)]
 
 
+def unknown_reader_message(name: str, readers: Collection[str]) -> str:
+    """Why nothing is shared with NAME, and what to do: add the reader, or fix a typo."""
+    close = closest_key(name, readers)
+    known = ", ".join(sorted(readers)) or "none yet"
+    fix = f"did you mean '{close}'?" if close else \
+        f"add them with `growthlog reader add {name}`"
+    return f"{name} is no reader of .growthlog/site-key.json; {fix} (readers: {known})"
+
+
 def share_problems(entries: Iterable[Entry], rules: Iterable[ReaderRules],
                    readers: Collection[str]) -> list[Problem]:
     """Names in `share:` or [readers.NAME] that are no reader of the keyfile: warnings,
     since nothing is shared with a name that has no view."""
     from generator.errors import Severity
 
-    hint = "; add them with `growthlog reader add {}` (readers: {})"
-    known = ", ".join(sorted(readers)) or "none yet"
-    problems = [Problem("growthlog.toml", f"[readers.{r.name}]: {r.name} is no reader of "
-                        ".growthlog/site-key.json" + hint.format(r.name, known),
+    problems = [Problem("growthlog.toml", unknown_reader_message(r.name, readers),
                         field=f"readers.{r.name}", severity=Severity.WARNING)
                 for r in rules if r.name not in readers]
     for entry in entries:
         for name in entry.share:
             if name not in readers:
-                problems.append(Problem(f"content/{entry.source}", f"share: {name} is no "
-                                        "reader of .growthlog/site-key.json"
-                                        + hint.format(name, known), field="share",
-                                        severity=Severity.WARNING))
+                problems.append(Problem(f"content/{entry.source}",
+                                        unknown_reader_message(name, readers),
+                                        field="share", severity=Severity.WARNING))
     return problems

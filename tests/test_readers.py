@@ -13,6 +13,8 @@ from generator import keys, readers
 from generator.cli import main
 from generator.crypto import WrongPassphrase, open_slot, unwrap_site_key
 
+from conftest import make_log
+
 AUTHOR = "cobalt hazel dune tripod plaza"
 SAM = "quiet lantern orbit maple fennel"
 KIM = "velvet canyon pickle raven sprout"
@@ -22,6 +24,7 @@ KIM = "velvet canyon pickle raven sprout"
 def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("GROWTHLOG_PASSWORD", raising=False)
     monkeypatch.delenv("GROWTHLOG_NEW_PASSWORD", raising=False)
+    (tmp_path / "growthlog.toml").write_text('title = "Log"\n', "utf-8")
     keys.init_keyfile(tmp_path, AUTHOR)
     return tmp_path
 
@@ -188,3 +191,42 @@ def test_a_malformed_readers_section_names_the_reader_and_field(log: Path) -> No
     assert "site-key.json: readers: sam: missing or malformed field: 'wiv'" in result.output
     with pytest.raises(WrongPassphrase):
         keys.unlock(log, SAM)
+
+
+@pytest.mark.parametrize("args", [["list"], ["add", "sam"], ["passwd", "sam"],
+                                  ["remove", "sam"], ["link", "sam", "--url", "https://x.org/"]],
+                         ids=lambda args: args[0])
+def test_reader_commands_outside_a_log_say_so_and_how_to_start_one(
+        tmp_path: Path, args: list[str]) -> None:
+    empty = tmp_path / "not-a-log"
+    empty.mkdir()
+    name, *rest = args  # ROOT comes after NAME, options after ROOT
+    result = cli("reader", name, *rest[:1], str(empty), *rest[1:],
+                 stdin=f"{AUTHOR}\n{SAM}\n{SAM}\n")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: {empty.as_posix()} is not a growthlog log (it "
+                                    "has no growthlog.toml and no content/ folder). Start one "
+                                    "with `growthlog init DIR`"), result.output
+    assert "site-key.json" not in result.output
+    assert list(empty.iterdir()) == []
+
+
+def test_check_warns_of_share_names_that_are_no_reader_with_line_and_did_you_mean(
+        log: Path) -> None:
+    make_log(log, {
+        "content/2024-03-01-acme.md": "---\ntitle: Acme\ndate: 2024-03-01\n"
+                                      "share: [sam, samm]\n---\nNotes.\n",
+        "content/2024-03-02-beta.md": "---\ntitle: Beta\ndate: 2024-03-02\nshare: true\n---\n",
+    }, 'title = "Log"\n\n[readers.kim]\ntags = ["interview"]\n')
+    assert cli("reader", "add", "sam", str(log), "--password-stdin",
+               stdin=f"{AUTHOR}\n{SAM}\n{SAM}\n").exit_code == 0
+    result = cli("check", str(log))
+    assert result.exit_code == 0, result.output
+    assert ("content/2024-03-01-acme.md:4: warning: share: samm is no reader of "
+            ".growthlog/site-key.json; did you mean 'sam'? (readers: sam)") in result.output
+    assert ("growthlog.toml: warning: readers.kim: kim is no reader of .growthlog/"
+            "site-key.json; add them with `growthlog reader add kim` (readers: sam)"
+            ) in result.output
+    assert "beta" not in result.output  # `share: true` (a theme's share buttons) names no one
+    assert "No problems found (2 warnings)." in result.output
+    assert cli("check", "--strict", str(log)).exit_code == 1
