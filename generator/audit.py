@@ -203,7 +203,6 @@ def check_blob(data: bytes, file_id: str, keys: Keys) -> str | None:
     return None
 
 
-_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]{16}")
 _CSP_DIRECTIVES = frozenset({
     "default-src", "script-src", "style-src", "style-src-attr", "style-src-elem",
@@ -223,12 +222,15 @@ def _csp_ok(csp: str) -> bool:
 
 
 def _b64(value: object) -> bytes | None:
-    if not isinstance(value, str) or not _B64.fullmatch(value):
+    """The bytes of canonical base64 (as growthlog writes it), else None."""
+    if not isinstance(value, str):
         return None
     try:
-        return base64.b64decode(value, validate=True)
+        data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
+    # One C pass each way, where a regex walked every character of every payload.
+    return data if base64.b64encode(data) == value.encode("ascii") else None
 
 
 def _key_field_ok(name: str, value: object) -> bool:
@@ -268,7 +270,15 @@ class Verdict:
     """Paths the file holds, searched as names are."""
 
 
-def _check_shell(path: str, text: str, parts: ShellParts, keys: Keys) -> Verdict:
+Checked = tuple[str | None, tuple[str, ...], tuple[str, ...]]
+Memo = dict[tuple[str, str], Checked]
+"""One audit's verdicts on shell fields that every shell repeats (CSP, key blob, runtime,
+style, language), by (field, value): each distinct value is checked once."""
+
+
+def _check_shell(path: str, text: str, parts: ShellParts, keys: Keys,
+                 memo: Memo | None = None) -> Verdict:
+    memo = {} if memo is None else memo
     pieces = re.split(r"(@@[A-Z]+@@)", parts.template)
     position, problems = 0, []
     plain: list[str] = []
@@ -285,7 +295,16 @@ def _check_shell(path: str, text: str, parts: ShellParts, keys: Keys) -> Verdict
         if end < 0:
             return Verdict(NOT_A_SHELL, (text,))
         value, position = text[position:end], end
-        problem = _check_field(field, value, path, parts, keys, plain, names)
+        checked = memo.get((field, value))
+        if checked is None:
+            found: tuple[list[str], list[str]] = ([], [])
+            why = _check_field(field, value, path, parts, keys, *found)
+            checked = (why, tuple(found[0]), tuple(found[1]))
+            if field != "@@PAGE@@":  # the page (id, payload) is each shell's own
+                memo[(field, value)] = checked
+        problem, more_plain, more_names = checked
+        plain += more_plain
+        names += more_names
         if problem:
             problems.append(problem)
     if position != len(text):
@@ -352,8 +371,9 @@ def _check_json(field: str, value: str, path: str, keys: Keys,
     return problem
 
 
-def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None) -> Verdict:
-    """Verify one published file of a private build."""
+def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None,
+               memo: Memo | None = None) -> Verdict:
+    """Verify one published file of a private build (`memo`: shared by one audit's files)."""
     name = path.rsplit("/", 1)[-1]
     if path in BOOKKEEPING:
         return _check_manifest(data)
@@ -364,7 +384,7 @@ def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None) -> 
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return Verdict(NOT_A_SHELL, (data.decode("utf-8", "replace"),))
-        return _check_shell(path, text, parts, keys)
+        return _check_shell(path, text, parts, keys, memo)
     why = check_blob(data, path, keys)
     return Verdict(why, () if why is None else (data.decode("utf-8", "replace"),))
 
@@ -487,10 +507,11 @@ def _name_hits(path: str, index: _Index) -> set[tuple[int, int]]:
 SLUG_MAX = 80
 """make_slug's max_length: a slug of a shorter text is never truncated."""
 _RUN = re.compile(r"[A-Za-z0-9]+")
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
-_UNSURE = re.compile(r"[&+#]|[^\x00-\x7f]")
-"""Entities (slugify decodes them), '+' and '#' (make_slug spells them out) and non-ASCII
-(transliterated): a slug of such a text may lose a run of the text's letters and digits."""
+TOKEN_LENGTH = 16
+_UNSURE = re.compile(r"[&+]|(?<=\w)#|[^\x00-\x7f]")
+"""Entities (slugify decodes them), '+' and '#' after a letter (make_slug spells them out:
+C++, C#) and non-ASCII (transliterated): a slug of such a text may lose a run of the
+text's letters and digits."""
 _LONG_WORD = re.compile(r"\S{61,}")
 """A word that long can make slugify's truncation keep any other word alone."""
 MAX_FILTERED = 1 << 20
@@ -517,7 +538,8 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
     long = len(text) >= SLUG_MAX
     if long and _LONG_WORD.search(text):
         return True
-    if _NOT_ALNUM.sub("", text).lower().encode("ascii") in tokens:
+    together = "".join(runs)
+    if len(together) == TOKEN_LENGTH and together.lower().encode("ascii") in tokens:
         return True
     return all(run[:SHORT].lower().encode("ascii") in plaintext
                for run in (runs[:1] if long else runs))
@@ -540,8 +562,9 @@ def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: Sh
     checked: list[tuple[str, Verdict, list[_Name], list[bytes]]] = []
     haystacks: dict[bytes, None] = {}
     tokens: set[bytes] = set()
+    memo: Memo = {}
     for path, data in sorted(files.items()):
-        verdict = check_file(path, data, parts, keys)
+        verdict = check_file(path, data, parts, keys, memo)
         names = [_split_name(name) for name in (path, *verdict.names)]
         texts = [text.encode("utf-8", "surrogateescape") for text in verdict.plaintext]
         for name in names:

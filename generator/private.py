@@ -122,6 +122,13 @@ def _json_script(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
 
 
+def _page_json(base: str, path: str, payload: bytes) -> bytes:
+    """_json_script({"base", "id", "payload"}) without escaping the payload's 12 KB or so of
+    base64 again (it has no character JSON or '</' would change)."""
+    return (f'{{"base":{base},"id":{_json_script(path)},"payload":"'.encode("ascii")
+            + payload + b'"}')
+
+
 def _title(page: str) -> str:
     match = re.search(r"<title[^>]*>(.*?)</title>", page, re.S | re.I)
     return match.group(1).strip() if match else ""
@@ -155,14 +162,17 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
              .replace("@@KEY@@", key_json)
              .replace("<script>@@RUNTIME@@", f"<script>{search}</script>\n<script>{runtime}"
                       if search else f"<script>{runtime}"))
+    # Encoded once: the runtime is not ASCII, so encoding each whole shell cost a copy
+    # per page; joining bytes is the same UTF-8 as shell.replace(...).encode().
+    pieces = [piece.encode("utf-8") for piece in shell.split("@@PAGE@@")]
+    base = _json_script(base_url)
     out = [OutputFile("robots.txt", ROBOTS_TXT)]
     for path, data in kept:
         if path.endswith(".html"):
             meta = {"kind": "page", "title": _title(data.decode("utf-8", "replace"))}
             sealed = seal_file(keys, path, meta, data, make_nonce())
-            page = _json_script({"id": path, "base": base_url,
-                                 "payload": base64.b64encode(sealed).decode("ascii")})
-            out.append(OutputFile(path, shell.replace("@@PAGE@@", page).encode("utf-8")))
+            page = _page_json(base, path, base64.b64encode(sealed))
+            out.append(OutputFile(path, page.join(pieces)))
         else:
             logical = names.logical.get(path, path)
             kind = mimetypes.guess_type(logical)[0] or "application/octet-stream"

@@ -3,6 +3,7 @@ that it stays so, and so that no saving weakens what it saves on."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,8 +17,11 @@ from test_private import PASSWORD, sample_log
 from generator import audit, private
 from generator.audit import Needle, audit_files, encodings, may_show, site_needles
 from generator.build import build, load_log
+from generator.config import SiteConfig
+from generator.crypto import SiteKeys, wrap_site_key
 from generator.keys import unlock
 from generator.private import shell_parts
+from generator.render import OutputFile
 
 from conftest import read_tree
 
@@ -134,3 +138,68 @@ def test_a_needle_only_sealed_pages_hold_is_found_wherever_it_shows(
     assert {n.text for n in picked.values()} <= found, [leak.format() for leak in leaks]
     monkeypatch.setattr(audit, "MAX_FILTERED", -1)  # spell every needle, as before
     assert audit_files(files, needles, parts, keys) == leaks
+
+
+def test_a_field_every_shell_repeats_is_checked_once_and_each_variant_is_caught(
+        sample: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSP and key blob are the same in every shell: checked once per audit, not once
+    per page; a shell whose copy differs is still checked, and so is every payload."""
+    root, published = sample
+    parts, keys = shell_parts(), unlock(root, PASSWORD)[1]
+    calls: list[str] = []
+    real = audit._csp_ok
+
+    def counted(csp: str) -> bool:
+        calls.append(csp)
+        return real(csp)
+
+    monkeypatch.setattr(audit, "_csp_ok", counted)
+    assert audit_files(published, [], parts, keys) == []
+    assert len(calls) == 1
+    pages = sorted(p for p in published if p.endswith("/index.html"))
+    # The third: one whose payload ends in padding (its last character has spare bits).
+    pages.insert(2, pages.pop(next(n for n, p in enumerate(pages)
+                                   if n >= 2 and b'="}' in published[p])))
+    files = dict(published)
+    csp, iters, padded = (files[p].decode() for p in pages[:3])
+    files[pages[0]] = csp.replace("default-src 'none'", "default-src https://x.example").encode()
+    files[pages[1]] = re.sub(r'"iter":(\d+)', r'"iter":"\1"', iters, count=1).encode()
+    payload = re.findall(r'"payload":"([^"]*)"', padded)[0]
+    assert payload.endswith("=")  # a last character with bits base64 never sets
+    stem, last = payload.rstrip("="), payload[len(payload.rstrip("=")) - 1]
+    loose = stem[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".index(last) | 1] \
+        + payload[len(stem):]
+    assert loose != payload
+    files[pages[2]] = padded.replace(payload, loose).encode()
+    problems = sorted(leak.format() for leak in audit_files(files, [], parts, keys))
+    assert problems == sorted([
+        f"{pages[0]}: an unlock page with a Content-Security-Policy growthlog does not write",
+        f"{pages[2]}: an unlock page whose payload is not base64"]), problems
+    assert len(calls) == 1 + 2  # this audit's own: the CSP as most shells have it, and one
+    memo: audit.Memo = {}
+    verdicts = [audit.check_file(p, files[p], parts, keys, memo) for p in (*pages, *pages)]
+    assert '"600000"' in verdicts[1].plaintext  # a key field growthlog does not write: plain
+    assert verdicts[1] == verdicts[len(pages) + 1]
+    assert [v.problem for v in verdicts].count(None) == 2 * (len(pages) - 2)
+
+
+def test_a_shell_is_the_template_with_its_page_json_as_json_writes_it() -> None:
+    """encrypt_site joins pre-encoded bytes around a page JSON it writes by hand (the
+    payload is not escaped again): the same bytes as the template filled in and encoded."""
+    site_keys = SiteKeys.derive("AAAAAAAAAAAAAAAA", bytes(32))
+    blob = wrap_site_key(bytes(32), PASSWORD, site="AAAAAAAAAAAAAAAA", iterations=1000)
+    base = "/a</b/\u00e9t\u00e9\"/"
+    files = [OutputFile("x</y\u00e9/index.html", "<title>T\u00e9</title>x".encode()),
+             OutputFile("404.html", b"<title>Gone</title>")]
+    out = private.encrypt_site(files, keys=site_keys, blob=blob,
+                               names=private.OpaqueNames(site_keys.slug),
+                               config=SiteConfig(private=True), base_url=base)
+    for item in out[1:]:
+        text = item.data.decode()
+        page = re.findall(r'id="gl-page">(.*?)</script>', text, re.S)[0]
+        value = json.loads(page)
+        assert value["id"] == item.path and value["base"] == base
+        assert page == json.dumps(value, sort_keys=True, separators=(",", ":")).replace(
+            "</", "<\\/")
+        assert text.count(page) == 1 and "@@" not in text
