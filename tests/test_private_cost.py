@@ -203,3 +203,23 @@ def test_a_shell_is_the_template_with_its_page_json_as_json_writes_it() -> None:
         assert page == json.dumps(value, sort_keys=True, separators=(",", ":")).replace(
             "</", "<\\/")
         assert text.count(page) == 1 and "@@" not in text
+
+
+def test_a_shell_is_compared_as_bytes_and_any_byte_that_is_not_utf8_is_refused(
+        sample: tuple[Path, dict[str, bytes]]) -> None:
+    """Shells are checked without decoding each one (the runtime is not ASCII): a stray
+    byte anywhere, in a field or in growthlog's own text, still makes it no shell."""
+    root, published = sample
+    parts, keys = shell_parts(), unlock(root, PASSWORD)[1]
+    pages = sorted(p for p in published if p.endswith("/index.html"))
+    runtime = parts.runtime.encode()
+    accent = next(n for n, byte in enumerate(runtime) if byte >= 0x80)
+    files = dict(published)
+    files[pages[0]] = files[pages[0]].replace(b'<html lang="en"', b'<html lang="e\xffn"')
+    files[pages[1]] = files[pages[1]].replace(runtime, runtime[:accent] + b"\xff"
+                                              + runtime[accent + 1:])
+    files[pages[2]] = files[pages[2]].replace(b"<title>", b"<title>\xc3")
+    assert files[pages[0]] != published[pages[0]] and files[pages[1]] != published[pages[1]]
+    leaks = audit_files(files, [], parts, keys)
+    assert sorted(leak.format() for leak in leaks if leak.problem) == [
+        f"{page}: not an unlock page of this version of growthlog" for page in pages[:3]]
