@@ -6,17 +6,21 @@ entry cannot know that entry's page yet: markup.py gives it a `growthlog-entry:`
 Here each address becomes the href of the entry's page, by path, file name, title or
 alias (Obsidian's other names of a note);
 a link to no entry becomes plain text and a warning with its file and line, never a
-broken link.
+broken link. A site-absolute link shaped like a blog post's address (`growthlog-old:`,
+`/news/2016/04/19/x/`) may be an old address of an entry: its `permalink` or
+`redirect_from`, or the address Jekyll gave the post `2016-04-19-x.markdown`; it links to
+that entry's page, and to no entry stays as written, with no warning.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from generator.errors import Problem, Severity
 from generator.model import Entry
@@ -25,7 +29,9 @@ from generator.urls import entry_path
 
 ENTRY_SCHEME = "growthlog-entry:"
 WIKI_SCHEME = "growthlog-wiki:"
-_LINK = re.compile(r'<a href="(growthlog-(?:entry|wiki):[^"]*)">(.*?)</a>', re.S)
+OLD_SCHEME = "growthlog-old:"
+_LINK = re.compile(r'<a href="(growthlog-(?:entry|wiki|old):[^"]*)">(.*?)</a>', re.S)
+_DATED = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/([^/]+?)(?:\.html?)?/?$")
 _MARKDOWN_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\(<growthlog-wiki:[^>]*>\)")
 
 Href = Callable[[Entry], str]
@@ -36,6 +42,17 @@ LinkCache = dict[str, tuple[Entry, tuple[str | None, ...], Entry]]
 def entry_address(path: str, fragment: str = "") -> str:
     """The address markup.py writes for a relative link to an entry file."""
     return ENTRY_SCHEME + quote(path) + ("#" + quote(fragment, safe="") if fragment else "")
+
+
+def is_dated_address(target: str) -> bool:
+    """A site-absolute link shaped like a blog post's address: '/news/2016/04/19/x/'."""
+    return target.startswith("/") and not target.startswith("//") and bool(
+        _DATED.search(urlsplit(target).path))
+
+
+def site_address(target: str) -> str:
+    """The address markup.py writes for a site-absolute link ('/news/2016/04/19/x/')."""
+    return OLD_SCHEME + quote(target, safe="")
 
 
 def plain_wikilinks(markdown: str) -> str:
@@ -54,16 +71,19 @@ class _Index:
     by_stem: dict[str, list[Entry]]
     by_title: dict[str, list[Entry]]
     by_name: dict[str, list[Entry]]
+    by_old: dict[str, Entry]
 
 
 def _index(entries: list[Entry]) -> _Index:
-    index = _Index({}, {}, {}, {})
+    index = _Index({}, {}, {}, {}, {})
     for entry in sorted(entries, key=lambda e: e.source.split("/")):
         index.by_source[entry.source] = entry
         index.by_stem.setdefault(entry_stem(entry.source).casefold(), []).append(entry)
         index.by_title.setdefault(" ".join(entry.title.split()).casefold(), []).append(entry)
         for name in entry.names:
             index.by_name.setdefault(name.casefold(), []).append(entry)
+        for logical in entry.old_addresses:
+            index.by_old.setdefault(logical, entry)
     return index
 
 
@@ -85,7 +105,9 @@ def resolve_entry_links(entries: list[Entry], *, drafts: bool, cache: LinkCache,
         hrefs: dict[str, str | None] = {}
         for line, address, written in entry.entry_links:
             target, fragment = _target(address, entry, index)
-            if target is None:
+            if target is None and address.startswith(OLD_SCHEME):
+                hrefs[address] = html.escape(written)  # some other page: as written
+            elif target is None:
                 problems.append(Problem(
                     f"content/{entry.source}", f"links to '{written}', which is not an entry "
                     "in content/; it is shown as plain text", line=line or None,
@@ -118,6 +140,8 @@ def _relinked(match: re.Match[str], hrefs: dict[str, str | None]) -> str:
 
 def _target(address: str, entry: Entry, index: _Index) -> tuple[Entry | None, str]:
     """The entry an address names, and the fragment to add to its page's href."""
+    if address.startswith(OLD_SCHEME):
+        return _by_old_address(unquote(address[len(OLD_SCHEME):]), index)
     address, _, fragment = address.partition("#")
     if address.startswith(ENTRY_SCHEME):
         return index.by_source.get(unquote(address[len(ENTRY_SCHEME):])), unquote(fragment)
@@ -141,3 +165,21 @@ def _target(address: str, entry: Entry, index: _Index) -> tuple[Entry | None, st
             near = [e for e in found if posixpath.dirname(e.source) == here]
             return (near or found)[0], anchor
     return None, anchor
+
+
+def _by_old_address(target: str, index: _Index) -> tuple[Entry | None, str]:
+    """The entry a site-absolute link names by an old address, and the link's fragment."""
+    parts = urlsplit(target)
+    segments = [s for s in unquote(parts.path).split("/") if s not in ("", ".")]
+    if not segments or ".." in segments:
+        return None, ""
+    logical = posixpath.join(*segments)
+    for candidate in (logical, logical + "/", logical.removesuffix("index.html")):
+        if candidate in index.by_old:
+            return index.by_old[candidate], unquote(parts.fragment)
+    dated = _DATED.search(unquote(parts.path))
+    if dated is None:
+        return None, ""
+    stem = "-".join(dated.groups()).casefold()
+    found = index.by_stem.get(stem, [])
+    return (found[0] if found else None), unquote(parts.fragment)

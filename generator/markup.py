@@ -30,7 +30,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
-from generator.entry_links import WIKI_SCHEME, entry_address
+from generator.entry_links import WIKI_SCHEME, entry_address, is_dated_address, site_address
 from generator.inline_text import plain_inline
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
@@ -111,6 +111,10 @@ def _link(attr: str, target: str, line: int, links: LinkContext, found: _Found) 
     href = _resolve(target, links, found)
     if href is not None:
         return href
+    if attr == "href" and is_dated_address(target):
+        address = site_address(target)  # an old blog's address of a post (entry_links.py)
+        found.entry_links.append((line, address, target))
+        return address
     if not _is_relative(target):
         return None
     parts = urlsplit(target)

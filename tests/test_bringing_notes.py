@@ -591,3 +591,25 @@ def test_raw_html_shown_as_text_is_one_warning_with_its_line() -> None:
     _, quoted = _one("content/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\n"
                      "```html\n<div>x</div>\n```\n\nA `<br>` and <https://x.org>, a<b.\n")
     assert quoted == []
+
+
+def test_site_absolute_links_to_an_old_address_reach_the_entry(tmp_path: Path) -> None:
+    # Jekyll's 3.1.4 post links to '/news/2016/04/19/jekyll-3-0-4-released/', the address
+    # Jekyll gave 2016-04-19-jekyll-3-0-4-released.markdown; a permalink is one too.
+    root = make_log(tmp_path / "log", {
+        "content/2016-04-19-acme-onsite.markdown": "---\ntitle: Onsite at Acme\n---\nLong.\n",
+        "content/2016-04-20-beta.md": "---\ntitle: Beta screen\n"
+                                      "permalink: /notes/2016/04/20/b/\n---\nShort.\n",
+        "content/2016-05-18-later.markdown": (
+            "---\ntitle: Later\n---\nAs [at Acme](/news/2016/04/19/acme-onsite/#day) and\n"
+            "[Beta](/notes/2016/04/20/b) and [the old one](/2016/04/19/acme-onsite.html), not\n"
+            "[the docs](/docs/history/?x=1&y=2#v3) or [gone](/x/2016/01/02/gone/?a=1&b=2).\n"),
+    })
+    report = build(root)
+    assert report.warnings == ()
+    page = (root / "output/entries/later/index.html").read_text("utf-8")
+    assert '<a href="/entries/onsite-at-acme/#day">at Acme</a>' in page
+    assert '<a href="/entries/beta-screen/">Beta</a>' in page
+    assert '<a href="/entries/onsite-at-acme/">the old one</a>' in page
+    assert '<a href="/docs/history/?x=1&amp;y=2#v3">the docs</a>' in page
+    assert '<a href="/x/2016/01/02/gone/?a=1&amp;b=2">gone</a>' in page  # as written
