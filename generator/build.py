@@ -16,8 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build_cache import BuildCache, FileKey, Listing
-from generator.cache import LastBuild, MarkdownCache, code_key, record_build, unchanged_build
+from generator.build_cache import (
+    BuildCache,
+    FileKey,
+    Listing,
+    load_build_cache,
+    save_build_cache,
+)
+from generator.cache import LastBuild, code_key, record_build, unchanged_build
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, load_config, shared_origin_warnings
@@ -96,9 +102,10 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                                           private=private) if use_cache else (None, None))
     if last_build is not None:  # every input and output file as the last build left them
         return last_build
+    key = code_key() if print_ is not None else ""
+    if print_ is not None and cache is None:  # the last `growthlog build`'s, from disk
+        cache = load_build_cache(root, key)
     cache = cache if cache is not None else BuildCache()
-    if print_ is not None:
-        cache.markdown = MarkdownCache.load(root, code_key())
     sealing: list[Sealing] = []
     log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
                    urls=lambda config: _site_urls(root, config, base_url, private,  # sources,
@@ -120,8 +127,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         seconds=time.perf_counter() - started, warnings=tuple(warnings),
         drafts=sum(e.draft for e in log.site.entries))
     cache.finish()
-    if cache.markdown is not None and print_ is not None and not sealing:
-        cache.markdown.save(root)
+    if print_ is not None and not sealing:
+        save_build_cache(root, cache, key)
         record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
                      LastBuild(report.entries, report.tags, len(files), report.warnings,
                                report.drafts))
@@ -191,10 +198,12 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms)."""
     links = LinkContext("", frozenset(sources.assets), urls)
     cache.use_links(links)
-    render = cache.markdown.render if cache.markdown is not None else render_markdown
+    markdown = cache.markdown
+    render = markdown.render if markdown is not None else render_markdown
     entries: list[Entry] = []
     problems: list[Problem] = []
     parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
     paths = [path for inside, path in sources.listing if is_entry_name(inside)]
     for done, path in enumerate(paths, 1):
         if progress is not None:
@@ -206,12 +215,18 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:
+                asked = len(markdown.asked) if markdown is not None else 0
                 cached = (key, *_parse(root, Path(path), config, links, render))
+                if markdown is not None:
+                    cache.bodies[path] = tuple(markdown.asked[asked:])
+        if markdown is not None:  # its bodies stay in the Markdown cache
+            bodies[path] = cache.bodies.get(path, ())
+            markdown.keep(bodies[path])
         parsed[path] = cached
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
-    cache.parsed = parsed
+    cache.parsed, cache.bodies = parsed, bodies
     return entries, problems
 
 
@@ -230,13 +245,13 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
                public: bool = True, progress: Tick | None = None) -> list[OutputFile]:
     """Every output file: rendered pages, theme static files, attachments, data files,
     and (public mode only) redirects from old addresses."""
-    if cache.theme is None:
-        cache.theme = load_theme(root, log.config)
     urls = log.urls
-    files = render_site(plan_pages(log.site, log.config, cache.memo), cache.theme, urls,
+    theme = cache.theme if cache.theme is not None else \
+        cache.use_theme(load_theme(root, log.config), urls, log.config)
+    files = render_site(plan_pages(log.site, log.config, cache.memo), theme, urls,
                         log.config, pages, progress)
     files += [OutputFile(urls.output_path(static_path(name)), data)
-              for name, data in _static_files(cache.theme, cache).items()]
+              for name, data in _static_files(theme, cache).items()]
     unreadable: list[Problem] = []
     for asset in log.assets:
         try:
@@ -371,4 +386,4 @@ def _read_cached(path: Path, cache: BuildCache) -> bytes:
 
 def _file_key(path: Path | str) -> FileKey:
     stat = os.stat(path)
-    return stat.st_mtime_ns, stat.st_size
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size

@@ -26,7 +26,21 @@ The parts, each with its key and what drops it:
   config: render.Renderer) and each page's bytes with its plan, by output path; a page is
   rendered again when its plan differs, every page when the renderer does.
 * written: the output folder and what the last complete write put there.
-* markdown: rendered entry bodies from .growthlog-cache/ (`growthlog build`; cache.py).
+* markdown: rendered entry bodies by a hash of their inputs (`growthlog build` only;
+  cache.py); bodies: the digests of the bodies each entry file was parsed with, by path
+  on disk (so the bodies of entries not parsed again stay).
+
+`growthlog build` keeps this object on disk between runs, in .growthlog-cache/state.pickle
+(`load_build_cache`, `save_build_cache`), so a build after one entry was edited parses
+that entry and renders the pages that show it, like a rebuild in `serve`. Kept: config,
+links, parsed, bodies, markdown, linked, memo and the pages (with the theme files' hash
+and the renderer's key they were rendered with); not kept: the listing (content/ is
+listed again), files, theme, written (a build swaps in the whole new site). It is
+stamped with cache.code_key (growthlog's code, the libraries' versions) and used only
+by a public build: what it holds are the log's entries as parsed and its pages as published, no
+more private than the Markdown and the output beside it. It is a pickle, so it is read
+only from the log's own folder, which is trusted with code already: its theme's
+templates run there too.
 
 Validity is always decided by equality of inputs (identity is a fast path of it), never by
 which object happens to come back.
@@ -34,23 +48,36 @@ which object happens to come back.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import pickle
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.cache import MarkdownCache
+import jinja2
+import jinja2.bccache
+
+from generator.cache import CACHE_DIR, OLD_MARKDOWN_FILE, MarkdownCache, write_cache_file
 from generator.config import SiteConfig
 from generator.entry_links import LinkCache
 from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import Entry
-from generator.render import RenderCache
+from generator.render import PagePlan, RenderCache, make_renderer
 from generator.sources import is_entry_name, is_ignored_name
-from generator.theme import Theme
+from generator.theme import Theme, packaged_themes_dir
+from generator.urls import Urls
 
-FileKey = tuple[int, int]  # (mtime_ns, size): a file whose key is unchanged is not re-read
+FileKey = tuple[int, int, int]
+"""(mtime_ns, ctime_ns, size): a file whose key is unchanged is not re-read. ctime, which
+no tool can set, catches a save that keeps the size and puts the old mtime back."""
+STATE_FILE = "state.pickle"
+TEMPLATES_DIR = "templates"
+"""Compiled templates (Jinja bytecode), each file named by the code key and the template."""
+_MAGIC = b"growthlog build state 1\n"
 Listing = list[tuple[str, str]]
 """content/ as listed: (name inside content/, path on disk), in listing order."""
 
@@ -76,6 +103,20 @@ class BuildCache:
     written: tuple[Path, dict[str, bytes]] | None = None
     """The folder last written completely and what it got: unchanged bytes skip hashing."""
     markdown: MarkdownCache | None = None
+    bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    theme_print: str | None = None
+    """A hash of every file of `theme` (pages of another theme are not reused)."""
+    restored: tuple[tuple[object, ...], dict[str, tuple[PagePlan, bytes]]] | None = None
+    """Pages from disk with the key they were rendered with, until the theme is known."""
+
+    def use_theme(self, theme: Theme, urls: Urls, config: SiteConfig) -> Theme:
+        """The theme found for this build: pages from disk stay if it is the same."""
+        self.theme, self.theme_print = theme, theme_print(theme)
+        restored, self.restored = self.restored, None
+        if restored is not None and restored[0] == (self.theme_print, *urls.key, config):
+            self.pages.renderer = make_renderer(theme, urls, config, self.pages.compiled)
+            self.pages.pages = restored[1]
+        return theme
 
     def use_config(self, config: SiteConfig) -> None:
         """Entries parsed, and the theme found, under another config are not valid."""
@@ -91,6 +132,7 @@ class BuildCache:
         """Drop what was read from these files, e.g. ones a watcher saw change."""
         for path in map(os.fspath, paths):
             self.parsed.pop(path, None)
+            self.bodies.pop(path, None)
             self.files.pop(path, None)
 
     def forget_theme(self) -> None:
@@ -123,6 +165,96 @@ class BuildCache:
         """How many results each per-entry part holds (for tests: one per entry)."""
         return {"parsed": len(self.parsed), "linked": len(self.linked),
                 "pages": len(self.pages.pages), **self.memo.kinds()}
+
+
+def theme_print(theme: Theme) -> str:
+    """A hash of every file the theme's templates and static files come from."""
+    digest = hashlib.sha256()
+    folders = {d.parent for d in (*theme.template_dirs, *theme.static_dirs)}
+    for folder in sorted({*folders, packaged_themes_dir() / "default"}):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(os.fsencode(path) + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates in .growthlog-cache/templates/, by template and source
+    (Jinja checks both) and by the code key (growthlog's Jinja settings and extensions
+    shape the code too). Templates compiled by a build are written only when it has
+    succeeded (`save`); a file that cannot be read or written only costs a compile."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.folder, self.prefix = root / CACHE_DIR / TEMPLATES_DIR, key[:32]
+        self.compiled: dict[str, bytes] = {}
+        super().__init__(os.fspath(self.folder), f"{self.prefix}-%s.cache")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - damaged: compiled again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[self._get_cache_filename(bucket)] = bucket.bytecode_to_string()
+
+    def save(self) -> None:
+        """Write what this build compiled; drop another growthlog's files."""
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(exist_ok=True)
+            for old in self.folder.iterdir():
+                if not old.name.startswith(self.prefix):
+                    old.unlink()
+        for name, code in self.compiled.items():
+            write_cache_file(Path(name), code)
+        self.compiled = {}
+
+
+def load_build_cache(root: Path, key: str) -> BuildCache:
+    """What the last public `growthlog build` of this log left on disk, or a fresh cache
+    when there is none or it cannot be trusted (damaged, half-written, another key)."""
+    cache = BuildCache(markdown=MarkdownCache(),
+                       pages=RenderCache(compiled=CompiledTemplates(root, key)))
+    try:
+        data = (root / CACHE_DIR / STATE_FILE).read_bytes()
+    except OSError:
+        return cache
+    head = _MAGIC + key.encode() + b"\n"
+    if not data.startswith(head):
+        return cache
+    try:
+        state = pickle.loads(memoryview(data)[len(head):])
+    except Exception:  # noqa: BLE001 - a damaged file can fail in any way: not trusted
+        return cache
+    if not _is_state(state):
+        return cache
+    cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo = \
+        state[:6]
+    cache.restored, cache.markdown = state[6], MarkdownCache(state[7])
+    return cache
+
+
+def save_build_cache(root: Path, cache: BuildCache, key: str) -> None:
+    """Keep the cache of a public build that succeeded for the next `growthlog build`."""
+    renderer = cache.pages.renderer
+    if renderer is None or cache.theme_print is None or cache.markdown is None:
+        return
+    state = (cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo,
+             ((cache.theme_print, *renderer.key), cache.pages.pages), cache.markdown.used())
+    head = _MAGIC + key.encode() + b"\n"
+    if isinstance(cache.pages.compiled, CompiledTemplates):
+        cache.pages.compiled.save()
+    write_cache_file(root / CACHE_DIR / STATE_FILE,
+                     head + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    with contextlib.suppress(OSError):
+        (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
+
+
+def _is_state(state: object) -> bool:
+    types = (SiteConfig, LinkContext, dict, dict, dict, Memo, tuple, dict)
+    return isinstance(state, tuple) and len(state) == len(types) and all(
+        isinstance(part, kind) for part, kind in zip(state, types, strict=True)) \
+        and len(state[6]) == 2 and isinstance(state[6][0], tuple) \
+        and isinstance(state[6][1], dict)
 
 
 def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:

@@ -1,26 +1,27 @@
 """The build cache in ROOT/.growthlog-cache/: what `growthlog build` may take from its last run.
 
-Two JSON files, each written atomically after a successful build and each stamped with a
-key of everything that shapes what it holds (growthlog's code, the renderers' versions).
-A file that is missing, corrupt, half-written or stamped with another key is ignored and
-rebuilt, never trusted; `build --no-cache` neither reads nor writes them.
+Two files, each written atomically after a successful public build and each stamped with
+a key of everything that shapes what it holds (growthlog's code, the renderers'
+versions). A file that is missing, corrupt, half-written or stamped with another key is
+ignored and rebuilt, never trusted; `build --no-cache` neither reads nor writes them.
 
-* markdown.json: each entry body's rendered Markdown (HTML, words, summary, broken
-  links), by a hash of the body, the attachments its links resolve against and the
-  renderer settings. Only bodies of the last build are kept.
 * build.json: a fingerprint of the last public build's inputs (every file in content/,
   the config, every theme file, the options) and the files it wrote (size and mtime).
   When nothing differs and the output is as it was left, `build` writes nothing.
+* state.pickle: the last build's BuildCache (build_cache.py): entries as parsed, results
+  per entry, rendered pages, and each entry body's rendered Markdown (HTML, words,
+  summary, broken links; MarkdownCache here) by a hash of the body, the attachments its
+  links resolve against and the renderer settings. Only what the last build used is kept.
 
-What it holds is derived from the log's own files: rendered entry bodies (no more private
-than the Markdown beside them) and hashes. Never a key, a passphrase or anything
-derived from them: a private build neither reads nor writes the cache (its pages name
-attachments by names derived from the site key, and its passphrase is checked on every
-build).
+What it holds is derived from the log's own files: entries and pages as a public build
+publishes them (no more private than the Markdown beside them) and hashes. Never a key, a
+passphrase or anything derived from them: a private build neither reads nor writes the
+cache (its pages name attachments by names derived from the site key, and its passphrase
+is checked on every build).
 """
-
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,7 +40,8 @@ from generator.report import BuildReport
 from generator.sources import scan_content
 
 CACHE_DIR = ".growthlog-cache"
-MARKDOWN_FILE = "markdown.json"
+OLD_MARKDOWN_FILE = "markdown.json"
+"""Where rendered bodies were kept before state.pickle held them: removed when seen."""
 BUILD_FILE = "build.json"
 _FORMAT = 2
 
@@ -63,18 +65,13 @@ def code_key() -> str:
 class MarkdownCache:
     """Rendered entry bodies by hash; `render` renders only what it has not seen."""
 
-    def __init__(self, key: str, known: dict[str, list[object]] | None = None) -> None:
-        self.key = key
+    def __init__(self, known: dict[str, list[object]] | None = None) -> None:
         self._known = known or {}
         self._used: dict[str, list[object]] = {}
+        self.asked: list[str] = []
+        """The digest of every body asked for, in order (build_cache.py keeps each entry
+        file's, so a body it does not parse again stays in the cache)."""
         self.hits = 0
-
-    @classmethod
-    def load(cls, root: Path, key: str) -> MarkdownCache:
-        """The cache of the log at root, or an empty one if it cannot be trusted."""
-        data = _read_json(root / CACHE_DIR / MARKDOWN_FILE)
-        entries = data.get("entries") if data.get("key") == key else None
-        return cls(key, entries if isinstance(entries, dict) else None)
 
     def render(self, text: str, links: LinkContext, *,
                unsafe_html: bool = False) -> RenderedMarkdown:
@@ -93,11 +90,20 @@ class MarkdownCache:
         else:
             self.hits += 1
         self._used[digest] = known
+        self.asked.append(digest)
         return rendered
 
-    def save(self, root: Path) -> None:
-        """Keep what this build used (so the file never grows past the log)."""
-        _write_json(root / CACHE_DIR / MARKDOWN_FILE, {"key": self.key, "entries": self._used})
+    def keep(self, digests: Iterable[str]) -> None:
+        """Keep these bodies, of an entry taken as it was parsed last time, in the cache."""
+        for digest in digests:
+            known = self._known.get(digest)
+            if known is not None:
+                self._used[digest] = known
+
+    def used(self) -> dict[str, list[object]]:
+        """What this build asked for or kept: all the next one may need (so the cache
+        never grows past the log)."""
+        return self._used
 
 
 def _links_key(links: LinkContext) -> str:
@@ -233,15 +239,23 @@ def _read_json(path: Path) -> dict[str, object]:
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:
+    write_cache_file(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
     """Atomically: a half-written cache file is never seen under its name."""
     try:
         path.parent.mkdir(exist_ok=True)
         gitignore = path.parent / ".gitignore"
-        if not gitignore.exists():
+        if path.parent.name == CACHE_DIR and not gitignore.exists():  # the folder and all in it
             gitignore.write_text("*\n", encoding="utf-8")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except OSError:
+        return  # a cache that cannot be written only costs the next build time
+    try:
         with os.fdopen(fd, "wb") as file:
-            file.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+            file.write(data)
         os.replace(tmp, path)
     except OSError:
-        pass  # a cache that cannot be written only costs the next build time
+        with contextlib.suppress(OSError):  # a full disk: no half file left behind
+            os.unlink(tmp)

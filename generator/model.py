@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from generator.custom_fields import FieldValue
@@ -28,6 +28,23 @@ class HashedOnce:
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled without the hash, which is made again: a str's hash differs from one
+        process to the next (`growthlog build` keeps entries on disk, build_cache.py)."""
+        return _unpickle_hashed, (type(self), tuple(getattr(self, name)
+                                                    for name in type(self).__slots__))
+
+
+H = TypeVar("H", bound=HashedOnce)
+
+
+def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
+    made = object.__new__(kind)
+    for name, value in zip(kind.__slots__, values, strict=True):  # a dataclass's own: its fields
+        object.__setattr__(made, name, value)
+    object.__setattr__(made, "_hash", hash(made._hash_key()))
+    return made
 
 
 @dataclass(frozen=True, slots=True)

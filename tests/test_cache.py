@@ -3,13 +3,13 @@ never trusted when it is damaged or from other code, invalidated by what it depe
 
 from __future__ import annotations
 
-import json
+import pickle
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from generator import cache
+from generator import build_cache, cache
 from generator.build import build
 from generator.cli import main
 from generator.markup import LinkContext
@@ -71,27 +71,40 @@ def test_a_second_build_renders_no_markdown_and_a_third_writes_nothing(
     assert len(seen) == 3 and "entries/data-engineer-at-acme/index.html" in fourth.written
 
 
+def _stamp() -> bytes:
+    return build_cache._MAGIC + cache.code_key().encode() + b"\n"
+
+
 @pytest.mark.parametrize("damage", [
-    lambda text: text[: len(text) // 2],                     # half-written
-    lambda text: "not json at all",                          # corrupt
-    lambda text: text.replace('"key":"', '"key":"other-'),   # another version of growthlog
-    lambda text: json.dumps({"key": json.loads(text)["key"],  # right key, wrong shapes
-                             "entries": {k: [1, 2] for k in json.loads(text)["entries"]}}),
+    lambda data: data[: len(data) // 2],                          # half-written
+    lambda data: data[:len(_stamp())] + b"not a pickle at all",   # corrupt
+    lambda data: b"x" + data,                                     # not ours
+    lambda data: data.replace(cache.code_key().encode(), b"0" * 64, 1),  # another growthlog
+    lambda data: _stamp() + pickle.dumps(("right key", "wrong shapes")),
+    lambda data: _stamp() + pickle.dumps(tuple(  # each part a dict, in a tuple of 8
+        {} if i not in (0, 1, 5, 6) else None for i in range(8))),
 ])
 def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(
         damage: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_log(tmp_path / "log", FILES)
     build(root, output=tmp_path / "plain")
     build(root, use_cache=True)
-    stored = root / cache.CACHE_DIR / cache.MARKDOWN_FILE
+    stored = root / cache.CACHE_DIR / build_cache.STATE_FILE
     assert callable(damage)
-    stored.write_text(damage(stored.read_text(encoding="utf-8")), encoding="utf-8")
+    stored.write_bytes(damage(stored.read_bytes()))
     (root / cache.CACHE_DIR / cache.BUILD_FILE).unlink()
     seen = counting(monkeypatch)
-    build(root, use_cache=True)
+    report = build(root, use_cache=True)
     assert len(seen) == 2  # nothing was taken from it
+    assert report.rendered == first_rendered(tmp_path, root)
     assert read_tree(root / "output") == read_tree(tmp_path / "plain")
-    assert json.loads(stored.read_text(encoding="utf-8"))["key"] == cache.code_key()
+    assert stored.read_bytes().startswith(_stamp())
+    assert build_cache.load_build_cache(root, cache.code_key()).parsed  # rebuilt, and trusted
+
+
+def first_rendered(tmp_path: Path, root: Path) -> int:
+    """Pages a build renders from nothing."""
+    return build(root, output=tmp_path / "from-nothing").rendered
 
 
 def test_a_changed_config_theme_or_growthlog_invalidates_what_it_affects(

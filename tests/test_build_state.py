@@ -1,0 +1,117 @@
+"""[speed] `growthlog build` keeps its BuildCache on disk: a build after one entry was edited
+parses that entry and renders only the pages that show it, in a new process as in the same
+one, and its output is byte-identical to a build from nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import cache
+from generator.build import build
+from generator.markup import LinkContext
+
+from conftest import REPO, make_log, read_tree
+
+CONFIG = 'title = "State log"\nrecent = 3\n'
+
+
+def _entries(count: int = 12) -> dict[str, str | bytes]:
+    return {f"content/e{i:02d}.md": f"---\ntitle: Entry {i}\ndate: 2025-0{1 + i % 9}-1{i % 10}\n"
+                                    f"company: Firm {i % 4}\ntags: [t{i % 3}, shared]\n"
+                                    f"lessons: [Lesson {i}]\n---\nBody {i}.\n"
+            for i in range(count)}
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def _edit_oldest(root: Path) -> None:
+    path = root / "content/e00.md"  # 2025-01-10: the oldest, so not on the home page
+    path.write_text(path.read_text(encoding="utf-8").replace("Body 0.", "Body zero, edited."),
+                    encoding="utf-8")
+
+
+def test_a_one_entry_edit_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    first = build(root, use_cache=True)  # each build starts from what is on disk
+    before = _inodes(root / "output")
+    _edit_oldest(root)
+    again = build(root, use_cache=True)
+    # Rendered: the pages whose data holds the entry (its page, its tags, company, year,
+    # month, and the lists of all of them: 11 of 39); written, those whose bytes changed.
+    assert 0 < again.rendered <= 11 < first.rendered / 3
+    assert "entries/entry-0/index.html" in again.written
+    assert "index.html" not in again.written
+    after = _inodes(root / "output")
+    assert {p for p in after if after[p] != before.get(p)} == {*again.written,
+                                                               ".growthlog-manifest.json"}
+    build(root, output=tmp_path / "clean")  # no cache at all
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_nothing_rendered_twice_across_processes(tmp_path: Path) -> None:
+    """A new process (another str hash seed) takes entries and pages from the last one."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    script = ("import sys; from pathlib import Path; from generator.build import build; "
+              "r = build(Path(sys.argv[1]), use_cache=True); print(r.rendered, len(r.written))")
+
+    def run(seed: str) -> tuple[int, int]:
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
+        done = subprocess.run([sys.executable, "-c", script, str(root)], env=env, check=True,
+                              capture_output=True, text=True, cwd=REPO)
+        rendered, written = done.stdout.split()
+        return int(rendered), int(written)
+
+    full, _ = run("1")
+    _edit_oldest(root)
+    rendered, written = run("2")
+    assert 0 < rendered <= 11 < full / 3 and 0 < written < full / 3
+    (root / "content/e03.md").unlink()
+    rendered, _ = run("3")
+    assert 0 < rendered < full / 2
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_a_config_change_parses_again_but_renders_no_markdown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", _entries(4), CONFIG)
+    build(root, use_cache=True)
+    _edit_oldest(root)
+    build(root, use_cache=True)  # the other bodies stay in the cache, though not parsed
+    seen: list[str] = []
+    real = cache.render_markdown
+
+    def spy(text: str, links: LinkContext, *, unsafe_html: bool = False) -> object:
+        seen.append(text)
+        return real(text, links, unsafe_html=unsafe_html)
+
+    monkeypatch.setattr(cache, "render_markdown", spy)
+    (root / "growthlog.toml").write_text(CONFIG.replace("State log", "Renamed"), "utf-8")
+    report = build(root, use_cache=True)
+    assert seen == [] and "index.html" in report.written
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_a_changed_shipped_template_renders_every_page_again(tmp_path: Path) -> None:
+    """Pages from disk are reused only with the theme files they were rendered with."""
+    root = make_log(tmp_path / "log", _entries(4), CONFIG)
+    first = build(root, use_cache=True)
+    theme = root / "themes/default/templates"
+    theme.mkdir(parents=True)
+    (theme / "base.html").write_text(
+        "{% extends 'default/base.html' %}{% block title %}Mine{% endblock %}", "utf-8")
+    again = build(root, use_cache=True)
+    assert again.rendered == first.rendered
+    (theme / "base.html").unlink()
+    assert build(root, use_cache=True).rendered == first.rendered
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
