@@ -41,6 +41,8 @@ SCRIPT = PREFIX + "livereload.js"
 OVERLAY_ID = "growthlog-overlay"
 BANNER_ID = "growthlog-warnings"
 KEEPALIVE_SECONDS = 10.0
+BUILD_WAIT_SECONDS = 30.0
+"""How long a page request waits for a rebuild in progress before it takes the last site."""
 _HISTORY = 256
 _OVERLAY_STYLE = (
     "position:fixed;inset:0 0 auto 0;z-index:2147483647;max-height:70vh;overflow:auto;"
@@ -95,6 +97,7 @@ class LiveSite:
         self._warnings: tuple[str, ...] = ()
         self._history: deque[tuple[int, frozenset[str]]] = deque(maxlen=_HISTORY)
         self._closed = False
+        self._building = False
         self.private = False
         """A private log's preview: requests from other machines are refused."""
 
@@ -123,11 +126,26 @@ class LiveSite:
         with self._cond:
             return self._epoch, self._problems
 
+    def begin(self) -> None:
+        """A rebuild starts: page requests wait for it (`settle`) until `publish`.
+
+        So a save shows in the first answer after its rebuild, and the rebuild does not
+        share the interpreter with every browsing client while it runs (issue 10, item 5:
+        8 clients browsing made a save take up to 11 s to show)."""
+        with self._cond:
+            self._building = True
+
+    def settle(self, timeout: float = BUILD_WAIT_SECONDS) -> None:
+        """Wait, at most `timeout` seconds, for a rebuild in progress to be published."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or not self._building, timeout)
+
     def publish(self, changed: Iterable[str], problems: Sequence[str] = (),
                 warnings: Sequence[str] = ()) -> int:
         """Record a finished rebuild (changed output paths, the problems that stopped it,
         the warnings of a good one); wake clients."""
         with self._cond:
+            self._building = False
             self._epoch += 1
             self._history.append((self._epoch, frozenset(changed)))
             self._problems = tuple(problems)
@@ -236,9 +254,10 @@ class DevHandler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", text, head)
         url = urlsplit(self.path)
         live = self.server.live
-        self._snapshot = live.snapshot()
         if url.path == EVENTS and not head:
             return self._events(parse_qs(url.query))
+        live.settle()
+        self._snapshot = live.snapshot()
         if url.path == SCRIPT:
             return self._send(HTTPStatus.OK, "text/javascript", livereload_script(), head)
         relative = _relative_path(url.path)

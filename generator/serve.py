@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import shutil
 import signal
 import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +28,12 @@ import jinja2
 
 from generator import children
 from generator.build import BuildReport, build
-from generator.build_cache import BuildCache
+from generator.build_cache import BuildCache, FileKey
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
 from generator.keys import keyfile_path
+from generator.model import Entry
 from generator.render import template_problem
 from generator.watch import ChangeSet, Kind, watch_changes
 
@@ -48,10 +50,16 @@ class RebuildResult:
     """None when the rebuild failed (the last good site is still served)."""
     problems: tuple[Problem, ...]
     seconds: float
+    held: tuple[str, ...] = ()
+    """Broken entry files (content/x.md) built at their last good version while the rest of
+    the site was rebuilt; their errors are among `problems`."""
+    left_out: tuple[str, ...] = ()
+    """Broken entry files that never built, left out of the preview until fixed."""
 
     @property
     def ok(self) -> bool:
-        return self.report is not None
+        """Every save is in the preview: rebuilt, and no entry held back by an error."""
+        return self.report is not None and not any(p.is_error for p in self.problems)
 
     @property
     def changed(self) -> tuple[str, ...]:
@@ -64,76 +72,162 @@ class RebuildResult:
 
     @property
     def errors(self) -> tuple[str, ...]:
-        """What the overlay shows: every problem, when the rebuild failed."""
-        return () if self.ok else self.problem_lines
+        """What the overlay shows: every problem when the rebuild failed, else the errors
+        of the entries held at their last good version."""
+        if self.report is None:
+            return self.problem_lines
+        return tuple(p.format() for p in self.problems if p.is_error)
 
     @property
     def warnings(self) -> tuple[str, ...]:
         """What the banner shows: the warnings of a rebuild that succeeded."""
-        return self.problem_lines if self.ok else ()
+        if self.report is None:
+            return ()
+        return tuple(p.format() for p in self.problems if not p.is_error)
 
     def summary(self, what: str) -> str:
         """The one line printed per rebuild."""
         stamp = time.strftime("%H:%M:%S")
+        errors = sum(p.is_error for p in self.problems)
         if self.report is None:
-            errors = sum(p.is_error for p in self.problems)
             return (f"[{stamp}] {what}: {errors} problem{'s' * (errors != 1)} in "
                     f"{self.seconds:.2f} s; still serving the last good version")
         r = self.report
         warned = len(r.warnings)
         warnings = f"; {warned} warning{'s' * (warned != 1)}" if warned else ""
         drafts = f" ({r.drafts} draft{'s' * (r.drafts != 1)})" if r.drafts else ""
-        return (f"[{stamp}] {what}: {_count(r.entries, 'entry', 'entries')}{drafts}, "
+        return (f"[{stamp}] {what}: {self._held_note(errors)}"
+                f"{_count(r.entries, 'entry', 'entries')}{drafts}, "
                 f"{_count(len(r.written), 'file')} written, {len(r.removed)} removed, "
                 f"{_count(r.rendered, 'page')} rendered in {self.seconds * 1000:.0f} ms"
                 f"{warnings}")
+
+    def _held_note(self, errors: int) -> str:
+        """'1 problem, still serving the last good version of content/a.md; ' or ''."""
+        if not self.held and not self.left_out:
+            return ""
+        parts = [f"{errors} problem{'s' * (errors != 1)}"]
+        if self.held:
+            parts.append(f"still serving the last good version of {_names(self.held)}")
+        if self.left_out:
+            parts.append(f"{_names(self.left_out)} left out until fixed")
+        return ", ".join(parts) + "; "
+
+
+def _names(paths: tuple[str, ...]) -> str:
+    return paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more"
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
+Parsed = tuple[FileKey, Entry | None, list[Problem]]
+"""An entry file as BuildCache.parsed holds it: its (mtime, size), Entry and problems."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A broken entry file built at its last good version (None: it never built)."""
+
+    standin: Parsed
+    """What BuildCache.parsed holds for the file instead of its broken parse."""
+    problems: tuple[Problem, ...]
+    """What the broken parse found: what a full build would say about the file."""
+
+
 class Rebuilder:
-    """Builds one log into a preview folder again and again, reusing what it can."""
+    """Builds one log into a preview folder again and again, reusing what it can.
+
+    An entry file that no longer parses, or is invalid, does not stop the rebuild (issue
+    10, item 5): the rest of the site is built, and that entry keeps its last good version
+    (a new entry that never built is left out) until a save fixes it; its errors show
+    over every page meanwhile.
+    """
 
     def __init__(self, root: Path, preview: Path, *, drafts: bool = True) -> None:
         self.root = root.resolve()  # as the watcher reports paths, for state.forget()
         self.preview = preview
         self.drafts = drafts
         self.cache = BuildCache()
+        self.held: dict[str, Held] = {}
+        """Entry files, by path on disk, built at their last good version."""
         self._frozen = False
 
     def rebuild(self, changes: ChangeSet | None = None) -> RebuildResult:
         """Apply a batch of saves (None: build everything) and rebuild; never raises."""
         started = time.perf_counter()
+        before, config = dict(self.cache.parsed), self.cache.config
         seen = self._invalidate(changes) if changes is not None else None
-        try:
-            # A private log is previewed unencrypted: only on this machine, never in output/.
-            report = build(self.root, output=self.preview, drafts=self.drafts, cache=self.cache,
-                           seen=seen, base_url="/", private=False)
-            problems: Iterable[Problem] = report.warnings
-        except ProblemsFound as exc:
-            report, problems = None, exc.problems
-        except GrowthlogError as exc:
-            report, problems = None, [Problem("growthlog", str(exc))]
-        except jinja2.TemplateError as exc:
-            report, problems = None, [template_problem(exc)]
-        except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
-            log.exception("rebuild failed")
-            report, problems = None, [Problem("growthlog", f"internal error: {exc!r}")]
-            self.cache = BuildCache()
+        report, problems = self._build(seen)
+        # What was parsed under another config is no good version: those are left out.
+        if report is None and self._hold(before if self.cache.config == config else {},
+                                         problems):
+            # Only entries were at fault: build again with each at its last good version.
+            # Nothing else changed since, and content/ was listed just now.
+            report, problems = self._build([])
         if report is None:
             # It may have stopped before listing content/, which the next build then
             # cannot bring up to date from the watcher's report alone.
             self.cache.listing = None
+        self.held = {path: held for path, held in self.held.items()
+                     if self.cache.parsed.get(path) is held.standin}
         if report is not None and not self._frozen:
             # What the first build keeps (parsed entries, rendered pages) lives as long as
             # serve: take it out of the collector's full sweeps, which otherwise add tens
             # of milliseconds to random saves in a big log.
             gc.freeze()
             self._frozen = True
-        return RebuildResult(report, tuple(sort_problems(list(problems))),
-                             time.perf_counter() - started)
+        # About a held file, say what its broken parse found, not what its stand-in made
+        # (a link in the old version's body, say).
+        kept = sorted((self._display(path), h.standin[1] is None) for path, h in self.held.items())
+        names = {name for name, _ in kept}
+        problems = [p for p in problems if p.path not in names]
+        problems += [p for h in self.held.values() for p in h.problems]
+        return RebuildResult(report, tuple(sort_problems(problems)),
+                             time.perf_counter() - started,
+                             tuple(name for name, gone in kept if not gone),
+                             tuple(name for name, gone in kept if gone))
+
+    def _build(self, seen: list[Path] | None) -> tuple[BuildReport | None, list[Problem]]:
+        """One build into the preview: its report and warnings, or None and its problems."""
+        try:
+            # A private log is previewed unencrypted: only on this machine, never in output/.
+            report = build(self.root, output=self.preview, drafts=self.drafts, cache=self.cache,
+                           seen=seen, base_url="/", private=False)
+            return report, list(report.warnings)
+        except ProblemsFound as exc:
+            return None, exc.problems
+        except GrowthlogError as exc:
+            return None, [Problem("growthlog", str(exc))]
+        except jinja2.TemplateError as exc:
+            return None, [template_problem(exc)]
+        except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
+            log.exception("rebuild failed")
+            self.cache = BuildCache()
+            return None, [Problem("growthlog", f"internal error: {exc!r}")]
+
+    def _hold(self, before: dict[str, Parsed], problems: list[Problem]) -> bool:
+        """If every error is in an entry file as just parsed, put each such file's last
+        good parse (from `before`) in its place and return True; else change nothing."""
+        parsed = self.cache.parsed
+        broken = {path: found for path, found in parsed.items()
+                  if any(p.is_error for p in found[2])}
+        in_entries = {p for _, _, found in broken.values() for p in found}
+        if not broken or any(p.is_error and p not in in_entries for p in problems):
+            return False
+        for path, (key, _, found) in broken.items():
+            last = before.get(path)
+            good = last is not None and last[1] is not None \
+                and not any(p.is_error for p in last[2])
+            # The broken file's problems, not the old version's, are said (by `rebuild`).
+            standin: Parsed = (key, last[1] if good and last else None, [])
+            parsed[path] = standin
+            self.held[path] = Held(standin, tuple(found))
+        return True
+
+    def _display(self, path: str) -> str:
+        return Path(os.path.relpath(path, self.root)).as_posix()
 
     def _invalidate(self, changes: ChangeSet) -> list[Path] | None:
         """Drop what these changes make stale; what the next build may take as every
@@ -165,6 +259,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         server = start_server(live, bind, port)
         try:
             rebuilder = Rebuilder(root, preview, drafts=drafts)
+            live.begin()
             result = rebuilder.rebuild()
             live.publish(result.changed, result.errors, result.warnings)
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
@@ -212,6 +307,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Event,
           echo: Echo, last: RebuildResult) -> None:
     for changes in watch_changes(root, stop):
+        live.begin()
         result = rebuilder.rebuild(changes)
         live.publish(result.changed, result.errors, result.warnings)
         _report(echo, result, changes.describe(root.resolve()), last.problems)
@@ -224,6 +320,6 @@ def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Even
 
 def _report(echo: Echo, result: RebuildResult, what: str, before: tuple[Problem, ...]) -> None:
     echo(result.summary(what))
-    if not result.ok or result.problems != before:
+    if result.report is None or result.problems != before:  # held entries: said once
         for line in result.problem_lines:
             echo(f"  {line}")

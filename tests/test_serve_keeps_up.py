@@ -1,0 +1,131 @@
+"""Issue 10 #5: while one entry is broken, saves to the others still show in `serve`.
+
+A real `serve` (real watcher, real server, real files): the broken entry keeps its last
+good page under the error overlay, a broken new entry is left out, and every other save
+is built and served. benchmarks/bench_save_to_visible.py measures how fast.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from test_watch import Served, eventually, served, shows
+
+from generator.devserver import OVERLAY_ID, LiveSite, start_server, stop_server
+from generator.serve import Rebuilder
+from generator.watch import ChangeSet
+
+from conftest import entry, make_log
+
+__all__ = ["served"]  # the fixture: `serve` in a thread on a free port
+
+BAD_YAML = "---\ntitle: [Alpha\ndate: 2026-01-10\n---\nBody.\n"
+ALPHA = entry("Alpha at Acme", "2026-01-10", body="Alpha's last good words.")
+
+
+def a_log(tmp_path: Path) -> Path:
+    return make_log(tmp_path / "log", {
+        "content/a.md": ALPHA,
+        "content/b.md": entry("Beta at Brio", "2025-03-01", body="Beta, first version."),
+        "content/c.md": entry("Gamma at Corvid", "2025-04-01"),
+    }, 'title = "Keeps up"\n')
+
+
+def overlaid(server: Served, path: str, text: str) -> Callable[[], bool]:
+    def check() -> bool:
+        status, body = server.get(path)
+        return status == 200 and OVERLAY_ID in body and text in body
+    return check
+
+
+def test_a_save_shows_while_another_entry_is_broken(served: Callable[[Path], Served],
+                                                    tmp_path: Path) -> None:
+    log = a_log(tmp_path)
+    server = served(log)
+    (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
+    eventually(overlaid(server, "", "content/a.md:2: front matter"))
+    for version in ("second", "third"):
+        (log / "content/b.md").write_text(
+            entry("Beta at Brio", "2025-03-01", body=f"Beta, {version} version."),
+            encoding="utf-8")
+        eventually(overlaid(server, "entries/beta-at-brio/", f"Beta, {version} version."))
+    # The broken entry keeps its last good page (and its place in the lists), overlaid.
+    assert overlaid(server, "entries/alpha-at-acme/", "Alpha's last good words.")()
+    assert overlaid(server, "timeline/", "Alpha at Acme")()
+    assert "still serving the last good version of content/a.md" in server.lines[-1]
+    assert server.lines[-1].count("front matter") == 0  # the error itself was printed once
+    (log / "content/a.md").write_text(ALPHA.replace("last good", "fixed"), encoding="utf-8")
+    eventually(shows(server, "entries/alpha-at-acme/", "Alpha's fixed words."))
+    eventually(lambda: OVERLAY_ID not in server.get("entries/beta-at-brio/")[1])
+    assert shows(server, "entries/beta-at-brio/", "Beta, third version.")()
+
+
+def test_a_broken_new_entry_is_left_out_and_the_rest_still_updates(
+        served: Callable[[Path], Served], tmp_path: Path) -> None:
+    log = a_log(tmp_path)
+    server = served(log)
+    (log / "content/new.md").write_text("---\ntitle: Delta\ndate: someday\n---\n",
+                                        encoding="utf-8")
+    eventually(overlaid(server, "", "content/new.md:3: date"))
+    (log / "content/c.md").write_text(entry("Gamma at Corvid", "2025-04-01", body="Gamma now."),
+                                      encoding="utf-8")
+    eventually(overlaid(server, "entries/gamma-at-corvid/", "Gamma now."))
+    assert "content/new.md left out until fixed" in server.lines[-1]
+    (log / "content/new.md").write_text(entry("Delta", "2025-05-01"), encoding="utf-8")
+    eventually(shows(server, "entries/delta/", "Delta"))
+    assert OVERLAY_ID not in server.get("")[1]
+
+
+def test_a_held_entry_stays_reported_until_its_own_save_fixes_it(tmp_path: Path) -> None:
+    """Saves to other files, a full rebuild, even a theme change: the broken file's errors
+    stay on show, and its last good page stays, until the file itself is saved fixed."""
+    log = a_log(tmp_path)
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(log, preview)
+    assert rebuilder.rebuild().ok
+    page = preview / "entries/alpha-at-acme/index.html"
+    (log / "content/a.md").write_text(BAD_YAML, encoding="utf-8")
+    broken = rebuilder.rebuild(ChangeSet(content=frozenset({(log / "content/a.md").resolve()})))
+    assert broken.report is not None and broken.held == ("content/a.md",)
+    assert broken.errors and all(e.startswith("content/a.md:2:") for e in broken.errors)
+    (log / "content/b.md").write_text(entry("Beta at Brio", "2025-03-01", body="Beta, later."))
+    theme = log / "themes/default/templates/entry.html"
+    theme.parent.mkdir(parents=True)
+    theme.write_text('{% extends "default/entry.html" %}\n', encoding="utf-8")
+    for changes in (ChangeSet(content=frozenset({(log / "content/b.md").resolve()})), None,
+                    ChangeSet(theme=frozenset({theme.resolve()}))):
+        result = rebuilder.rebuild(changes)
+        assert result.report is not None and result.errors == broken.errors
+        assert "Alpha's last good words." in page.read_text(encoding="utf-8")
+        assert "Beta, later." in (preview / "entries/beta-at-brio/index.html").read_text()
+    (log / "content/a.md").write_text(ALPHA.replace("last good", "fixed"), encoding="utf-8")
+    fixed = rebuilder.rebuild(ChangeSet(content=frozenset({(log / "content/a.md").resolve()})))
+    assert fixed.ok and fixed.held == () and not fixed.problems
+    assert "Alpha's fixed words." in page.read_text(encoding="utf-8")
+
+
+def test_a_page_asked_for_during_a_rebuild_is_answered_from_the_new_site(
+        tmp_path: Path) -> None:
+    """Requests wait while a rebuild runs, instead of taking turns with it: the answer is
+    the page as rebuilt, never the one the save replaced."""
+    (tmp_path / "index.html").write_text("<html><body>before</body></html>")
+    live = LiveSite(tmp_path)
+    server = start_server(live, port=0)
+    try:
+        live.begin()
+        answers: list[str] = []
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        asking = threading.Thread(target=lambda: answers.append(
+            urllib.request.urlopen(url, timeout=30).read().decode()))
+        asking.start()
+        asking.join(0.5)
+        assert asking.is_alive() and not answers  # waiting for the rebuild to finish
+        (tmp_path / "index.html").write_text("<html><body>after</body></html>")
+        live.publish(["index.html"])
+        asking.join(30)
+        assert len(answers) == 1 and "after" in answers[0]
+    finally:
+        stop_server(server)
