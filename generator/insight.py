@@ -145,6 +145,10 @@ def outcome_counts(entries: Sequence[Entry], outcomes: Sequence[str]) -> tuple[C
     return tuple(c for c in counts if c.count)
 
 
+MAX_MONTHS = 600
+"""A span of more months (50 years) lists only the months that have entries."""
+
+
 def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
     """Entries per calendar month from the first entry's month to the last's, gaps as 0."""
     if not oldest:
@@ -154,6 +158,10 @@ def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
         counts[(entry.date.year, entry.date.month)] += 1
     year, month = oldest[0].date.year, oldest[0].date.month
     last = (oldest[-1].date.year, oldest[-1].date.month)
+    if (last[0] - year) * 12 + last[1] - month >= MAX_MONTHS:
+        # A date like 0024 (warned about in entries.py) would make every month of 2,000
+        # years a column and a row (a 2.9 MB page, issue 10 #8): only months with entries.
+        return tuple(Count(f"{y}-{m:02d}", n) for (y, m), n in sorted(counts.items()))
     months: list[Count] = []
     while (year, month) <= last:
         months.append(Count(f"{year}-{month:02d}", counts[(year, month)]))

@@ -25,3 +25,14 @@ def test_a_card_on_a_tag_page_shows_a_bounded_number_of_chips(tmp_path: Path) ->
     assert '188 more</a>' in tag_page and 'href="/entries/big/"' in tag_page
     entry_page = (out / "entries/big/index.html").read_text(encoding="utf-8")
     assert entry_page.count('class="chip"') == 200
+
+
+def test_a_year_mistyped_as_0024_warns_and_keeps_the_progress_page_small(
+        tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", {
+        "content/typo.md": "---\ntitle: Typo\ndate: 0024-03-14\n---\nBody.\n",
+        "content/b.md": "---\ntitle: Fine\ndate: 2025-01-02\n---\nBody.\n"})
+    report = build(root, base_url="/")
+    assert any("the year 24 is far from now" in w.format() for w in report.warnings)
+    page = root / "output/progress/index.html"
+    assert page.stat().st_size < 200_000, page.stat().st_size
