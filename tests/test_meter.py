@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import entry, make_log
 
-ENTRIES = 150  # a cold build of this many takes well over the half second before a bar shows
+ENTRIES = 600  # a cold build of this many takes well over the half second before a bar shows
 
 
 def _log(tmp_path: Path) -> Path:

@@ -67,3 +67,9 @@ def test_a_build_with_nothing_changed_loads_no_pipeline(tmp_path: Path) -> None:
     again = loaded("build", log)
     assert again & {"markdown_it", "markdown_it_pyrs", "jinja2", "cryptography", "generator.render",
                     "generator.entries", "generator.build"} == set()
+
+
+def test_check_looks_for_the_keyfile_where_keys_writes_it() -> None:
+    from generator import keys, share_check
+
+    assert share_check.KEYFILE == keys.KEYFILE
