@@ -20,6 +20,7 @@ from generator.build_cache import (
     BuildCache,
     FileKey,
     Listing,
+    Parsed,
     load_build_cache,
     save_build_cache,
 )
@@ -202,7 +203,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     render = markdown.render if markdown is not None else render_markdown
     entries: list[Entry] = []
     problems: list[Problem] = []
-    parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = {}
+    parsed: dict[str, Parsed] = {}
     bodies: dict[str, tuple[str, ...]] = {}
     paths = [path for inside, path in sources.listing if is_entry_name(inside)]
     for done, path in enumerate(paths, 1):
@@ -346,6 +347,9 @@ def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, ke
 
 def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     """Validate config, entries and templates (by rendering in memory); write nothing."""
+    from generator.share_check import reader_names
+    from generator.share_rules import share_problems
+
     cache = BuildCache()
     log = load_log(root, drafts=drafts, cache=cache)
     raise_on_errors(log.problems)
@@ -353,6 +357,9 @@ def check(root: Path, *, drafts: bool = True) -> list[Problem]:
     problems = log.problems + [Problem("output", f"cannot write {why}")
                                for why in path_problems(f.path for f in files)]
     raise_on_errors(problems)
+    readers = reader_names(root)
+    if readers is not None:  # as a private build warns (_seal), for a log that is not one yet
+        problems += share_problems(log.site.entries, log.config.readers, readers)
     return problems
 
 

@@ -74,6 +74,8 @@ from generator.urls import Urls
 FileKey = tuple[int, int, int]
 """(mtime_ns, ctime_ns, size): a file whose key is unchanged is not re-read. ctime, which
 no tool can set, catches a save that keeps the size and puts the old mtime back."""
+Parsed = tuple[FileKey, Entry | None, list[Problem]]
+"""An entry file as read: its key, its Entry (None when it did not parse) and problems."""
 STATE_FILE = "state.pickle"
 TEMPLATES_DIR = "templates"
 """Compiled templates (Jinja bytecode), each file named by the code key and the template."""
@@ -93,7 +95,7 @@ class BuildCache:
     """Names inside content/ of links that lead out of it, as last listed (never read)."""
     unreadable: tuple[tuple[str, str], ...] = ()
     """Names inside content/ that could not be listed or followed, with the reason."""
-    parsed: dict[str, tuple[FileKey, Entry | None, list[Problem]]] = field(default_factory=dict)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
     """By path on disk (a str: serve looks up every entry on every save)."""
     files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     linked: LinkCache = field(default_factory=dict)

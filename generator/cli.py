@@ -173,12 +173,9 @@ def check(root: Path, strict: bool, links: bool, output: Path | None,
           password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
     from generator.build import check as check_log
-    from generator.config import load_valid_config
-    from generator.share_check import share_warnings
 
     root = _log_root(root)
     warnings = check_log(root)
-    warnings += share_warnings(root, load_valid_config(root))
     report_problems(warnings)
     count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
     failed = False

@@ -319,7 +319,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
         lessons=tuple(data.lessons), actions=actions, draft=data.draft, example=data.example,
         slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
         summary=data.description or summary, practices=practices, attachments=attachments,
-        share=tuple(dict.fromkeys(data.share)),
+        share=tuple(dict.fromkeys(data.share)), share_line=source.lines.get(("share",)),
     )
 
 

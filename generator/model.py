@@ -188,6 +188,8 @@ class Entry(HashedOnce):
     author's own, and never counted in any figure."""
     share: tuple[str, ...] = ()
     """Readers whose view holds this entry (front matter `share:`; share.py)."""
+    share_line: int | None = None
+    """The file line of `share:`, for a warning about a name in it."""
 
     __hash__ = HashedOnce.__hash__
 

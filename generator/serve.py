@@ -28,12 +28,11 @@ import jinja2
 
 from generator import children
 from generator.build import BuildReport, build
-from generator.build_cache import BuildCache, FileKey
+from generator.build_cache import BuildCache, Parsed
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
 from generator.keys import keyfile_path
-from generator.model import Entry
 from generator.render import template_problem
 from generator.watch import ChangeSet, Kind, watch_changes
 
@@ -120,10 +119,6 @@ def _names(paths: tuple[str, ...]) -> str:
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-Parsed = tuple[FileKey, Entry | None, list[Problem]]
-"""An entry file as BuildCache.parsed holds it: its (mtime, size), Entry and problems."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,5 +201,6 @@ def share_problems(entries: Iterable[Entry], rules: Iterable[ReaderRules],
             if name not in readers:
                 problems.append(Problem(f"content/{entry.source}",
                                         unknown_reader_message(name, readers),
-                                        field="share", severity=Severity.WARNING))
+                                        line=entry.share_line, field="share",
+                                        severity=Severity.WARNING))
     return problems
