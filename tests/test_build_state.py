@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cache import counting
 
-from generator import cache
 from generator.build import build
-from generator.markup import LinkContext
 
 from conftest import REPO, make_log, read_tree
 
@@ -86,14 +85,7 @@ def test_a_config_change_parses_again_but_renders_no_markdown(
     build(root, use_cache=True)
     _edit_oldest(root)
     build(root, use_cache=True)  # the other bodies stay in the cache, though not parsed
-    seen: list[str] = []
-    real = cache.render_markdown
-
-    def spy(text: str, links: LinkContext, *, unsafe_html: bool = False) -> object:
-        seen.append(text)
-        return real(text, links, unsafe_html=unsafe_html)
-
-    monkeypatch.setattr(cache, "render_markdown", spy)
+    seen = counting(monkeypatch)
     (root / "growthlog.toml").write_text(CONFIG.replace("State log", "Renamed"), "utf-8")
     report = build(root, use_cache=True)
     assert seen == [] and "index.html" in report.written

@@ -245,20 +245,9 @@ def test_a_source_that_cannot_be_told_apart_asks_for_from(tmp_path: Path, log: P
         result.output
 
 
-def _write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, body in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            path.write_bytes(body)
-        else:
-            path.write_text(body, "utf-8")
-    return root
-
-
 def test_jekyll_drafts_become_draft_entries_dated_from_the_file(
         tmp_path: Path, log: Path) -> None:
-    site = _write(tmp_path / "blog", {
+    site = make_log(tmp_path / "blog", {
         "_posts/2024-01-05-acme-onsite.md": "---\ntitle: Acme onsite\n---\nFour rounds.\n",
         # Jekyll drafts carry no date in their name; Jekyll dates them by their last change
         "_drafts/beta-follow-up.md": "---\nlayout: post\ntitle: Beta follow-up\n---\n"
@@ -292,7 +281,7 @@ def test_jekyll_drafts_become_draft_entries_dated_from_the_file(
 
 def test_a_draft_and_a_post_of_the_same_name_are_both_kept(tmp_path: Path, log: Path) -> None:
     # A post published from its draft, the draft left behind: both land in content/.
-    site = _write(tmp_path / "blog", {
+    site = make_log(tmp_path / "blog", {
         "_posts/2024-01-05-acme.md": "---\ntitle: Acme\n---\nPublished.\n",
         "_drafts/2024-01-05-acme.md": "---\ntitle: Acme\n---\nThe first go.\n",
     })
@@ -311,7 +300,7 @@ def test_a_draft_and_a_post_of_the_same_name_are_both_kept(tmp_path: Path, log: 
 def test_hugo_static_files_are_carried_over_and_their_links_keep_working(
         tmp_path: Path, log: Path) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
-    site = _write(tmp_path / "site", {
+    site = make_log(tmp_path / "site", {
         "hugo.toml": 'title = "Notes"\n',
         "content/posts/acme-offer.md": (
             '+++\ntitle = "Acme offer"\ndate = 2024-03-02T09:00:00Z\n+++\n'
