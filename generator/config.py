@@ -77,6 +77,10 @@ class SiteConfig:
     since, hide), besides entries whose front matter says `share: [NAME]`."""
     reply_to: str = ""
     """Private mode: your e-mail address; a reader's entry page then offers "Reply"."""
+    unchecked: frozenset[str] = frozenset()
+    """Not a key: the options among stages and outcomes whose value was wrong (their
+    default stands in). Entries are not checked against them, so the one mistake in
+    growthlog.toml is not said again for every entry."""
 
 
 _TYPES: dict[str, type] = {
@@ -164,6 +168,8 @@ def parse_config(data: dict[str, Any],
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key in ("stages", "outcomes"):
+            values["unchecked"] = values.get("unchecked", frozenset()) | {key}
         if key not in _TYPES:
             message = unknown_key_message(key, _TYPES)
             problems.append(Problem(CONFIG_NAME, message, line=at.get(key),
@@ -201,6 +207,7 @@ def parse_config(data: dict[str, Any],
                     f"twice, or in the case of letters): {clash}", field=key))
                 continue
             value = tuple(value)
+            values["unchecked"] -= {key}
         values[key] = value
     if values.get("url"):
         values["url"] = values["url"].strip().rstrip("/") + "/"

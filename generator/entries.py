@@ -74,8 +74,9 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     if inline_tags and isinstance(meta.get("tags", []), list | str):
         meta["tags"] = [*_to_list(meta.get("tags", [])), *inline_tags]
     try:
-        data = EntrySchema.model_validate(meta, context={
-            "stage": config.stages, "outcome": config.outcomes})
+        data = EntrySchema.model_validate(meta, context={  # () checks nothing
+            "stage": () if "stages" in config.unchecked else config.stages,
+            "outcome": () if "outcomes" in config.unchecked else config.outcomes})
     except ValidationError as exc:
         problems += [_problem(source, error) for error in exc.errors()]
         data = None
@@ -312,7 +313,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
     return Entry(
         source=source.path.removeprefix("content/"), title=data.title, date=data.date,
         company=data.company, role=data.role, stage=data.stage,
-        stage_index=config.stages.index(data.stage) if data.stage else None,
+        stage_index=config.stages.index(data.stage) if data.stage in config.stages else None,
         outcome=data.outcome, applied=data.applied,
         tags=tuple(TagRef(make_slug(t), " ".join(t.split())) for t in _unique_tags(data.tags)),
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
@@ -338,11 +339,12 @@ def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,
     problems: list[Problem] = []
     for key, value in data.items():
         here = (*at, str(key))
+        name = source.written_keys.get(here, str(key))  # `~`, not 'None'
         if key not in known and not at and (key in OTHER_TOOL_KEYS
-                                            or closest_key(str(key), known) is None):
+                                            or closest_key(name, known) is None):
             continue  # another tool's key, or the author's own: kept for templates
         if key not in known:
-            problems.append(Problem(source.path, unknown_key_message(str(key), known),
+            problems.append(Problem(source.path, unknown_key_message(name, known),
                                     line=source.lines.get(here), severity=Severity.WARNING))
         elif not at and key in NESTED_MAPPINGS:
             problems += _unknown_keys(source, NESTED_MAPPINGS[key], value, here)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,9 @@ class SourceFile:
     body_line: int
     syntax: str = "yaml"
     """How the front matter was written: 'yaml', 'toml', 'json', or '' for none."""
+    written_keys: dict[KeyPath, str] = field(default_factory=dict)
+    """Keys YAML reads as something other than their text (`~:` is None, `yes:` True), as
+    written: what a message about such a key names."""
 
 
 _EDITOR_NAMES = ("4913",)
@@ -390,7 +393,9 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
     scalars: dict[KeyPath, ScalarSource] = {}
     problems: list[Problem] = []
     paths: dict[int, KeyPath] = {}
-    _walk(node, (), lines, scalars, problems, path, paths=paths, name_of=_key_name(loader))
+    written: dict[KeyPath, str] = {}
+    _walk(node, (), lines, scalars, problems, path, paths=paths, name_of=_key_name(loader),
+          written=written)
     for bad, expected in loader.bad_values:
         tag = str(bad.tag).removeprefix(_TAG)
         at = paths.get(id(bad))
@@ -400,7 +405,7 @@ def _compose(path: str, front: str, body: str, body_line: int) -> tuple[SourceFi
             line=bad.start_mark.line + 2, field=_dotted(at) if at else None))
     if any(p.is_error for p in problems):
         return None, problems
-    return SourceFile(path, meta, lines, scalars, body, body_line), problems
+    return SourceFile(path, meta, lines, scalars, body, body_line, written_keys=written), problems
 
 
 def _key_name(loader: Any) -> Callable[[yaml.Node], str]:
@@ -430,7 +435,8 @@ def _dotted(at: KeyPath) -> str:
 def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
           scalars: dict[KeyPath, ScalarSource], problems: list[Problem], path: str,
           seen: set[int] | None = None, paths: dict[int, KeyPath] | None = None,
-          name_of: Callable[[yaml.Node], str] = lambda node: str(node.value)) -> None:
+          name_of: Callable[[yaml.Node], str] = lambda node: str(node.value),
+          written: dict[KeyPath, str] | None = None) -> None:
     """Record the file line of every key and item (+2: the '---' line and 1-based)."""
     # An alias (*name) reuses its anchor's node: walk each node once, or nested aliases
     # ("billion laughs") would take forever.
@@ -443,18 +449,27 @@ def _walk(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int],
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             here = (*at, name_of(key_node))
+            text = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else here[-1]
+            known = written if written is not None else {}
             if here in lines:
-                problems.append(Problem(path, "appears twice; the later value is used",
+                earlier = known.get(here, here[-1])
+                also = f" (as '{earlier}' on line {lines[here]})" if earlier != text else ""
+                problems.append(Problem(path, f"appears twice{also}; the later value is used",
                                         line=key_node.start_mark.line + 2,
-                                        field=".".join(map(str, here)),
+                                        field=".".join(map(str, (*at, text))),
                                         severity=Severity.WARNING))
             lines[here] = key_node.start_mark.line + 2
-            _walk(value_node, here, lines, scalars, problems, path, seen, paths, name_of)
+            if text != here[-1]:
+                known[here] = str(text)
+            else:
+                known.pop(here, None)
+            _walk(value_node, here, lines, scalars, problems, path, seen, paths, name_of,
+                  written)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             here = (*at, index)
             lines[here] = item.start_mark.line + 2
-            _walk(item, here, lines, scalars, problems, path, seen, paths, name_of)
+            _walk(item, here, lines, scalars, problems, path, seen, paths, name_of, written)
     elif isinstance(node, yaml.ScalarNode):
         line = node.start_mark.line + 2
         scalars[at] = ScalarSource(line, str(node.value), not node.style)

@@ -38,7 +38,8 @@ def test_a_stage_that_is_no_folder_name_stops_check_and_build_before_any_write(
     for run in (check, build):
         with pytest.raises(ProblemsFound) as info:
             run(root)
-        assert expected in str(info.value).splitlines()
+        # Issue 10 #10: and not again for the entry, checked against the default stages.
+        assert [p.format() for p in info.value.problems] == [expected]
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_dir()) == ["content", "log"]
     (root / "growthlog.toml").write_text('stages = ["applied", "x"]\n')
     (root / "content" / "a.md").write_text(entry(stage="x"))

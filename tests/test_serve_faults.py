@@ -100,17 +100,24 @@ def test_stages_that_would_share_a_page_folder_are_refused(stages: str,
     for run in (check, build):
         with pytest.raises(ProblemsFound) as info:
             run(root)
-        assert "growthlog.toml:1: stages: each stage needs a page folder of its own" in str(
-            info.value)
+        assert [p.format()[:67] for p in info.value.problems] == [
+            "growthlog.toml:1: stages: each stage needs a page folder of its own"]
     assert not (root / "output").exists()
 
 
-def test_an_unknown_key_read_as_null_or_true_has_its_line(tmp_path: Path) -> None:
+def test_an_unknown_key_read_as_null_or_true_is_named_as_written_with_its_line(
+        tmp_path: Path) -> None:
+    """Issue 10 #10: the warning for a `~:` key named it 'None' (and `yes:` 'True')."""
     root = make_log(tmp_path / "log", {"content/x.md": entry(
-        feedback="\n  ~: nothing\n  yes: 1\n  asked: true")})
-    lines = [p.format() for p in check(root)]
-    assert "content/x.md:5: warning: unknown key 'None'" in "\n".join(lines), lines
-    assert "content/x.md:6: warning: unknown key 'True'" in "\n".join(lines), lines
+        feedback="\n  ~: nothing\n  yes: 1\n  asked: true\n  0x10: a\n  null: again")})
+    assert sorted(p.format() for p in check(root)) == [
+        "content/x.md:6: warning: unknown key 'yes'",
+        "content/x.md:8: warning: unknown key '0x10'",
+        "content/x.md:9: warning: feedback.null: appears twice (as '~' on line 5); the later "
+        "value is used",
+        "content/x.md:9: warning: unknown key 'null'"]
+    (root / "content" / "x.md").write_text(entry(feedback="\n  ~: nothing\n  asked: true"))
+    assert [p.format() for p in check(root)] == ["content/x.md:5: warning: unknown key '~'"]
 
 
 def test_a_year_mistyped_as_0024_is_a_warning_with_its_line(tmp_path: Path) -> None:
