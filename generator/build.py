@@ -346,11 +346,16 @@ def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, ke
 
 
 def check(root: Path, *, drafts: bool = True) -> list[Problem]:
-    """Validate config, entries and templates (by rendering in memory); write nothing."""
+    """Validate config, entries and templates (by rendering in memory); write nothing.
+
+    What the last `growthlog build` left in .growthlog-cache/ is read, never written: an
+    entry file unchanged since is not parsed again, a page whose plan is unchanged not
+    rendered again, a template not compiled again (the results are the same, build_cache.py).
+    """
     from generator.share_check import reader_names
     from generator.share_rules import share_problems
 
-    cache = BuildCache()
+    cache = load_build_cache(root, code_key())
     log = load_log(root, drafts=drafts, cache=cache)
     raise_on_errors(log.problems)
     files = site_files(root, log, cache, cache.pages, public=False)

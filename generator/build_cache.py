@@ -202,7 +202,7 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     def save(self) -> None:
         """Write what this build compiled; drop another growthlog's files."""
         with contextlib.suppress(OSError):
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
             for old in self.folder.iterdir():
                 if not old.name.startswith(self.prefix):
                     old.unlink()
