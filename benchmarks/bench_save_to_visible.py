@@ -12,6 +12,9 @@ from the write to the first answer of the entry's page that holds the new senten
 save not visible within --timeout seconds is missed. The same is measured again while
 another entry is broken (front matter that does not parse), which must not hold the
 other saves back: the broken entry keeps its last good page under the error overlay.
+Beside each save time: the server's own rebuild times (the rest is watching, waiting and
+answering) and the connections the kernel dropped meanwhile ("dropped", machine-wide:
+each one is retried by its client a second later, so a save shows 1 or 2 s late).
 
 A baseline measured in the same run (rendering one fixed Markdown document 200 times)
 lets figures from different machines be compared as ratios.
@@ -132,6 +135,20 @@ class Clients:
             thread.join(timeout=60)
 
 
+def listen_overflows() -> int | None:
+    """Connections this machine's kernel dropped because a listening socket's queue was full
+    (Linux; every process counts): each one a client retries only a second later."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=True))
+            return int(table.get("ListenOverflows", 0))
+    return None
+
+
 def site_pages(url: str) -> list[str]:
     """The index pages and every entry page linked from the timeline."""
     timeline = fetch(url + "timeline/")
@@ -200,6 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             server.wait_ready()
             pages = site_pages(server.url)
             for count in args.clients:
+                overflows = listen_overflows()
                 clients = Clients(server.url, pages, count)
                 time.sleep(1.0)
                 started = time.perf_counter()
@@ -215,9 +233,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 wait_for(lambda: OVERLAY not in fetch(server.url), args.timeout)
                 clients.close()
                 rate = clients.requests / (time.perf_counter() - started)
+                after = listen_overflows()
                 results[f"{count} clients"] = {
                     "requests": clients.requests, "requests_per_s": round(rate, 1),
                     "request_errors": clients.errors,
+                    "listen_overflows": None if overflows is None or after is None
+                    else after - overflows,
                     "healthy": healthy, "broken": {**broken, "overlay_shown": shown,
                                                    "broken_page_kept": kept}}
         finally:
@@ -242,7 +263,7 @@ def main() -> None:
     print(f"{args.entries} entries; baseline {results['baseline_s']:.3f} s "
           "(200 renders of one Markdown document)")
     print(f"{'clients':>7}  {'state':<8} {'saves':>5} {'missed':>6} {'median s':>9} "
-          f"{'max s':>7} {'rebuild med/max s':>17} {'req/s':>6}")
+          f"{'max s':>7} {'rebuild med/max s':>17} {'req/s':>6} {'dropped':>7}")
     for count in args.clients:
         row = results[f"{count} clients"]
         assert isinstance(row, dict)
@@ -254,10 +275,12 @@ def main() -> None:
             rebuild = f"{_num(r['rebuild_median_s'])}/{_num(r['rebuild_max_s'])}"
             print(f"{count:>7}  {state:<8} {r['saves']:>5} {r['missed']:>6} "
                   f"{_num(r['median_s']):>9} {_num(r['max_s']):>7} {rebuild:>17} "
-                  f"{row['requests_per_s']:>6}{extra}")
+                  f"{row['requests_per_s']:>6} {_num(row['listen_overflows']):>7}{extra}")
 
 
 def _num(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
     return "-" if value is None else f"{value:.3f}"
 
 

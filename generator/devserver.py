@@ -339,6 +339,10 @@ class DevServer(ThreadingHTTPServer):
     """Threaded HTTP server holding the LiveSite its handlers read."""
 
     daemon_threads = True
+    request_queue_size = 128
+    """Connections the kernel holds until they are accepted (socketserver's default: 5).
+    While a rebuild runs, the accepting thread waits its turn for the interpreter; a
+    connection the full queue drops is retried by the browser only a second later."""
 
     def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
         self.live = live
