@@ -6,8 +6,6 @@ Exit codes: 0 success (warnings allowed), 1 content or config problems, 2 usage 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -92,7 +90,6 @@ def _log_root(root: Path) -> Path:
 @click.version_option(__version__, prog_name="growthlog")
 def main() -> None:
     """Turn a growth log of job rejections into a calm, private website."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
 @main.command()
@@ -225,7 +222,11 @@ def _check_links(root: Path, output: Path | None, password_stdin: bool) -> bool:
 @user_errors
 def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -> None:
     """Preview the site, rebuilding and reloading the browser on every save."""
+    import logging
+
     from generator.serve import serve as serve_log
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # what serve says as it goes
 
     serve_log(_log_root(root), host=host, port=port, drafts=drafts, open_browser=open_browser,
               echo=click.echo)
@@ -236,6 +237,8 @@ def serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) ->
 @user_errors
 def schema(root: Path) -> None:
     """Print the JSON Schema of entry front matter (for editor validation)."""
+    import json
+
     from generator.config import load_valid_config
     from generator.schema import entry_json_schema
 

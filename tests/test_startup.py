@@ -17,14 +17,15 @@ import pytest
 from conftest import REPO, entry, make_log
 
 PROBE = """
-import json, sys
+import sys
 from generator.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps(sorted(m for m in sys.modules if "." not in m or m.startswith("generator."))),
-      file=sys.stderr)
+names = sorted(m for m in sys.modules if "." not in m or m.startswith("generator."))
+import json  # after the list is made: the probe's own import is not counted
+print(json.dumps(names), file=sys.stderr)
 """
 HEAVY = ("markdown_it", "mdit_py_plugins", "markdown_it_pyrs", "jinja2", "pydantic", "yaml",
          "cryptography", "watchfiles")
@@ -41,6 +42,16 @@ def loaded(*args: str | Path, cwd: Path = REPO) -> set[str]:
                                   ["new", "--help"]])
 def test_version_and_help_load_no_library_but_click(args: list[str]) -> None:
     assert loaded(*args) & set(HEAVY) == set()
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_load_only_the_command_line(args: list[str]) -> None:
+    """Not even the standard library's logging or json: the commands that use them (serve,
+    schema) import them (`--help` was 1.6-1.9x `hugo version`'s CPU)."""
+    mods = loaded(*args)
+    assert {m for m in mods if m.startswith("generator")} == {
+        "generator", "generator.cli", "generator.errors"}
+    assert mods & {"json", "logging"} == set()
 
 
 def test_new_loads_neither_markdown_nor_templates_nor_crypto(tmp_path: Path) -> None:
