@@ -36,6 +36,7 @@ from pathlib import Path
 from generator.config import load_config
 from generator.errors import Problem, Severity
 from generator.markup import LinkContext, RenderedMarkdown, render_markdown
+from generator.output import staging_dir
 from generator.report import BuildReport
 from generator.sources import scan_content
 
@@ -194,6 +195,8 @@ def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
     if data.get("fingerprint") != print_ or data.get("output") != os.fspath(out_dir.resolve()) \
             or not isinstance(files, dict):
         return None
+    if os.path.lexists(staging_dir(out_dir)):
+        return None  # left by a build stopped before its swap: a real build clears it
     for path, stamp in files.items():
         try:
             stat = os.stat(out_dir / path)

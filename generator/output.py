@@ -29,9 +29,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from generator.errors import GrowthlogError, OutputRefused
-from generator.render import OutputFile
+
+if TYPE_CHECKING:  # not loaded by `growthlog build` with nothing to do (cache.up_to_date)
+    from generator.render import OutputFile
 
 MANIFEST = ".growthlog-manifest.json"
 JOURNAL = ".growthlog-journal.json"
@@ -249,7 +252,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
     ours = set(previous) | {MANIFEST, JOURNAL}
     try:
         os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if mode is not None else 0o777)
-        write_atomic(staging / STAGING_LIST, _dumps({"version": 1, "pending": sorted(wanted)}))
+        _replace(staging / STAGING_LIST, _dumps({"version": 1, "pending": sorted(wanted)}))
         if mode is not None:
             _link_others(real, staging, ours | wanted)
         written: list[str] = []
@@ -284,9 +287,11 @@ def _as_output(exc: OSError, staging: Path, out_dir: Path) -> Path:
     """The path an error names, in the output folder the author asked for: the staging
     folder is growthlog's business, not theirs."""
     try:
-        return out_dir / Path(os.fsdecode(exc.filename)).relative_to(staging)
+        inside = Path(os.fsdecode(exc.filename)).relative_to(staging)
     except (TypeError, ValueError):
         return out_dir
+    return out_dir if inside.name in (STAGING_LIST, _temp_name(staging / STAGING_LIST).name) \
+        else out_dir / inside
 
 
 def _same_file(path: Path, data: bytes) -> bool:
@@ -416,14 +421,22 @@ def _mode(path: Path) -> int | None:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write through a temp file and rename, so readers never see half a file."""
-    temp = _temp_name(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _replace(target, data)
+    except OSError as exc:  # a full disk, a read-only folder, a file where a folder should be
+        raise GrowthlogError(f"could not write {target}: {exc.strerror or exc}") from None
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write through a temp file and rename; OSError (the temp file removed) if it fails."""
+    temp = _temp_name(target)
+    try:
         temp.write_bytes(data)
         os.replace(temp, target)
-    except OSError as exc:  # a full disk, a read-only folder, a file where a folder should be
+    except OSError:
         _unlink(temp)
-        raise GrowthlogError(f"could not write {target}: {exc.strerror or exc}") from None
+        raise
 
 
 def _temp_name(target: Path) -> Path:
