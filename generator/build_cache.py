@@ -77,6 +77,8 @@ no tool can set, catches a save that keeps the size and puts the old mtime back.
 Parsed = tuple[FileKey, Entry | None, list[Problem]]
 """An entry file as read: its key, its Entry (None when it did not parse) and problems."""
 STATE_FILE = "state.pickle"
+SERVE_FILE = "serve.pickle"
+"""What `serve` left: its preview's URLs (base /) and drafts, not a build's."""
 TEMPLATES_DIR = "templates"
 """Compiled templates (Jinja bytecode), each file named by the code key and the template."""
 _MAGIC = b"growthlog build state 1\n"
@@ -211,13 +213,14 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
         self.compiled = {}
 
 
-def load_build_cache(root: Path, key: str) -> BuildCache:
-    """What the last public `growthlog build` of this log left on disk, or a fresh cache
-    when there is none or it cannot be trusted (damaged, half-written, another key)."""
+def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache:
+    """What the last public `growthlog build` (or, by `name`, `serve`) of this log left on
+    disk, or a fresh cache when there is none or it cannot be trusted (damaged,
+    half-written, another key)."""
     cache = BuildCache(markdown=MarkdownCache(),
                        pages=RenderCache(compiled=CompiledTemplates(root, key)))
     try:
-        data = (root / CACHE_DIR / STATE_FILE).read_bytes()
+        data = (root / CACHE_DIR / name).read_bytes()
     except OSError:
         return cache
     head = _MAGIC + key.encode() + b"\n"
@@ -235,8 +238,9 @@ def load_build_cache(root: Path, key: str) -> BuildCache:
     return cache
 
 
-def save_build_cache(root: Path, cache: BuildCache, key: str) -> None:
-    """Keep the cache of a public build that succeeded for the next `growthlog build`."""
+def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_FILE) -> None:
+    """Keep the cache of a public build that succeeded for the next `growthlog build` (or,
+    by `name`, the next `serve`)."""
     renderer = cache.pages.renderer
     if renderer is None or cache.theme_print is None or cache.markdown is None:
         return
@@ -245,7 +249,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str) -> None:
     head = _MAGIC + key.encode() + b"\n"
     if isinstance(cache.pages.compiled, CompiledTemplates):
         cache.pages.compiled.save()
-    write_cache_file(root / CACHE_DIR / STATE_FILE,
+    write_cache_file(root / CACHE_DIR / name,
                      head + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()

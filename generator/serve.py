@@ -26,14 +26,20 @@ from pathlib import Path
 
 import jinja2
 
-from generator import children
 from generator.build import BuildReport, build
-from generator.build_cache import BuildCache, Parsed
+from generator.build_cache import (
+    SERVE_FILE,
+    BuildCache,
+    Parsed,
+    load_build_cache,
+    save_build_cache,
+)
+from generator.cache import code_key
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
-from generator.keys import keyfile_path
 from generator.render import template_problem
+from generator.share_check import KEYFILE
 from generator.watch import ChangeSet, Kind, watch_changes
 
 log = logging.getLogger(__name__)
@@ -140,11 +146,15 @@ class Rebuilder:
     over every page meanwhile.
     """
 
-    def __init__(self, root: Path, preview: Path, *, drafts: bool = True) -> None:
+    def __init__(self, root: Path, preview: Path, *, drafts: bool = True,
+                 disk: bool = False) -> None:
+        """`disk`: start from what the last `serve` (else `build`) of this log left in
+        .growthlog-cache/, and keep there what the first good build made (`keep`)."""
         self.root = root.resolve()  # as the watcher reports paths, for state.forget()
         self.preview = preview
         self.drafts = drafts
-        self.cache = BuildCache()
+        self.key = code_key() if disk else None
+        self.cache = _from_disk(self.root, self.key) if self.key else BuildCache()
         self.held: dict[str, Held] = {}
         """Entry files, by path on disk, built at their last good version."""
         self._frozen = False
@@ -183,6 +193,15 @@ class Rebuilder:
                              time.perf_counter() - started,
                              tuple(name for name, gone in kept if not gone),
                              tuple(name for name, gone in kept if gone))
+
+    def keep(self, result: RebuildResult) -> None:
+        """After the first good build (no entry held at an old version either): save the
+        cache for the next `serve`, then render without the Markdown cache (it records
+        every body asked, so it would grow with each save)."""
+        if self.key is None or self.cache.markdown is None or not result.ok:
+            return
+        save_build_cache(self.root, self.cache, self.key, SERVE_FILE)
+        self.cache.markdown, self.key = None, None
 
     def _build(self, seen: list[Path] | None) -> tuple[BuildReport | None, list[Problem]]:
         """One build into the preview: its report and warnings, or None and its problems."""
@@ -237,6 +256,20 @@ class Rebuilder:
         return list(changes.content) if changes.kind is Kind.CONTENT else None
 
 
+def _from_disk(root: Path, key: str) -> BuildCache:
+    """The last `serve`'s cache, else the last `build`'s (whose entries and pages are the
+    preview's when base_url is /), keyed by absolute paths as the watcher reports them."""
+    cache = load_build_cache(root, key, SERVE_FILE)
+    if cache.config is None:
+        cache = load_build_cache(root, key)
+    # A build run as `growthlog build .` keyed its files relative to where it ran (here, in
+    # all likelihood); a wrong guess costs a parse, as a path it cannot find is no hit.
+    here = os.path.realpath(os.getcwd())
+    cache.parsed = {os.path.join(here, k): v for k, v in cache.parsed.items()}
+    cache.bodies = {os.path.join(here, k): v for k, v in cache.bodies.items()}
+    return cache
+
+
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
           open_browser: bool = False, echo: Echo = print,
           ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
@@ -253,10 +286,12 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         bind = "127.0.0.1" if live.private and not is_loopback(host) else host
         server = start_server(live, bind, port)
         try:
-            rebuilder = Rebuilder(root, preview, drafts=drafts)
+            # A private log's preview (unencrypted) is kept nowhere but the temporary folder.
+            rebuilder = Rebuilder(root, preview, drafts=drafts, disk=not live.private)
             live.begin()
             result = rebuilder.rebuild()
             live.publish(result.changed, result.errors, result.warnings)
+            rebuilder.keep(result)  # once the first page can be served
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
             if live.private:
@@ -267,6 +302,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
                 echo("Listening on every network interface: anyone who can reach this machine "
                      "can open the preview.")
             if open_browser:
+                from generator import children
+
                 children.open_browser(server.url)
             if ready is not None:
                 ready.set()
@@ -284,7 +321,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
 def is_private_log(root: Path) -> bool:
     """Private unless growthlog.toml plainly says otherwise and the log has no keyfile: a
     config that does not parse counts as private (the safe guess)."""
-    if keyfile_path(root).exists():
+    if (root / KEYFILE).exists():
         return True
     try:
         data = tomllib.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))
@@ -305,6 +342,7 @@ def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Even
         live.begin()
         result = rebuilder.rebuild(changes)
         live.publish(result.changed, result.errors, result.warnings)
+        rebuilder.keep(result)  # if the first build failed
         _report(echo, result, changes.describe(root.resolve()), last.problems)
         if not live.private and is_private_log(root):
             live.private = True  # from now on the handler refuses every other machine
