@@ -96,7 +96,7 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
             "growthlog.toml to let it through", line=_file_line(source, shown[1]),
             severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
-    more += _far_off_dates(source, data)
+    more += _far_off_dates(source, data) + _long_lists(source, data)
     entry = _entry(source, data, config, callouts(rendered.html),
                    plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
                    rendered.attachments)
@@ -242,6 +242,33 @@ def _far_off_dates(source: SourceFile, data: EntrySchema) -> list[Problem]:
                     line=source.lines.get(at) or source.lines.get(at[:1]),
                     field=_field_name(at), severity=Severity.WARNING)
             for at, day in dated if day is not None and day.year not in PLAUSIBLE_YEARS]
+
+
+MANY_TAGS = 100
+"""Tags in one entry past which they are likely not meant as tags: each is a page."""
+MANY_ITEMS = 1000
+"""Items in one list of an entry past which it is likely a mistake (a pasted file, a
+generated list): the entry's page shows every one."""
+
+
+def _long_lists(source: SourceFile, data: EntrySchema) -> list[Problem]:
+    """A warning for each list far longer than an entry needs (issue 10 #8: 100,000 tags
+    built 100,000 tag pages without a word). Building them costs time linear in their
+    length, so they are built; the author is asked."""
+    found: list[tuple[KeyPath, str]] = []
+    tags = len(_unique_tags(data.tags))
+    if tags > MANY_TAGS:
+        found.append((("tags",), f"{tags:,} tags, and each tag is a page of its own: "
+                                 "are these meant as tags?"))
+    nested = [((key,), value) for key, value in source.meta.items()] + [
+        ((key, inner), value) for key, table in source.meta.items() if isinstance(table, dict)
+        for inner, value in table.items()]
+    for at, value in nested:
+        if at != ("tags",) and isinstance(value, list) and len(value) > MANY_ITEMS:
+            found.append((at, f"{len(value):,} items, all shown on the entry's page: is the "
+                              "list meant to be this long?"))
+    return [Problem(source.path, message, line=source.lines.get(at), field=_field_name(at),
+                    severity=Severity.WARNING) for at, message in found]
 
 
 def _old_addresses(source: SourceFile, data: EntrySchema
