@@ -36,6 +36,7 @@ from generator.markup import LinkContext, RenderMarkdown, render_markdown
 from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.output import MANIFEST, WriteReport, check_output_dir, path_problems, write_output
+from generator.parallel import Workers
 from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.report import BuildReport as BuildReport  # imported from here too
@@ -87,7 +88,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           cache: BuildCache | None = None, seen: Collection[Path] | None = None,
           base_url: str | None = None, private: bool | None = None,
           password: str | None = None, use_cache: bool = False,
-          progress: Tick | None = None) -> BuildReport:
+          progress: Tick | None = None, workers: Workers | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -95,6 +96,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     Private mode (`private`, else the config's) needs the passphrase of the log's keyfile.
     `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
     `progress` hears of each entry read and page rendered (the command line's meter).
+    `workers`: how far parsing and rendering may be split across processes (parallel.py).
     """
     started = time.perf_counter()
     out_dir = output if output is not None else root / "output"
@@ -107,17 +109,20 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     if print_ is not None and cache is None:  # the last `growthlog build`'s, from disk
         cache = load_build_cache(root, key)
     cache = cache if cache is not None else BuildCache()
+    workers = workers if workers is not None else Workers()
     sealing: list[Sealing] = []
     log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
                    urls=lambda config: _site_urls(root, config, base_url, private,  # sources,
-                                                  password, sealing))           # entries, site
+                                                  password, sealing),           # entries, site
+                   workers=workers)
     raise_on_errors(log.problems)
     warnings = log.problems + _origin_warnings(log, sealing)
     if sealing and not log.config.private:  # --private: the theme must know (no feed link)
         log = replace(log, config=replace(log.config, private=True))
     # Opaque names: never share rendered pages with a public build.
     pages = RenderCache(compiled=cache.pages.compiled) if sealing else cache.pages
-    files = site_files(root, log, cache, pages, public=not sealing, progress=progress)  # pages
+    files = site_files(root, log, cache, pages, public=not sealing, progress=progress,  # pages
+                       workers=workers)
     if sealing:
         files, shared = _seal(root, log, files, *sealing[-1])                        # (seal)
         warnings += shared
@@ -126,7 +131,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=pages.rendered,
         seconds=time.perf_counter() - started, warnings=tuple(warnings),
-        drafts=sum(e.draft for e in log.site.entries))
+        drafts=sum(e.draft for e in log.site.entries), processes=workers.used)
     cache.finish()
     if print_ is not None and not sealing:
         save_build_cache(root, cache, key)
@@ -140,7 +145,8 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
              seen: Collection[Path] | None = None,
              urls: Callable[[SiteConfig], Urls] | None = None,
              progress: Tick | None = None,
-             select: Callable[[list[Entry]], list[Entry]] | None = None) -> LoadedLog:
+             select: Callable[[list[Entry]], list[Entry]] | None = None,
+             workers: Workers | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
@@ -154,7 +160,7 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
         else urls(config)
     cache.use_config(config)
     sources = read_sources(root, cache, seen)
-    entries, more = read_entries(root, sources, config, site_urls, cache, progress)
+    entries, more = read_entries(root, sources, config, site_urls, cache, progress, workers)
     if select is not None:  # a reader's view: only its entries, before links resolve
         entries = select(entries)
     entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
@@ -192,23 +198,20 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None) -
 
 
 def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
-                 cache: BuildCache, progress: Tick | None = None
-                 ) -> tuple[list[Entry], list[Problem]]:
+                 cache: BuildCache, progress: Tick | None = None,
+                 workers: Workers | None = None) -> tuple[list[Entry], list[Problem]]:
     """Every entry file parsed (or, unchanged on disk, as the cache parsed it) and its
     problems. A listing from a watcher's report needs no look at unchanged files: the
-    report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms)."""
+    report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms).
+    The files to parse are split across processes as `workers` allows."""
     links = LinkContext("", frozenset(sources.assets), urls)
     cache.use_links(links)
     markdown = cache.markdown
     render = markdown.render if markdown is not None else render_markdown
-    entries: list[Entry] = []
-    problems: list[Problem] = []
-    parsed: dict[str, Parsed] = {}
-    bodies: dict[str, tuple[str, ...]] = {}
     paths = [path for inside, path in sources.listing if is_entry_name(inside)]
-    for done, path in enumerate(paths, 1):
-        if progress is not None:
-            progress("Reading entries", done, len(paths))
+    found: dict[str, Parsed] = {}
+    todo: list[tuple[str, FileKey]] = []
+    for path in paths:
         cached = cache.parsed.get(path)
         if cached is None or not sources.watched:
             try:
@@ -216,19 +219,49 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:
-                asked = len(markdown.asked) if markdown is not None else 0
-                cached = (key, *_parse(root, Path(path), config, links, render))
-                if markdown is not None:
-                    cache.bodies[path] = tuple(markdown.asked[asked:])
+                todo.append((path, key))
+                continue
+        found[path] = cached
+
+    def parse(item: tuple[str, FileKey]) -> _ParsedFile:
+        asked = len(markdown.asked) if markdown is not None else 0
+        entry, said = _parse(root, Path(item[0]), config, links, render)
+        if markdown is None:
+            return entry, said, (), []
+        digests = tuple(markdown.asked[asked:])
+        return entry, said, digests, markdown.known(digests)
+
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress("Reading entries", len(found) + done, len(found) + len(todo))
+
+    results = (workers if workers is not None else Workers()).map(parse, todo, tick)
+    for (path, key), (entry, said, digests, known) in zip(todo, results, strict=True):
+        found[path] = (key, entry, said)
+        if markdown is not None:
+            cache.bodies[path] = digests
+            markdown.adopt(digests, known)
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    parsed: dict[str, Parsed] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
+    for path in paths:
+        if path not in found:
+            continue
         if markdown is not None:  # its bodies stay in the Markdown cache
             bodies[path] = cache.bodies.get(path, ())
             markdown.keep(bodies[path])
-        parsed[path] = cached
+        parsed[path] = cached = found[path]
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
     cache.parsed, cache.bodies = parsed, bodies
     return entries, problems
+
+
+_ParsedFile = tuple[Entry | None, list[Problem], tuple[str, ...], list[list[object]]]
+"""An entry file parsed (in this process or another): its Entry, problems, and the
+digests and results of the Markdown bodies it rendered (for the Markdown cache)."""
 
 
 def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
@@ -243,14 +276,15 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
 
 
 def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache, *,
-               public: bool = True, progress: Tick | None = None) -> list[OutputFile]:
+               public: bool = True, progress: Tick | None = None,
+               workers: Workers | None = None) -> list[OutputFile]:
     """Every output file: rendered pages, theme static files, attachments, data files,
     and (public mode only) redirects from old addresses."""
     urls = log.urls
     theme = cache.theme if cache.theme is not None else \
         cache.use_theme(load_theme(root, log.config), urls, log.config)
     files = render_site(plan_pages(log.site, log.config, cache.memo), theme, urls,
-                        log.config, pages, progress)
+                        log.config, pages, progress, workers)
     files += [OutputFile(urls.output_path(static_path(name)), data)
               for name, data in _static_files(theme, cache).items()]
     unreadable: list[Problem] = []

@@ -101,6 +101,15 @@ class MarkdownCache:
             if known is not None:
                 self._used[digest] = known
 
+    def known(self, digests: Iterable[str]) -> list[list[object]]:
+        """What these bodies rendered to (of those this build asked for), to be sent to
+        the process that keeps the cache (parallel.py)."""
+        return [self._used[digest] for digest in digests]
+
+    def adopt(self, digests: Iterable[str], known: Iterable[list[object]]) -> None:
+        """Keep bodies another process rendered for this build (their `known`)."""
+        self._used.update(zip(digests, known, strict=True))
+
     def used(self) -> dict[str, list[object]]:
         """What this build asked for or kept: all the next one may need (so the cache
         never grows past the log)."""

@@ -119,11 +119,12 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
 
         meter = terminal_meter(sys.stderr)  # the wait for the imports is part of the build's
         from generator.build import build as build_site_files
+        from generator.parallel import Workers
 
         try:
             report = build_site_files(root, output=output, drafts=drafts, private=private,
                                       password=password, use_cache=not no_cache,
-                                      progress=meter)
+                                      progress=meter, workers=Workers.available())
         finally:
             if meter is not None:
                 meter.close()

@@ -23,6 +23,7 @@ from generator.fragments import FragmentStore
 from generator.memo import Memo
 from generator.meter import Tick
 from generator.model import Entry, Site
+from generator.parallel import Workers
 from generator.progress import progress_figures
 from generator.theme import Theme
 from generator.urls import (
@@ -211,40 +212,52 @@ def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, s
 
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,
-                cache: RenderCache | None = None,
-                progress: Tick | None = None) -> list[OutputFile]:
-    """Render every planned page, reusing cached bytes where the context is unchanged."""
+                cache: RenderCache | None = None, progress: Tick | None = None,
+                workers: Workers | None = None) -> list[OutputFile]:
+    """Render every planned page, reusing cached bytes where the context is unchanged.
+    The pages to render are split across processes as `workers` allows (parallel.py):
+    each renders from the plans and the environment it inherited."""
     cache = cache if cache is not None else RenderCache()
     renderer = cache.renderer_for(theme, urls, config)
     fragments = renderer.fragments
-    files: list[OutputFile] = []
-    problems: list[Problem] = []
-    pages: dict[str, tuple[PagePlan, bytes]] = {}
-    cache.rendered = 0
-    for done, plan in enumerate(plans, 1):
-        if progress is not None:
-            progress("Rendering pages", done, len(plans))
-        path = urls.output_path(plan.info.path)
+    paths = [urls.output_path(plan.info.path) for plan in plans]
+    done: list[bytes | None] = []
+    todo: list[int] = []
+    for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
         cached = cache.pages.get(path)
         if cached is not None and (cached[0] is plan or cached[0] == plan):
-            data = cached[1]
+            done.append(cached[1])
         else:
-            fragments.begin_page()
-            try:
-                data = _render(renderer.env, plan).encode("utf-8")
-            except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
-                problems.append(template_problem(exc, plan, theme.root))
-                continue
-            finally:
-                fragments.end_page(path)
-            cache.rendered += 1
-        pages[path] = (plan, data)
-        files.append(OutputFile(path, data))
-    fragments.keep_pages({urls.output_path(plan.info.path) for plan in plans})
+            done.append(None)
+            todo.append(index)
+
+    def render(index: int) -> bytes | Problem:
+        fragments.begin_page()
+        try:
+            return _render(renderer.env, plans[index]).encode("utf-8")
+        except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
+            return template_problem(exc, plans[index], theme.root)
+        finally:
+            fragments.end_page(paths[index])
+
+    def tick(count: int) -> None:
+        if progress is not None:
+            progress("Rendering pages", len(plans) - len(todo) + count, len(plans))
+
+    rendered = (workers if workers is not None else Workers()).map(
+        render, todo, tick, together=lambda index: plans[index].info.kind != "entry")
+    problems = [page for page in rendered if isinstance(page, Problem)]
+    fragments.keep_pages(set(paths))
     if problems:
         raise ProblemsFound(problems)
-    cache.pages = pages
-    return files
+    for index, page in zip(todo, rendered, strict=True):
+        if isinstance(page, bytes):
+            done[index] = page
+    cache.rendered = len(todo)
+    cache.pages = {path: (plan, data) for plan, path, data in zip(plans, paths, done, strict=True)
+                   if data is not None}
+    return [OutputFile(path, data) for path, data in zip(paths, done, strict=True)
+            if data is not None]
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:

@@ -19,6 +19,8 @@ class BuildReport:
     warnings: tuple[Problem, ...]
     drafts: int = 0
     """Entries marked draft: true among `entries` (only when drafts were asked for)."""
+    processes: int = 1
+    """The most processes one step of the build ran in (parallel.py)."""
 
     def summary(self) -> str:
         """One line: what was built and what changed on disk."""

@@ -1,0 +1,104 @@
+"""[speed] A large log is parsed and rendered in several processes (parallel.py): the site is
+byte-identical to one process's, errors are the same, a child that fails costs only time,
+and a small log stays in one process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.errors import ProblemsFound
+from generator.parallel import MIN_SHARE, Workers, fork_map, split
+
+from conftest import REPO, make_log, read_tree
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+
+
+def _log(root: Path, count: int, files: dict[str, str | bytes] | None = None) -> Path:
+    entries: dict[str, str | bytes] = {
+        f"content/{2020 + i % 3}/e{i:03d}.md":
+            f"---\ntitle: Entry {i}\ndate: {2020 + i % 3}-0{1 + i % 9}-1{i % 10}\n"
+            f"company: Firm {i % 7}\nstage: {('applied', 'screen', 'interview')[i % 3]}\n"
+            f"tags: [t{i % 5}, t{i % 11}, shared]\nlessons: [Lesson {i % 13}]\n"
+            f"actions: [{{text: Do {i}, done: {'true' if i % 2 else 'false'}}}]\n---\n"
+            f"Body {i} with [a link](https://example.org/{i}) and *emphasis*.\n"
+        for i in range(count)}
+    return make_log(root, {**entries, **(files or {})}, 'title = "Parallel"\n')
+
+
+@needs_fork
+def test_a_build_in_two_processes_is_byte_identical_to_one_in_one(tmp_path: Path) -> None:
+    root = _log(tmp_path / "log", 60)
+    one = build(root, output=tmp_path / "one")
+    two = build(root, output=tmp_path / "two", workers=Workers(2, min_share=5))
+    assert (one.processes, two.processes) == (1, 2)
+    assert one.rendered == two.rendered > 60
+    assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
+
+
+@needs_fork
+def test_the_sample_log_in_three_processes_is_byte_identical(tmp_path: Path) -> None:
+    one = build(REPO, output=tmp_path / "one")
+    three = build(REPO, output=tmp_path / "three", workers=Workers(3, min_share=2))
+    assert three.processes == 3
+    assert (one.warnings, one.entries) == (three.warnings, three.entries)
+    assert read_tree(tmp_path / "one") == read_tree(tmp_path / "three")
+
+
+def test_a_small_log_stays_in_one_process(tmp_path: Path) -> None:
+    """However many CPUs are free, a log that gives a process fewer than MIN_SHARE entries or
+    pages is built in one: forking would cost more than it saves."""
+    root = _log(tmp_path / "log", MIN_SHARE - 1)
+    workers = Workers(processes=8)
+    report = build(root, output=tmp_path / "out", workers=workers)
+    assert report.processes == workers.used == 1
+    assert Workers.available().processes_for(MIN_SHARE - 1) == 1
+
+
+@needs_fork
+def test_template_errors_are_the_same_from_any_process(tmp_path: Path) -> None:
+    broken = {"themes/default/templates/entry.html":
+              '{% extends "base.html" %}{% block content %}{{ entry.nope.deeper }}'
+              '{% endblock %}'}
+    root = _log(tmp_path / "log", 30, broken)
+    found = []
+    for workers in (Workers(), Workers(2, min_share=5)):
+        with pytest.raises(ProblemsFound) as raised:
+            build(root, output=tmp_path / "out", workers=workers)
+        found.append([str(p) for p in raised.value.problems])
+    assert len(found[0]) == 30
+    assert found[0] == found[1]
+
+
+@needs_fork
+def test_a_child_that_fails_costs_only_time() -> None:
+    """Its share is computed again in the parent: same results, in order."""
+    parent = os.getpid()
+
+    def square(n: int) -> int:
+        if os.getpid() != parent and n % 2:
+            raise RuntimeError("lost in a child")
+        return n * n
+
+    items = list(range(25))
+    assert fork_map(square, items, split(len(items), 3)) == [n * n for n in items]
+
+
+@needs_fork
+def test_an_error_in_every_process_is_raised_as_one_process_raises_it() -> None:
+    def fail(n: int) -> int:
+        raise ValueError(f"item {n}")
+
+    with pytest.raises(ValueError, match="item 0"):
+        fork_map(fail, list(range(10)), split(10, 2))
+
+
+def test_pages_that_share_cached_rows_stay_in_one_process() -> None:
+    assert split(7, 3, kept=[1, 4]) == [[1, 4], [0, 3, 6], [2, 5]]
+    assert split(5, 2) == [[0, 2, 4], [1, 3]]
+    assert split(3, 2, kept=[0, 1, 2]) == [[0, 1, 2]]
+    assert split(4, 1, kept=[1]) == [[0, 1, 2, 3]]
