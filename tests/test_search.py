@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from insight_log import FILES
 
 from generator.build import build
@@ -238,3 +240,14 @@ def test_index_text_drops_markdown_marks() -> None:
     assert plain_text("It was *about* `when`, see [my notes](a.md) and ![a plan](p.svg)\n"
                       "for snake_case and _this_.") == \
         "It was about when, see my notes and a plan for snake_case and this."
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab _*`[]()!\n.é", max_size=40))
+def test_index_text_is_the_marks_pattern_applied_once(text: str) -> None:
+    """The shortcut for text without underscores drops exactly what the pattern drops."""
+    from generator.search_index import plain_text
+
+    link = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+    marks = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
+    assert plain_text(text) == " ".join(marks.sub("", link.sub(r"\1", text)).split())
