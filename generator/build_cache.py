@@ -55,6 +55,7 @@ import pickle
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import jinja2
 import jinja2.bccache
@@ -219,16 +220,13 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache
     half-written, another key)."""
     cache = BuildCache(markdown=MarkdownCache(),
                        pages=RenderCache(compiled=CompiledTemplates(root, key)))
-    try:
-        data = (root / CACHE_DIR / name).read_bytes()
-    except OSError:
-        return cache
     head = _MAGIC + key.encode() + b"\n"
-    if not data.startswith(head):
-        return cache
-    try:
-        state = pickle.loads(memoryview(data)[len(head):])
-    except Exception:  # noqa: BLE001 - a damaged file can fail in any way: not trusted
+    try:  # read as it is unpickled: the file's bytes are never all in memory at once
+        with open(root / CACHE_DIR / name, "rb") as file:
+            if file.read(len(head)) != head:
+                return cache
+            state = pickle.load(file)
+    except Exception:  # noqa: BLE001 - missing, or damaged in any way: not trusted
         return cache
     if not _is_state(state):
         return cache
@@ -249,8 +247,11 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     head = _MAGIC + key.encode() + b"\n"
     if isinstance(cache.pages.compiled, CompiledTemplates):
         cache.pages.compiled.save()
-    write_cache_file(root / CACHE_DIR / name,
-                     head + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
+        file.write(head)
+        pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    write_cache_file(root / CACHE_DIR / name, write)
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
 

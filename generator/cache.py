@@ -28,10 +28,11 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
@@ -254,8 +255,9 @@ def _write_json(path: Path, data: dict[str, object]) -> None:
     write_cache_file(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def write_cache_file(path: Path, data: bytes) -> None:
-    """Atomically: a half-written cache file is never seen under its name."""
+def write_cache_file(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Atomically: a half-written cache file is never seen under its name. `data`: the
+    bytes, or what writes them to the open file."""
     try:
         path.parent.mkdir(exist_ok=True)
         gitignore = path.parent / ".gitignore"
@@ -266,8 +268,13 @@ def write_cache_file(path: Path, data: bytes) -> None:
         return  # a cache that cannot be written only costs the next build time
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            if isinstance(data, bytes):
+                file.write(data)
+            else:
+                data(file)
         os.replace(tmp, path)
-    except OSError:
+    except BaseException as exc:
         with contextlib.suppress(OSError):  # a full disk: no half file left behind
             os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
