@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import Problem
+from generator.model import FieldValue
 from generator.suggest import closest_key
 
 FIELD_TYPES = ("text", "number", "date", "true/false", "list", "choice")
@@ -32,17 +33,6 @@ class CustomField:
     type: str
     label: str
     choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FieldValue:
-    """A declared field's value in one entry, for the entry page and templates."""
-
-    name: str
-    label: str
-    value: Any
-    text: str
-    """The value as the page shows it."""
 
 
 def parse_fields(value: Any, builtin: Collection[str], config_name: str,

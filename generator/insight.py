@@ -13,100 +13,24 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from generator.memo import Memo
-from generator.model import ActionItem, Entry, action_items
-from generator.recurring import RecurringLesson, Resurfaced, recurring_lessons, resurface
+from generator.model import (
+    MIN_ENTRIES,
+    ActionQuarter,
+    AnswerTime,
+    Count,
+    Entry,
+    Insight,
+    PracticeShare,
+    ProgressPoint,
+    StaleAction,
+    action_items,
+)
+from generator.recurring import recurring_lessons, resurface
 
-MIN_ENTRIES = 5
-"""Fewer entries than this: show the data, but no observation about patterns."""
 STALE_DAYS = 30
 """An open action set more than this many days before the as-of date is called out."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressPoint:
-    """How far one application got, placed at the day it ended."""
-
-    date: dt.date
-    stage: str
-    stage_index: int
-    entry: Entry
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    """A labelled count: a funnel step, an outcome, a month."""
-
-    label: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class PracticeShare:
-    """One of the five practices in one quarter: how many entries showed it."""
-
-    quarter: str
-    """'2026 Q1'."""
-    entries: int
-    feedback_asked: int
-    support_sought: int
-    postmortem_written: int
-    thank_you_sent: int
-    actions_set: int
-
-
-@dataclass(frozen=True, slots=True)
-class ActionQuarter:
-    """Actions set in entries of one quarter, and how many of those are done now."""
-
-    quarter: str
-    opened: int
-    done: int
-
-
-@dataclass(frozen=True, slots=True)
-class StaleAction:
-    item: ActionItem
-    age_days: int
-    """Days between the entry that set it and the as-of date."""
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerTime:
-    entry: Entry
-    days: int
-
-
-@dataclass(frozen=True, slots=True)
-class Insight:
-    """Every figure the progress, lessons and home pages show."""
-
-    as_of: dt.date | None
-    entries: int
-    progress: tuple[ProgressPoint, ...]
-    funnel: tuple[Count, ...]
-    """Per configured stage: applications that reached it or went further."""
-    outcomes: tuple[Count, ...]
-    per_month: tuple[Count, ...]
-    """Entries per month ('2026-03'), every month from the first to the last."""
-    practices: tuple[PracticeShare, ...]
-    actions: tuple[ActionQuarter, ...]
-    stale_actions: tuple[StaleAction, ...]
-    answer_times: tuple[AnswerTime, ...]
-    recurring: tuple[RecurringLesson, ...]
-    resurfaced: Resurfaced | None
-    observations: dict[str, str]
-    """Figure name → one sentence; empty for a figure with too few entries."""
-
-    @property
-    def enough(self) -> bool:
-        return self.entries >= MIN_ENTRIES
-
-    @property
-    def median_days(self) -> float | None:
-        return statistics.median(a.days for a in self.answer_times) if self.answer_times else None
 
 
 def compute_insight(entries: Sequence[Entry], stages: Sequence[str], outcomes: Sequence[str],

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from generator.custom_fields import FieldValue
-    from generator.insight import Insight
+from typing import Any, TypeVar
 
 
 class HashedOnce:
@@ -307,6 +304,146 @@ class Site:
     """In stage order; only stages some entry reached as its furthest."""
     insight: Insight | None = None
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """A declared field's value in one entry, for the entry page and templates."""
+
+    name: str
+    label: str
+    value: Any
+    text: str
+    """The value as the page shows it."""
+
+
+MIN_ENTRIES = 5
+"""Fewer entries than this: show the data, but no observation about patterns."""
+
+
+@dataclass(frozen=True, slots=True)
+class LessonPoint(HashedOnce):
+    """A lesson or post-mortem point, with the entry it came from."""
+
+    text: str
+    kind: str
+    """'lesson', 'to improve' or 'went well'."""
+    entry: Entry
+
+    __hash__ = HashedOnce.__hash__
+
+    def _hash_key(self) -> tuple[object, ...]:
+        return self.text, self.kind, self.entry
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringLesson:
+    """Points that come back across entries: near-identical wording, or one shared tag."""
+
+    label: str
+    """The wording (earliest occurrence) or the tag's name."""
+    tag: TagRef | None
+    """Set when the points are grouped by a tag rather than by wording."""
+    points: tuple[LessonPoint, ...]
+    """Oldest first; from at least two different entries."""
+
+    @property
+    def entry_count(self) -> int:
+        return len({p.entry.source for p in self.points})
+
+
+@dataclass(frozen=True, slots=True)
+class Resurfaced:
+    """A lesson written at least three months before the as-of date, shown again."""
+
+    text: str
+    entry: Entry
+    when: str
+    """'March' in the as-of year, else 'March 2025'."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """How far one application got, placed at the day it ended."""
+
+    date: dt.date
+    stage: str
+    stage_index: int
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A labelled count: a funnel step, an outcome, a month."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeShare:
+    """One of the five practices in one quarter: how many entries showed it."""
+
+    quarter: str
+    """'2026 Q1'."""
+    entries: int
+    feedback_asked: int
+    support_sought: int
+    postmortem_written: int
+    thank_you_sent: int
+    actions_set: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionQuarter:
+    """Actions set in entries of one quarter, and how many of those are done now."""
+
+    quarter: str
+    opened: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaleAction:
+    item: ActionItem
+    age_days: int
+    """Days between the entry that set it and the as-of date."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTime:
+    entry: Entry
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """Every figure the progress, lessons and home pages show."""
+
+    as_of: dt.date | None
+    entries: int
+    progress: tuple[ProgressPoint, ...]
+    funnel: tuple[Count, ...]
+    """Per configured stage: applications that reached it or went further."""
+    outcomes: tuple[Count, ...]
+    per_month: tuple[Count, ...]
+    """Entries per month ('2026-03'), every month from the first to the last."""
+    practices: tuple[PracticeShare, ...]
+    actions: tuple[ActionQuarter, ...]
+    stale_actions: tuple[StaleAction, ...]
+    answer_times: tuple[AnswerTime, ...]
+    recurring: tuple[RecurringLesson, ...]
+    resurfaced: Resurfaced | None
+    observations: dict[str, str]
+    """Figure name → one sentence; empty for a figure with too few entries."""
+
+    @property
+    def enough(self) -> bool:
+        return self.entries >= MIN_ENTRIES
+
+    @property
+    def median_days(self) -> float | None:
+        return statistics.median(a.days for a in self.answer_times) if self.answer_times else None
 
 
 def lessons_of(entry: Entry) -> tuple[Lesson, ...]:

@@ -9,9 +9,8 @@ from typing import Any
 
 from generator import charts
 from generator.charts import Chart, num
-from generator.insight import MIN_ENTRIES, Insight
 from generator.memo import Memo
-from generator.model import PRACTICES
+from generator.model import MIN_ENTRIES, PRACTICES, Insight
 
 NOT_ENOUGH = "Not enough entries yet to see a pattern"
 

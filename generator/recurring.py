@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from generator.memo import Memo
-from generator.model import Entry, HashedOnce, TagRef
+from generator.model import Entry, LessonPoint, RecurringLesson, Resurfaced, TagRef
 
 SIMILAR = 0.8
 """difflib ratio above which two normalised lessons count as the same wording."""
@@ -31,47 +31,6 @@ OVERLAP = 0.3
 CANDIDATES = 4
 """Per wording, at most this many likely clusters are compared with difflib."""
 RESURFACE_MONTHS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class LessonPoint(HashedOnce):
-    """A lesson or post-mortem point, with the entry it came from."""
-
-    text: str
-    kind: str
-    """'lesson', 'to improve' or 'went well'."""
-    entry: Entry
-
-    __hash__ = HashedOnce.__hash__
-
-    def _hash_key(self) -> tuple[object, ...]:
-        return self.text, self.kind, self.entry
-
-
-@dataclass(frozen=True, slots=True)
-class RecurringLesson:
-    """Points that come back across entries: near-identical wording, or one shared tag."""
-
-    label: str
-    """The wording (earliest occurrence) or the tag's name."""
-    tag: TagRef | None
-    """Set when the points are grouped by a tag rather than by wording."""
-    points: tuple[LessonPoint, ...]
-    """Oldest first; from at least two different entries."""
-
-    @property
-    def entry_count(self) -> int:
-        return len({p.entry.source for p in self.points})
-
-
-@dataclass(frozen=True, slots=True)
-class Resurfaced:
-    """A lesson written at least three months before the as-of date, shown again."""
-
-    text: str
-    entry: Entry
-    when: str
-    """'March' in the as-of year, else 'March 2025'."""
 
 
 def normalise(text: str) -> str:

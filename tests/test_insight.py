@@ -12,7 +12,8 @@ import pytest
 from insight_log import FILES, fixture_site, parse_tables
 
 from generator.build import build
-from generator.insight import MIN_ENTRIES, Count, compute_insight
+from generator.insight import compute_insight
+from generator.model import MIN_ENTRIES, Count
 from generator.recurring import months_before, normalise
 
 from conftest import entry
