@@ -34,7 +34,7 @@ from generator.build_cache import (
     load_build_cache,
     save_build_cache,
 )
-from generator.cache import code_key
+from generator.cache import MarkdownCache, code_key
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
@@ -149,7 +149,7 @@ class Rebuilder:
     def __init__(self, root: Path, preview: Path, *, drafts: bool = True,
                  disk: bool = False) -> None:
         """`disk`: start from what the last `serve` (else `build`) of this log left in
-        .growthlog-cache/, and keep there what the first good build made (`keep`)."""
+        .growthlog-cache/, and keep there what the session built last (`keep`)."""
         self.root = root.resolve()  # as the watcher reports paths, for state.forget()
         self.preview = preview
         self.drafts = drafts
@@ -158,6 +158,9 @@ class Rebuilder:
         self.held: dict[str, Held] = {}
         """Entry files, by path on disk, built at their last good version."""
         self._frozen = False
+        self._kept = True
+        """What the cache holds is on disk already (nothing built since it was loaded)."""
+        self._last_ok = False
 
     def rebuild(self, changes: ChangeSet | None = None) -> RebuildResult:
         """Apply a batch of saves (None: build everything) and rebuild; never raises."""
@@ -189,19 +192,29 @@ class Rebuilder:
         names = {name for name, _ in kept}
         problems = [p for p in problems if p.path not in names]
         problems += [p for h in self.held.values() for p in h.problems]
-        return RebuildResult(report, tuple(sort_problems(problems)),
-                             time.perf_counter() - started,
-                             tuple(name for name, gone in kept if not gone),
-                             tuple(name for name, gone in kept if gone))
+        result = RebuildResult(report, tuple(sort_problems(problems)),
+                               time.perf_counter() - started,
+                               tuple(name for name, gone in kept if not gone),
+                               tuple(name for name, gone in kept if gone))
+        markdown = self.cache.markdown
+        self._kept = self._kept and changes is None and report is not None \
+            and report.rendered == 0 and (markdown is None or not markdown.asked)
+        self._last_ok = result.ok
+        if report is not None:
+            # Unchanged entries come as parsed from the cache; past the first build the
+            # Markdown cache would only record every body asked, save after save.
+            self.cache.markdown = None
+        return result
 
-    def keep(self, result: RebuildResult) -> None:
-        """After the first good build (no entry held at an old version either): save the
-        cache for the next `serve`, then render without the Markdown cache (it records
-        every body asked, so it would grow with each save)."""
-        if self.key is None or self.cache.markdown is None or not result.ok:
+    def keep(self) -> None:
+        """At the end of a session: save what it built last for the next `serve`, unless
+        that build failed or held an entry at an old version (a stand-in is no parse of the
+        file), or nothing was built since the cache was loaded. Called while no rebuild runs."""
+        if self.key is None or self._kept or not self._last_ok:
             return
+        self.cache.markdown = MarkdownCache()  # bodies of unchanged entries are in `parsed`
         save_build_cache(self.root, self.cache, self.key, SERVE_FILE)
-        self.cache.markdown, self.key = None, None
+        self._kept = True
 
     def _build(self, seen: list[Path] | None) -> tuple[BuildReport | None, list[Problem]]:
         """One build into the preview: its report and warnings, or None and its problems."""
@@ -285,13 +298,13 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         # The preview of a private log is unencrypted: it never listens beyond loopback.
         bind = "127.0.0.1" if live.private and not is_loopback(host) else host
         server = start_server(live, bind, port)
+        rebuilder: Rebuilder | None = None
         try:
             # A private log's preview (unencrypted) is kept nowhere but the temporary folder.
             rebuilder = Rebuilder(root, preview, drafts=drafts, disk=not live.private)
             live.begin()
             result = rebuilder.rebuild()
             live.publish(result.changed, result.errors, result.warnings)
-            rebuilder.keep(result)  # once the first page can be served
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
             if live.private:
@@ -311,6 +324,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         finally:
             stop.set()
             stop_server(server)
+            if rebuilder is not None:
+                rebuilder.keep()  # for the next start (pickling would hold up the first page)
     except KeyboardInterrupt:
         pass
     finally:
@@ -342,7 +357,6 @@ def _loop(root: Path, rebuilder: Rebuilder, live: LiveSite, stop: threading.Even
         live.begin()
         result = rebuilder.rebuild(changes)
         live.publish(result.changed, result.errors, result.warnings)
-        rebuilder.keep(result)  # if the first build failed
         _report(echo, result, changes.describe(root.resolve()), last.problems)
         if not live.private and is_private_log(root):
             live.private = True  # from now on the handler refuses every other machine

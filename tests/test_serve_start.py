@@ -5,7 +5,6 @@ preview is kept nowhere but its temporary folder."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -38,8 +37,16 @@ def _start(root: Path, folder: Path) -> tuple[Rebuilder, int]:
     rebuilder = Rebuilder(root, folder, disk=True)
     result = rebuilder.rebuild()
     assert result.ok and result.report is not None
-    rebuilder.keep(result)
+    # Past the first build no record of every body asked, save after save.
+    assert rebuilder.cache.markdown is None
     return rebuilder, result.report.rendered
+
+
+def _session(root: Path, folder: Path) -> int:
+    """A whole serve session with no save: the pages its first build rendered."""
+    rebuilder, rendered = _start(root, folder)
+    rebuilder.keep()  # as serve does when it stops
+    return rendered
 
 
 def test_serve_after_a_build_and_again_parses_and_renders_nothing_unchanged(
@@ -48,7 +55,7 @@ def test_serve_after_a_build_and_again_parses_and_renders_nothing_unchanged(
     monkeypatch.chdir(root)
     build(Path("."), use_cache=True)  # `growthlog build` in the log's folder: relative paths
     work = Work(monkeypatch)
-    _, rendered = _start(root, tmp_path / "p1")
+    rendered = _session(root, tmp_path / "p1")
     # The build left the draft out; serve previews it: its page and the lists it is on.
     assert work.parsed == [] and 0 < rendered < 10
     assert read_tree(tmp_path / "p1") == _fresh(root, tmp_path / "fresh1")
@@ -57,13 +64,17 @@ def test_serve_after_a_build_and_again_parses_and_renders_nothing_unchanged(
     assert (work.parsed, work.compiled, rendered) == ([], [], 0)
     assert read_tree(tmp_path / "p2") == read_tree(tmp_path / "p1")
     # Saves after such a start show as they do after a start from nothing.
-    assert rebuilder.cache.markdown is None  # no record of every body asked, save after save
     edited = root / "content/2026/b.md"
     edited.write_text(entry("Analyst at Brightline", "2026-02-01", body="Edited."),
                       encoding="utf-8")
     assert rebuilder.rebuild(classify([edited], rebuilder.root)).ok
     assert work.parsed == ["b.md"]
     assert read_tree(tmp_path / "p2") == _fresh(root, tmp_path / "fresh2")
+    # What the session built last is kept when it stops: the next start redoes nothing.
+    rebuilder.keep()
+    work.clear()
+    assert _session(root, tmp_path / "p3") == 0 and work.parsed == []
+    assert read_tree(tmp_path / "p3") == read_tree(tmp_path / "p2")
 
 
 def test_a_log_with_a_base_url_starts_warm_from_the_last_serve(tmp_path: Path) -> None:
@@ -71,27 +82,25 @@ def test_a_log_with_a_base_url_starts_warm_from_the_last_serve(tmp_path: Path) -
     first serve's are."""
     root = make_log(tmp_path / "log", FILES, 'title = "Log"\nbase_url = "/log/"\n')
     build(root, use_cache=True)
-    _, rendered = _start(root, tmp_path / "p1")
-    assert rendered > 10
-    _, rendered = _start(root, tmp_path / "p2")
-    assert rendered == 0
+    assert _session(root, tmp_path / "p1") > 10
+    assert _session(root, tmp_path / "p2") == 0
     assert read_tree(tmp_path / "p2") == _fresh(root, tmp_path / "fresh")
 
 
-def test_a_cache_kept_with_a_broken_entry_is_not_kept(tmp_path: Path) -> None:
+def test_a_session_that_ends_with_a_broken_entry_keeps_nothing(tmp_path: Path) -> None:
     """An entry held at its last good version is no parse to keep: the next start says
     what is wrong with it."""
     root = make_log(tmp_path / "log", FILES)
     rebuilder, _ = _start(root, tmp_path / "p1")
-    os.remove(root / ".growthlog-cache/serve.pickle")
     broken = root / "content/2026/b.md"
     broken.write_text(entry("Analyst at Brightline", "2026-02-01", stage="on-site"),
                       encoding="utf-8")
-    rebuilder = Rebuilder(root, tmp_path / "p2", disk=True)
-    result = rebuilder.rebuild()
-    rebuilder.keep(result)
-    assert not result.ok
+    result = rebuilder.rebuild(classify([broken], rebuilder.root))
+    assert not result.ok and result.held == ("content/2026/b.md",)
+    rebuilder.keep()
     assert not (root / ".growthlog-cache/serve.pickle").exists()
+    result = Rebuilder(root, tmp_path / "p2", disk=True).rebuild()
+    assert any(line.startswith("content/2026/b.md:4: stage:") for line in result.errors)
 
 
 def test_a_private_log_is_served_without_the_cache(tmp_path: Path) -> None:
