@@ -9,8 +9,9 @@ searching it for words:
   them, bytes no compressor can shorten (ciphertext; any plaintext compresses);
 * unlock shells (every page): the shipped template byte for byte, with each field checked
   (the CSP's grammar and hashes, the key blob's fields, a payload that is base64 of a sealed
-  blob, the shipped runtime, style and search script);
-* a few fixed plaintext files (robots.txt, .nojekyll, CNAME, growthlog's manifest).
+  blob, the shipped loader and style);
+* growthlog's own files: the unlock runtime (byte for byte the shipped one, under its own
+  name) and a few fixed plaintext files (robots.txt, .nojekyll, CNAME, the manifest).
 
 What is left is plaintext: every file name, the free fields of shells (language, base URL),
 CNAME, and any part that did not verify. Only that is searched, for every title, company,
@@ -336,14 +337,10 @@ def _check_field(field: str, value: str, path: str, parts: ShellParts, keys: Key
     elif field == "@@STYLE@@":
         if value != parts.style:
             plain.append(value)
-    elif field == "@@RUNTIME@@":
-        search = value.removesuffix(parts.runtime)
-        if search == value:
+    elif field == "@@LOADER@@":
+        if value != parts.loader:
             plain.append(value)
             return "an unlock page without growthlog's unlock script"
-        search = search.removesuffix("</script>\n<script>")
-        if search and search != parts.search:
-            plain.append(search)
     elif field in ("@@KEY@@", "@@PAGE@@"):
         return _check_json(field, value, path, keys, plain, names)
     else:
@@ -389,6 +386,10 @@ def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None,
     name = path.rsplit("/", 1)[-1]
     if path in BOOKKEEPING:
         return _check_manifest(data)
+    if path == parts.runtime_file:
+        if data == parts.runtime.encode("utf-8"):
+            return Verdict(None, ())
+        return Verdict("not growthlog's unlock script", (data.decode("utf-8", "replace"),))
     if path in PLAINTEXT_FILES or name in PLAINTEXT_FILES:
         return Verdict(None, (data.decode("utf-8", "replace"),))
     if name.endswith(".html"):
@@ -418,7 +419,7 @@ name equal to a needle would be a leak."""
 _WORD = re.compile(rb"[A-Za-z0-9]")
 _OWN_NAMES = frozenset(name.encode() for name in (
     "index.html", "404.html", *PLAINTEXT_FILES, *BOOKKEEPING))
-"""The names growthlog gives files whatever the log says."""
+"""The names growthlog gives files whatever the log says (and ShellParts.runtime_file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,11 +489,11 @@ class _Name:
     rest: bytes
 
 
-def _split_name(path: str) -> _Name:
+def _split_name(path: str, own: Collection[bytes] = _OWN_NAMES) -> _Name:
     tokens: list[bytes] = []
     rest: list[bytes] = []
     for part in path.encode("utf-8", "surrogateescape").split(b"/"):
-        if part in _OWN_NAMES:
+        if part in own:
             rest.append(b"\x00")
         elif _TOKEN.fullmatch(part):
             tokens.append(part.removesuffix(b".bin"))
@@ -571,9 +572,10 @@ def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: Sh
     haystacks: dict[bytes, None] = {}
     tokens: set[bytes] = set()
     memo: Memo = {}
+    own = _OWN_NAMES | {parts.runtime_file.encode()}
     for path, data in sorted(files.items()):
         verdict = check_file(path, data, parts, keys, memo)
-        names = [_split_name(name) for name in (path, *verdict.names)]
+        names = [_split_name(name, own) for name in (path, *verdict.names)]
         texts = [text.encode("utf-8", "surrogateescape") for text in verdict.plaintext]
         for name in names:
             tokens.update(name.tokens)

@@ -2,7 +2,10 @@
 
 Every page becomes the same generic shell (generic title, noindex, no-referrer, a hash-pinned
 CSP, the unlock form) carrying its own sealed payload; every other file (stylesheets,
-attachments, data files) becomes a sealed `.bin` the runtime fetches after unlocking.
+attachments, data files, the theme's search script) becomes a sealed `.bin` the runtime
+fetches after unlocking. The unlock runtime is one file of growthlog's own, published once
+(`unlock-<hash>.js`) and loaded by a short loader in each shell: the CSP pins both by hash,
+so nothing but those exact bytes runs, whoever can place files on the origin.
 Names are keyed HMACs of the real paths (OpaqueNames is the Urls rename hook), so links in
 the decrypted pages already point at other shells. Sitemaps and feeds are never published.
 """
@@ -23,7 +26,6 @@ from urllib.parse import quote
 from generator.config import SiteConfig, remembering
 from generator.crypto import KeyBlob, SiteKeys, Slot, opaque_token, seal_file
 from generator.render import OutputFile
-from generator.theme import packaged_themes_dir
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
 NEVER_PUBLISHED = frozenset({"sitemap.xml", "feed.xml", "atom.xml", "rss.xml", "index.xml",
@@ -69,25 +71,33 @@ def _asset(name: str) -> str:
 
 
 SEARCH_SCRIPT = "static/search.js"
+"""The theme's search: sealed like any file; the runtime runs it after unlocking, and the
+CSP pins it by hash (it holds no log content)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ShellParts:
-    """growthlog's own text of every unlock shell, as `encrypt_site` publishes it: the audit
-    checks shells against it byte for byte, so none of it is ever taken for a leak."""
+    """growthlog's own bytes in a private site, as `encrypt_site` publishes them: the audit
+    checks shells and the runtime file against them byte for byte, so none of it is ever
+    taken for a leak."""
 
     template: str
     """shell.html with its @@FIELD@@ placeholders."""
     runtime: str
+    """unlock.js, published once as `runtime_file`."""
+    runtime_file: str
+    """unlock-<16 hex of its SHA-256>.js: a new runtime is a new name, so no cache serves
+    an old one to a new shell (the CSP would refuse it)."""
+    loader: str
+    """The script every shell inlines: it fetches the runtime file and runs it."""
     style: str
-    search: str
-    """The shipped search script as inlined (with '</' escaped); a theme's own is not."""
 
 
 def shell_parts() -> ShellParts:
-    search = (packaged_themes_dir() / "default" / SEARCH_SCRIPT).read_text(encoding="utf-8")
-    return ShellParts(_asset("shell.html"), _asset("unlock.js"), _asset("shell.css"),
-                      search.replace("</", "<\\/"))
+    runtime = _asset("unlock.js")
+    name = f"unlock-{hashlib.sha256(runtime.encode()).hexdigest()[:16]}.js"
+    return ShellParts(_asset("shell.html"), runtime, name,
+                      _asset("loader.js").replace("@@FILE@@", name), _asset("shell.css"))
 
 
 def csp_hash(text: str) -> str:
@@ -106,11 +116,12 @@ def _styles_in(files: Iterable[tuple[str, bytes]]) -> list[str]:
     return sorted(found)
 
 
-def content_security_policy(runtime: str, styles: Iterable[str],
-                            scripts: Iterable[str] = ()) -> str:
-    """Nothing may load from elsewhere; only the pinned runtime (and theme search) runs."""
+def content_security_policy(scripts: Iterable[str], styles: Iterable[str]) -> str:
+    """Nothing may load from elsewhere; only the pinned scripts run (the loader, the runtime
+    it inserts, the theme's search), each as an inline script whose hash is listed: no
+    'self', since other sites of a shared origin (user.github.io/*) are 'self' too."""
     style_src = " ".join(csp_hash(s) for s in styles)
-    script_src = " ".join(csp_hash(s) for s in (runtime, *scripts))
+    script_src = " ".join(csp_hash(s) for s in scripts)
     return ("default-src 'none'; "
             f"script-src {script_src}; "
             f"style-src {style_src}; style-src-attr 'unsafe-inline'; "
@@ -137,36 +148,36 @@ def _title(page: str) -> str:
 def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
                  names: OpaqueNames, config: SiteConfig, base_url: str,
                  rerandomize: bool = False, nonce: Nonce | None = None,
-                 slots: Iterable[Slot] = ()) -> list[OutputFile]:
+                 slots: Iterable[Slot] = (), folder_files: bool = True) -> list[OutputFile]:
     """Seal every file; pages become shells. Deterministic unless rerandomize.
-    `slots`: every reader's, published in every shell so one unlock page opens each view."""
+    `slots`: every reader's, published in every shell so one unlock page opens each view.
+    `folder_files`: also robots.txt and the runtime file, which a reader's view shares with
+    the author's site in the same folder."""
     kept = [(f.path, f.data) for f in files
             if names.logical.get(f.path.removesuffix("index.html"), f.path)
             not in NEVER_PUBLISHED and f.path not in NEVER_PUBLISHED]
     make_nonce = (nonce or (lambda: os.urandom(12))) if rerandomize else (lambda: None)
-    runtime = _asset("unlock.js")
-    shell_css = _asset("shell.css")
+    parts = shell_parts()
     styles = _styles_in((names.logical.get(path, path), data) for path, data in kept)
-    # The theme's search script holds no log content: inline it, pinned by hash, so search
-    # works after unlock (the runtime hands it the decrypted index).
-    search = next((data.decode() for path, data in kept
-                   if names.logical.get(path, path) == SEARCH_SCRIPT), "").replace("</", "<\\/")
-    csp = content_security_policy(runtime, [shell_css, *styles], [search] if search else [])
+    # The theme's search script holds no log content: the runtime runs its decrypted text
+    # after unlock (and hands it the decrypted index), so the CSP pins that text.
+    search = [data.decode() for path, data in kept
+              if names.logical.get(path, path) == SEARCH_SCRIPT]
+    csp = content_security_policy([parts.loader, parts.runtime, *search],
+                                  [parts.style, *styles])
     published = {**blob.to_json(), "remember_days": remembering(config, base_url),
                  "reveal_titles": config.reveal_titles}
     if slots:  # by random id: their order says nothing about the readers
         published["slots"] = [s.to_json() for s in sorted(slots, key=lambda s: s.id)]
     key_json = _json_script(published)
-    shell = (_asset("shell.html").replace("@@LANG@@", quote(config.language, safe="-"))
-             .replace("@@CSP@@", csp).replace("@@STYLE@@", shell_css)
-             .replace("@@KEY@@", key_json)
-             .replace("<script>@@RUNTIME@@", f"<script>{search}</script>\n<script>{runtime}"
-                      if search else f"<script>{runtime}"))
-    # Encoded once: the runtime is not ASCII, so encoding each whole shell cost a copy
-    # per page; joining bytes is the same UTF-8 as shell.replace(...).encode().
+    shell = (parts.template.replace("@@LANG@@", quote(config.language, safe="-"))
+             .replace("@@CSP@@", csp).replace("@@STYLE@@", parts.style)
+             .replace("@@KEY@@", key_json).replace("@@LOADER@@", parts.loader))
+    # Encoded once; joining bytes is the same UTF-8 as shell.replace(...).encode().
     pieces = [piece.encode("utf-8") for piece in shell.split("@@PAGE@@")]
     base = _json_script(base_url)
-    out = [OutputFile("robots.txt", ROBOTS_TXT)]
+    out = [OutputFile("robots.txt", ROBOTS_TXT),
+           OutputFile(parts.runtime_file, parts.runtime.encode("utf-8"))] if folder_files else []
     for path, data in kept:
         if path.endswith(".html"):
             meta = {"kind": "page", "title": _title(data.decode("utf-8", "replace"))}

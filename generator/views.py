@@ -41,7 +41,7 @@ class View:
     plain: tuple[OutputFile, ...]
     """The files as the reader's browser decrypts them (logical content, opaque paths)."""
     files: tuple[OutputFile, ...]
-    """Sealed, ready to publish (no robots.txt: the author's site has it)."""
+    """Sealed, ready to publish (no robots.txt or runtime file: the author's site has them)."""
     names: OpaqueNames
 
 
@@ -66,9 +66,9 @@ def build_view(root: Path, config: SiteConfig, reader: Reader, keys: SiteKeys, *
     pages.renderer_for(cache.theme, urls, view_config).env.globals["reply_to"] = config.reply_to
     plain = site_files(root, log, cache, pages, public=False)
     sealed = encrypt_site(plain, keys=keys, blob=blob, names=names, config=view_config,
-                          base_url=base_url, rerandomize=config.rerandomize, slots=slots)
-    return View(reader.name, keys, log.site.entries, tuple(plain),
-                tuple(f for f in sealed if f.path != "robots.txt"), names)
+                          base_url=base_url, rerandomize=config.rerandomize, slots=slots,
+                          folder_files=False)
+    return View(reader.name, keys, log.site.entries, tuple(plain), tuple(sealed), names)
 
 
 def build_views(root: Path, log: LoadedLog, views: Iterable[tuple[Reader, SiteKeys]], *,

@@ -18,7 +18,7 @@ from conftest import entry, make_log, read_tree
 
 PASSWORD = "cobalt hazel dune tripod plaza"
 NAME = re.compile(r"^(?:[a-z2-7]{16}/index\.html|[a-z2-7]{16}\.bin|index\.html|404\.html|"
-                  r"robots\.txt|\.growthlog-manifest\.json)$")
+                  r"robots\.txt|\.growthlog-manifest\.json|unlock-[0-9a-f]{16}\.js)$")
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>'
 # Every character a file system allows in a name that means something in a URL or a shell.
 ODD_NAMES = ("scan#canary.svg", "what?canary.svg", "100%canary.svg", "semi;canary.svg",

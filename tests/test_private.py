@@ -17,13 +17,13 @@ from generator.build import build
 from generator.cli import main
 from generator.crypto import SiteKeys, WrongPassphrase, open_file, padme
 from generator.errors import GrowthlogError
-from generator.private import OpaqueNames, csp_hash
+from generator.private import OpaqueNames, csp_hash, shell_parts
 
 from conftest import REPO, entry, make_log, read_tree
 
 PASSWORD = "cobalt hazel dune tripod plaza"
 NAME = re.compile(r"^(?:[a-z2-7]{16}/index\.html|[a-z2-7]{16}\.bin|index\.html|404\.html|"
-                  r"robots\.txt|\.growthlog-manifest\.json)$")
+                  r"robots\.txt|\.growthlog-manifest\.json|unlock-[0-9a-f]{16}\.js)$")
 
 
 def sample_log(root: Path, config: str = "") -> Path:
@@ -84,7 +84,15 @@ def test_every_page_is_the_generic_shell(built: tuple[Path, dict[str, bytes]]) -
     policy = csp.group(1)
     assert "default-src 'none'" in policy and "unsafe-inline' " not in policy.replace(
         "style-src-attr 'unsafe-inline'", "")
-    assert f"script-src {csp_hash(runtime)}" in policy
+    parts = shell_parts()
+    assert tree[parts.runtime_file] == runtime.encode()
+    scripts = re.findall(r"<script>(.*?)</script>", shell, re.S)
+    assert scripts == [parts.loader] and parts.runtime_file in parts.loader
+    script_src = re.search(r"script-src ([^;]*);", policy)
+    assert script_src is not None
+    # Only these exact texts run: no 'self' (a shared origin's other sites are 'self').
+    assert script_src.group(1).split()[:2] == [csp_hash(parts.loader), csp_hash(runtime)]
+    assert all(s.startswith("'sha256-") for s in script_src.group(1).split())
     assert "connect-src 'self'" in policy and "form-action 'none'" in policy
     assert 'autocomplete="current-password"' in shell and 'autocomplete="username"' in shell
     assert "http://" not in shell and "https://" not in shell
@@ -372,8 +380,9 @@ def test_what_an_observer_of_two_deploys_learns(tmp_path: Path) -> None:
     small = "x"  # one byte more: the padded sizes stay
     first, grown, touched = _deploys("rerandomize = true\n", tmp_path / "re", [grow, small])
     assert first.keys() == grown.keys() == touched.keys()  # same count, same names
-    assert {p for p in first if first[p] == grown[p]} == {"robots.txt"}
-    assert {p for p in grown if grown[p] == touched[p]} == {"robots.txt"}
+    own = {"robots.txt", shell_parts().runtime_file}  # growthlog's, whatever the log says
+    assert {p for p in first if first[p] == grown[p]} == own
+    assert {p for p in grown if grown[p] == touched[p]} == own
     resized = {p for p in first if len(first[p]) != len(grown[p])}
     assert sorted(_what_is(tmp_path / "re", p, grown[p]) for p in resized) == ["entry", "index"]
     assert {p for p in grown if len(grown[p]) != len(touched[p])} == set()

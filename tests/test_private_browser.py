@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from generator import keys
 from generator.build import build
 from generator.crypto import derive_kek, open_file, unwrap_site_key
+from generator.private import shell_parts
 
 from conftest import REPO
 
@@ -255,12 +257,34 @@ def test_scripts_and_handlers_inside_an_entry_do_not_run(site: dict[str, Any],
     assert page.evaluate("window.__pwned === undefined")
 
 
+def test_an_unlock_script_changed_on_the_host_never_runs(site: dict[str, Any],
+                                                        context: Any) -> None:
+    """The runtime is a file anyone who can place files on the origin can change: the
+    shell's policy pins its bytes, so a changed one is refused and the page says so."""
+    page = context.new_page()
+    messages = _watch(page)
+    runtime = shell_parts().runtime
+
+    def changed(route: Any) -> None:
+        route.fulfill(status=200, content_type="text/javascript",
+                      body=runtime.replace("'use strict';", "'use strict'; window.__pwned = 1;"))
+
+    page.route(f"**/{shell_parts().runtime_file}", changed)
+    page.goto(site["private"])
+    page.wait_for_function(
+        "() => document.getElementById('gl-note').textContent.includes('could not load')")
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.is_hidden("#gl-form")
+    assert any("Content Security Policy" in m for m in messages), messages
+
+
 def test_outside_a_secure_context_it_says_to_use_https(site: dict[str, Any],
                                                        context: Any) -> None:
-    shell = (site["root"] / "output" / "index.html").read_bytes()
+    out = site["root"] / "output"
     page = context.new_page()
-    page.route("http://insecure.test/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=shell))
+    page.route("http://insecure.test/**", lambda route: route.fulfill(  # the site, over HTTP
+        status=200, body=(out / (urlsplit(route.request.url).path[1:] or "index.html"))
+        .read_bytes(), content_type="text/html"))
     page.goto("http://insecure.test/")
     page.wait_for_function(
         "() => document.getElementById('gl-note').textContent.includes('HTTPS')")

@@ -17,6 +17,7 @@ from generator.build import build
 from generator.config import load_config
 from generator.crypto import Slot, open_slot
 from generator.errors import ProblemsFound
+from generator.private import shell_parts
 
 from conftest import entry, make_log, read_tree
 from share_log import (
@@ -82,7 +83,8 @@ def test_the_authors_site_is_whole_and_each_file_opens_under_one_key(shared: Pat
     owners = collections.Counter(path for files in sites.values() for path in files)
     assert set(owners.values()) == {1}
     published = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert published - set(owners) == {"robots.txt", ".growthlog-manifest.json"}
+    assert published - set(owners) == {"robots.txt", ".growthlog-manifest.json",
+                                       shell_parts().runtime_file}
 
 
 def test_the_unlock_page_publishes_one_slot_per_reader_and_no_name(shared: Path) -> None:

@@ -1,8 +1,10 @@
 // growthlog private-mode runtime (gl-private-v1); byte-for-byte partner of generator/crypto.py.
-// Pinned by hash in each shell page's Content-Security-Policy. No dependencies.
+// Published once as unlock-<hash>.js; each shell's loader fetches it and runs it as an inline
+// script, which the shell's Content-Security-Policy allows only for these exact bytes.
 (() => {
   'use strict';
   const V = 'gl-private-v1';
+  document.documentElement.dataset.glRuntime = V; // the loader's sign that this ran
   const $ = (id) => document.getElementById(id);
   const blob = JSON.parse($('gl-key').textContent);
   const page = JSON.parse($('gl-page').textContent);
@@ -235,6 +237,10 @@
 
   async function render(opened, key) {
     const doc = new DOMParser().parseFromString(dec.decode(opened.body), 'text/html');
+    // The theme's scripts in <head> (its search) are sealed files: run as inline scripts once
+    // the page is shown, each only if the policy pins its exact text. An entry's never run.
+    const scripts = Array.from(doc.head.querySelectorAll('script[src]'), (el) => sealedId(el.getAttribute('src')))
+      .filter(Boolean).map((id) => fetchOpen(key, id).then((f) => dec.decode(f.body), () => ''));
     for (const el of doc.body.querySelectorAll('meta, base, script')) el.remove();
     const styles = [];
     for (const el of doc.head.querySelectorAll('link[rel~="stylesheet"], style')) {
@@ -252,6 +258,7 @@
     });
     const css = await Promise.all(styles);
     await Promise.all(images);
+    const code = await Promise.all(scripts);
     for (const text of css.filter(Boolean)) {
       const style = document.createElement('style');
       style.textContent = text;
@@ -273,13 +280,17 @@
     body.appendChild(lock);
     document.documentElement.replaceChild(body, document.body);
     document.documentElement.dataset.glUnlocked = '1';
-    // The theme's search (inlined in the shell) reads the sealed index through this hook.
+    // The theme's search reads the sealed index through this hook.
     window.growthlogLoadIndex = (url) => fetchOpen(key, sealedId(url))
       .then((file) => JSON.parse(dec.decode(file.body)));
-    // The page is shown; what follows reads the address and must not undo that.
-    try {
-      if (window.growthlogSearch) window.growthlogSearch.init(document);
-    } catch (e) { /* search stays idle */ }
+    // The page is shown; what follows reads the address and must not undo that. A script
+    // inserted now finds the document complete and wires up the page itself.
+    for (const text of code) {
+      if (!text) continue;
+      const script = document.createElement('script');
+      script.textContent = text;
+      document.body.appendChild(script);
+    }
     if (location.hash.length > 1) {
       const target = document.getElementById(safeDecode(location.hash.slice(1)));
       if (target) target.scrollIntoView();
