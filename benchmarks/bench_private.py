@@ -7,9 +7,10 @@
 A log of generated entries is written to a temp folder, with words drawn from a large
 made-up vocabulary so that, like a real log, nearly every entry brings needles of its own
 (companies, roles, tags, lessons, feedback, actions, body sentences). Each build runs in a
-fresh process into an empty folder, as `growthlog build` does; the time is measured inside
-the process around `build()` (Python's start-up and imports are not counted; the private
-build's PBKDF2 unlock is). Public and private builds alternate, and each private build is
+fresh process into an empty folder; the time is measured inside the process around
+`build()` (Python's start-up and imports are not counted; the private build's PBKDF2 unlock
+is). The public build is a cold one that neither reads nor writes the on-disk build cache
+(.growthlog-cache/), as a private build never does: the work is the same but for sealing. Public and private builds alternate, and each private build is
 divided by the public build next to it: the figures are the medians of those paired ratios,
 of wall-clock time and of CPU time. A last process times the audit alone on the private
 output (needles from the log, then every file checked and the plaintext searched).
@@ -113,7 +114,8 @@ def child(mode: str, root: Path, out: Path) -> None:
         extra = {"files": len(files), "needles": len(needles),
                  "load_log_s": loaded - started}
     else:
-        build(root, output=out, private=mode == "private", password=PASSWORD)
+        build(root, output=out, private=mode == "private", password=PASSWORD, use_cache=False)
+        assert not (root / ".growthlog-cache").exists(), "a cached build is not a cold one"
         extra = {}
     print(json.dumps({"wall": time.perf_counter() - started, "cpu": cpu() - cpu_started,
                       **extra}))
