@@ -25,6 +25,7 @@ from generator.build import build, check
 from generator.build_cache import BuildCache
 from generator.errors import GrowthlogError, ProblemsFound
 from generator.serve import Rebuilder
+from generator.watch import ChangeSet
 
 EXAMPLES = int(os.environ.get("GROWTHLOG_FUZZ_EXAMPLES", "12"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 12,
@@ -123,10 +124,27 @@ def agree(root: Path) -> None:
     assert tuple(sorted(result.errors)) == checked or (not checked) == result.ok
 
 
-def write_log(folder: Path, entry_front: str, config: str = "") -> Path:
+def agree_after_a_save(folder: Path, front: str) -> None:
+    """The preview of the log with a good a.md, after a.md is saved as `front`: what the
+    watcher's report makes it rebuild shows check's errors (a broken a.md's, over its last
+    good page), never an internal error."""
+    root = write_log(folder, "title: A\ndate: 2026-01-01\n")
+    preview = root.parent / "preview"
+    rebuilder = Rebuilder(root, preview)
+    rebuilder.rebuild()
+    write_log(folder, front, keep=True)
+    saved = frozenset({(root / "content" / "a.md").resolve()})
+    result = rebuilder.rebuild(ChangeSet(content=saved))
+    shutil.rmtree(preview, ignore_errors=True)
+    assert not any("internal error" in line for line in result.errors), result.errors
+    assert tuple(sorted(result.errors)) == outcome(check, root)
+
+
+def write_log(folder: Path, entry_front: str, config: str = "", *, keep: bool = False) -> Path:
     root = folder / "log"
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "content").mkdir(parents=True)
+    if not keep:
+        shutil.rmtree(root, ignore_errors=True)
+    (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "growthlog.toml").write_text(config, encoding="utf-8", errors="surrogatepass")
     (root / "content" / "a.md").write_bytes(
         f"---\n{entry_front}---\nBody.\n".encode("utf-8", "surrogatepass"))
@@ -158,6 +176,7 @@ def folder() -> Any:
 def test_fuzzed_front_matter_never_crashes_and_check_build_serve_agree(folder: Path,
                                                                       front: str) -> None:
     agree(write_log(folder, front))
+    agree_after_a_save(folder, front)
 
 
 @FUZZ
