@@ -187,6 +187,12 @@ def parse_config(data: dict[str, Any],
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             problems.append(_type_problem(key, expected, value))
             continue
+        if key == "theme" and isinstance(value, str) and not _is_folder_name(value):
+            problems.append(Problem(
+                CONFIG_NAME, "expected the name of a theme: one folder name (themes/<name>/ "
+                f"in the log, or a shipped theme), at most {MAX_SEGMENT} bytes, with no '/' "
+                f"and no control characters; found {_shown(value)}", field=key))
+            continue
         if isinstance(value, list):
             if not value or not all(isinstance(v, str) and v.strip() for v in value):
                 problems.append(_type_problem(key, list, value, "a non-empty list of text"))
@@ -279,6 +285,15 @@ def _is_path_segment(text: str) -> bool:
     return (not any(part.strip() in (".", "..") for part in text.split("/"))
             and not any(ord(c) < 32 or ord(c) == 127 for c in text)
             and len(text.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT)
+
+
+def _is_folder_name(text: str) -> bool:
+    return text.strip() not in ("", ".", "..") and "/" not in text and "\\" not in text \
+        and _is_path_segment(text)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _folder_clashes(stages: list[str]) -> list[str]:

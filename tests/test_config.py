@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator.config import (
     DEFAULT_OUTCOMES,
     DEFAULT_STAGES,
@@ -120,3 +122,29 @@ def test_base_url_is_normalised() -> None:
     assert normalise_base_url("") == "/"
     assert normalise_base_url("https://me.github.io/log") == "https://me.github.io/log/"
     assert parse_config({"base_url": "my-log"})[0].base_url == "/my-log/"
+
+
+@pytest.mark.parametrize("theme", ["a" * 300, "a\x00b", "../../etc", "dark/blue", ""])
+def test_a_theme_that_is_no_folder_name_is_a_config_error_not_a_traceback(
+        tmp_path: Path, theme: str) -> None:
+    """A 300-character theme name made check and build end in OSError('File name too
+    long') and the preview in 'internal error' (found by the config fuzz test)."""
+    import json
+
+    from generator.build import build, check
+    from generator.errors import ProblemsFound
+    from generator.serve import Rebuilder
+
+    from conftest import entry, make_log
+
+    root = make_log(tmp_path / "log", {"content/a.md": entry()},
+                    f'title = "T"\ntheme = {json.dumps(theme)}\n')
+    for run in (check, build):
+        with pytest.raises(ProblemsFound) as info:
+            run(root)
+        [problem] = info.value.problems
+        assert problem.format().startswith("growthlog.toml:2: theme: expected the name of a "
+                                           "theme: one folder name"), problem.format()
+    result = Rebuilder(root, tmp_path / "preview").rebuild()
+    assert [line[:50] for line in result.errors] == [
+        "growthlog.toml:2: theme: expected the name of a th"]

@@ -188,6 +188,7 @@ def test_fuzzed_front_matter_never_crashes_and_check_build_serve_agree(folder: P
 @example(config="remember_days = 99999999999999999999\n")
 @example(config='title = "\\ud800"\n')
 @example(config='theme = "../../etc"\n')
+@example(config=f'theme = "{"a" * 300}"\n')
 def test_fuzzed_config_never_crashes_and_check_build_serve_agree(folder: Path,
                                                                 config: str) -> None:
     agree(write_log(folder, "title: A\ndate: 2026-01-01\nstage: applied\n", config))
