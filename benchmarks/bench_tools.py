@@ -340,7 +340,9 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
             else (0, 0, 0))
         for name, got in row.items():
             results.setdefault(f"[s] {name}", []).append((got.wall, got.cpu, got.rss_mb))
-        print(f"  {size}: round {r + 1}/{rounds} done", file=sys.stderr)
+        results.setdefault("(load average)", []).append((os.getloadavg()[0], 0, 0))
+        print(f"  {size}: round {r + 1}/{rounds} done (load average "
+              f"{os.getloadavg()[0]:.1f})", file=sys.stderr)
     return results
 
 
@@ -428,6 +430,10 @@ def main() -> None:
         for size in args.sizes:
             results[size] = bench_size(size, args.rounds, tools, Path(tmp))
     print(table(args.sizes, results))
+    print()
+    print("load average (1 min) after each round: " + "; ".join(
+        f"{size:,}: " + ", ".join(f"{r[0]:.1f}" for r in results[size]["(load average)"])
+        for size in args.sizes))
     print()
     print(targets(args.sizes, results))
 

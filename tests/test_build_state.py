@@ -107,3 +107,29 @@ def test_a_changed_shipped_template_renders_every_page_again(tmp_path: Path) -> 
     assert build(root, use_cache=True).rendered == first.rendered
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_the_cache_file_is_never_held_whole_in_memory(tmp_path: Path) -> None:
+    """It holds every page of the site: pickled into the file as it goes and read back as it
+    is unpickled, a build's peak memory does not grow by its size (twice, with a header)."""
+    import tracemalloc
+
+    from generator.build_cache import STATE_FILE, load_build_cache, save_build_cache
+    from generator.cache import CACHE_DIR, code_key
+
+    long = {name: str(text).replace("Body", "A long body. " * 300)
+            for name, text in _entries(60).items()}
+    root = make_log(tmp_path / "log", long, CONFIG)
+    build(root, output=tmp_path / "out", use_cache=True)
+    state = root / CACHE_DIR / STATE_FILE
+    size = state.stat().st_size
+    cache = load_build_cache(root, code_key())
+    build(root, output=tmp_path / "out", cache=cache)  # the theme known again, as in a build
+    tracemalloc.start()
+    try:
+        save_build_cache(root, cache, code_key())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert state.stat().st_size > size / 2 and size > 1_000_000  # it was written again
+    assert peak < size  # the pickler's own bookkeeping only (it was twice the size)
