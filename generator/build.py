@@ -32,7 +32,7 @@ from generator.entries import parse_entry, source_dir
 from generator.entry_links import resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
-from generator.markup import LinkContext, RenderMarkdown, render_markdown
+from generator.markup import LinkContext, Markdown, RenderMarkdown
 from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.output import MANIFEST, WriteReport, check_output_dir, path_problems, write_output
@@ -207,7 +207,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     links = LinkContext("", frozenset(sources.assets), urls)
     cache.use_links(links)
     markdown = cache.markdown
-    render = markdown.render if markdown is not None else render_markdown
+    render = markdown.render if markdown is not None else Markdown()  # one per build
     paths = [path for inside, path in sources.listing if is_entry_name(inside)]
     found: dict[str, Parsed] = {}
     todo: list[tuple[str, FileKey]] = []

@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
-from generator.markup import LinkContext, RenderedMarkdown, render_markdown
+from generator.markup import LinkContext, Markdown, RenderedMarkdown, render_markdown
 from generator.output import staging_dir
 from generator.report import BuildReport
 from generator.sources import scan_content
@@ -74,18 +74,22 @@ class MarkdownCache:
         """The digest of every body asked for, in order (build_cache.py keeps each entry
         file's, so a body it does not parse again stays in the cache)."""
         self.hits = 0
+        self.markdown = Markdown()
+        """The parsers this build renders with."""
 
     def render(self, text: str, links: LinkContext, *,
                unsafe_html: bool = False) -> RenderedMarkdown:
         """render_markdown, or what it gave for the same input last time."""
         if links.urls.rename is not None:  # private names: never kept on disk
-            return render_markdown(text, links, unsafe_html=unsafe_html)
+            return render_markdown(text, links, unsafe_html=unsafe_html,
+                                   markdown=self.markdown)
         digest = hashlib.sha256("\0".join((
             str(unsafe_html), links.source_dir, _links_key(links), text)).encode()).hexdigest()
         known = self._known.get(digest)
         rendered = _rendered(known) if known is not None else None
         if rendered is None or known is None:
-            rendered = render_markdown(text, links, unsafe_html=unsafe_html)
+            rendered = render_markdown(text, links, unsafe_html=unsafe_html,
+                                   markdown=self.markdown)
             known = [rendered.html, rendered.text, rendered.summary,
                      [list(b) for b in rendered.broken_links], list(rendered.attachments),
                      [list(e) for e in rendered.entry_links]]

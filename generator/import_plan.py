@@ -84,8 +84,9 @@ def check_plan(plan: ImportPlan, content: Path, config: SiteConfig) -> list[Prob
     """Every problem that stops the import: the plan's own, any planned file that would not
     pass `check` (reported at its source line), and every name clash. Warnings too."""
     from generator.entries import parse_entry, source_dir
-    from generator.markup import LinkContext
+    from generator.markup import LinkContext, Markdown
 
+    markdown = Markdown()
     problems = list(plan.problems)
     present = set(_content_assets(content))
     assets = frozenset(present | {c.target for c in plan.copies})
@@ -105,7 +106,8 @@ def check_plan(plan: ImportPlan, content: Path, config: SiteConfig) -> list[Prob
         source, split = split_source(path, planned.text())
         found = split
         if source is not None:
-            _, parsed = parse_entry(source, config, LinkContext(source_dir(path), assets))
+            _, parsed = parse_entry(source, config, LinkContext(source_dir(path), assets),
+                                    markdown)
             found = [*split, *parsed]
         head_lines = planned.text().count("\n", 0, len(planned.text()) - len(planned.body))
         keys = {line: str(at[0]) for at, line in (source.lines if source else {}).items()}

@@ -25,7 +25,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
@@ -76,13 +75,42 @@ class RenderMarkdown(Protocol):
                  unsafe_html: bool = False) -> RenderedMarkdown: ...
 
 
-def render_markdown(text: str, links: LinkContext, *,
-                    unsafe_html: bool = False) -> RenderedMarkdown:
-    """Render an entry body; collect its plain text and a one-paragraph summary."""
-    rendered = None if unsafe_html else _fast(text, links)
-    if rendered is not None:
-        return rendered
-    return _render_py(text, links, unsafe_html=unsafe_html)
+class Markdown:
+    """Renders entry bodies with the configured parsers, each made on first use: one per
+    build (its Markdown cache's, or read_entries'), passed to whatever renders a body, so
+    no parser lives in the module."""
+
+    __slots__ = ("_py", "_rs")
+
+    def __init__(self) -> None:
+        self._rs: FastMarkdownIt | None = None
+        self._py: dict[bool, MarkdownIt] = {}
+
+    def __call__(self, text: str, links: LinkContext, *,
+                 unsafe_html: bool = False) -> RenderedMarkdown:
+        """Render an entry body; collect its plain text and a one-paragraph summary."""
+        rendered = None if unsafe_html else _fast(text, links, self.rs())
+        if rendered is not None:
+            return rendered
+        return _render_py(text, links, self.py(unsafe_html))
+
+    def rs(self) -> FastMarkdownIt:
+        if self._rs is None:
+            self._rs = _parser_rs()
+        return self._rs
+
+    def py(self, unsafe_html: bool) -> MarkdownIt:
+        parser = self._py.get(unsafe_html)
+        if parser is None:
+            parser = self._py[unsafe_html] = _parser_py(unsafe_html)
+        return parser
+
+
+def render_markdown(text: str, links: LinkContext, *, unsafe_html: bool = False,
+                    markdown: Markdown | None = None) -> RenderedMarkdown:
+    """Render an entry body with `markdown`'s parsers (None: parsers made for this one)."""
+    return (markdown if markdown is not None else Markdown())(text, links,
+                                                               unsafe_html=unsafe_html)
 
 
 def _plain(markdown_inline: str, limit: int = 220) -> str:
@@ -159,7 +187,6 @@ def _rendered(html: str, words: list[str], summary: str, found: _Found) -> Rende
 # --- markdown-it-py: the reference ---------------------------------------------------
 
 
-@cache
 def _parser_py(unsafe_html: bool) -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.anchors import anchors_plugin
@@ -174,10 +201,9 @@ def _parser_py(unsafe_html: bool) -> MarkdownIt:
     return md
 
 
-def _render_py(text: str, links: LinkContext, *, unsafe_html: bool) -> RenderedMarkdown:
+def _render_py(text: str, links: LinkContext, md: MarkdownIt) -> RenderedMarkdown:
     found = _Found()
     env: dict[str, object] = {"links": links, "found": found}
-    md = _parser_py(unsafe_html)
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
     words = [t.content for t in tokens if t.type == "inline"]
@@ -221,14 +247,14 @@ def _rewrite_raw(raw: str, links: LinkContext, found: _Found) -> str:
 # --- markdown-it-pyrs: the fast path ---------------------------------------------------
 
 
-def _fast(text: str, links: LinkContext) -> RenderedMarkdown | None:
+def _fast(text: str, links: LinkContext, md: FastMarkdownIt) -> RenderedMarkdown | None:
     """The body rendered by markdown-it-pyrs; None if it would render it unlike
     markdown-it-py, or panics."""
     text = _normalised(text)
     if _rs_differs(text):
         return None
     try:
-        return _render_rs(text, links)
+        return _render_rs(text, links, md)
     except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
         if type(exc).__name__ != "PanicException":
             raise
@@ -321,14 +347,13 @@ _TODO = re.compile(r"\[[ xX]\]")
 _TODO_TAB = re.compile(r"\[[ xX]\][\t\v\f]")
 
 
-@cache
 def _parser_rs() -> FastMarkdownIt:
     import markdown_it_pyrs
 
     return markdown_it_pyrs.MarkdownIt("zero").enable_many(list(_RS_RULES))
 
 
-def _render_rs(text: str, links: LinkContext) -> RenderedMarkdown | None:
+def _render_rs(text: str, links: LinkContext, md: FastMarkdownIt) -> RenderedMarkdown | None:
     """None when the tree shows something markdown-it-pyrs 0.4 renders unlike markdown-it-py:
     a footnote referred to twice (markdown-it-py numbers the second '1:1') or from a note,
     a task in a loose list (its checkbox goes inside the paragraph there), code right after
@@ -336,7 +361,6 @@ def _render_rs(text: str, links: LinkContext) -> RenderedMarkdown | None:
     under a blockquote, some URLs and alt texts (`_url_differs`), a node this code does not
     know."""
     text = _normalised(text)
-    md = _parser_rs()
     tree = md.tree(text)
     source = text.encode("utf-8")
     words: list[str] = []

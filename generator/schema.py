@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -20,8 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-if TYPE_CHECKING:
-    from generator.config import SiteConfig
+from generator.custom_fields import CustomField
 
 _DATE_TEXT = re.compile(
     r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"  # the day as written, whatever its time and zone
@@ -220,7 +220,18 @@ def builtin_keys() -> tuple[str, ...]:
     return (*known_keys(EntrySchema), *MAPPED_KEYS)
 
 
-def entry_json_schema(config: SiteConfig) -> dict[str, Any]:
+class Declared(Protocol):
+    """What the JSON Schema takes from the log's config (a config.SiteConfig)."""
+
+    @property
+    def stages(self) -> Sequence[str]: ...
+    @property
+    def outcomes(self) -> Sequence[str]: ...
+    @property
+    def fields(self) -> Sequence[CustomField]: ...
+
+
+def entry_json_schema(config: Declared) -> dict[str, Any]:
     """JSON Schema of the front matter, with the log's configured stages and outcomes."""
     schema = EntrySchema.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

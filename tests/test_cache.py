@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -30,9 +31,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = cache.render_markdown
 
-    def spy(text: str, links: LinkContext, *, unsafe_html: bool = False) -> object:
+    def spy(text: str, links: LinkContext, **options: Any) -> object:
         seen.append(text)
-        return real(text, links, unsafe_html=unsafe_html)
+        return real(text, links, **options)
 
     monkeypatch.setattr(cache, "render_markdown", spy)
     return seen

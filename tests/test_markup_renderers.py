@@ -108,11 +108,15 @@ FALLBACK = ["*£*bravo\n", "![foo\\\nbar](pic.png)\n", "`   `\n", "[foo `bar` ba
             "> quote\n*\n", "- item\n|---|\n", "> a | b\n|---|---|\n", "~~a~~~~b~~\n"]
 
 
+MARKDOWN = markup.Markdown()
+"""One set of parsers for the thousands of bodies compared here, as a build has."""
+
+
 def same(text: str, links: LinkContext = LINKS) -> bool:
     """The fast path's result equals the reference's; whether the fast path took it."""
-    reference = markup._render_py(text, links, unsafe_html=False)
-    fast = markup._fast(text, links)
-    got = render_markdown(text, links)
+    reference = markup._render_py(text, links, MARKDOWN.py(unsafe_html=False))
+    fast = markup._fast(text, links, MARKDOWN.rs())
+    got = MARKDOWN(text, links)
     for rendered in ((got, fast) if fast is not None else (got,)):
         assert rendered.html == reference.html
         assert callouts(rendered.html) == callouts(reference.html)
@@ -236,14 +240,14 @@ def test_a_whole_build_is_byte_identical_with_either_renderer(
     real = markup._render_rs
     calls: list[bool] = []
 
-    def counted(text: str, links: LinkContext) -> RenderedMarkdown | None:
-        rendered = real(text, links)
+    def counted(text: str, links: LinkContext, md: object) -> RenderedMarkdown | None:
+        rendered = real(text, links, md)
         calls.append(rendered is not None)
         return rendered
 
     monkeypatch.setattr(markup, "_render_rs", counted)
     build(root, output=tmp_path / "fast")
     assert calls and all(calls)
-    monkeypatch.setattr(markup, "_render_rs", lambda text, links: None)
+    monkeypatch.setattr(markup, "_render_rs", lambda text, links, md: None)
     build(root, output=tmp_path / "reference")
     assert read_tree(tmp_path / "fast") == read_tree(tmp_path / "reference")
