@@ -9,7 +9,12 @@ operator flipped, a constant changed, a statement dropped, a return value replac
 alone. Survivors judged equivalent (EQUIVALENT below, each with the reason) leave the
 denominator. Prints each survivor and, per stage, the share of behaviour-changing mutants
 killed; `--json FILE` writes them too. Minutes per module: not part of .ci/run.
-See docs/testing.md.
+
+Each stage runs once unmutated first, traced: a mutant inside a function then runs only the
+tests that ran one of its lines (with the fixtures they use), in their usual order; a test
+that forks or starts a process runs for every mutant, and so does every test for a change
+run at import (a constant, a class body). `--every-test` runs them all (urls.py: the same
+result). See docs/testing.md.
 """
 
 from __future__ import annotations
@@ -19,29 +24,43 @@ import ast
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pytest import hookimpl as pytest_hookimpl
 
 REPO = Path(__file__).resolve().parent.parent
+USERS = "tests of its users"
+"""The label of a stage run whole for every mutant that reaches it: its tests are slow to
+trace and start processes (whose lines are not traced), so no test could be left out."""
 # The tests of each module in stages, as (label, files): the module's own tests first, then
-# the tests added to close the gaps earlier runs found. A mutant is killed at the first stage
-# that fails, so one run gives the score with the first stage only, with the first two, and
-# so on: before and after each round of gap tests. Kept to the test files that exercise the
-# module directly, so a run takes minutes: the score is a floor.
+# the tests added to close the gaps earlier runs found, then the tests of the modules that
+# use it (what else a developer runs after changing it). A mutant is killed at the first
+# stage that fails, so one run gives the score with the first stage only, with the first
+# two, and so on: before and after each round of gap tests.
 TESTS: dict[str, list[tuple[str, list[str]]]] = {
     "generator/schema.py": [
         ("module tests", ["tests/test_schema.py", "tests/test_entries.py",
                           "tests/test_sources.py"]),
-        ("gap tests, 1 Dec", ["tests/test_unknown_keys.py"])],
+        ("gap tests, 1 Dec", ["tests/test_unknown_keys.py"]),
+        ("gap tests, 4 Dec", ["tests/test_schema_gaps.py"]),
+        (USERS, ["tests/test_import.py", "tests/test_bringing_notes.py",
+                 "tests/test_readers.py", "tests/test_config.py", "tests/test_scaffold.py",
+                 "tests/test_cli.py"])],
     "generator/output.py": [
         ("module tests", ["tests/test_output.py", "tests/test_output_swap.py"]),
-        ("gap tests, 1 Dec", ["tests/test_output_behaviour.py"])],
+        ("gap tests, 1 Dec", ["tests/test_output_behaviour.py"]),
+        ("gap tests, 4 Dec", ["tests/test_output_gaps.py"]),
+        (USERS, ["tests/test_durable.py"])],
     "generator/urls.py": [
         ("module tests", ["tests/test_urls.py"]),
         ("gap tests, 1 Dec", ["tests/test_urls_mutants.py"])],
@@ -68,6 +87,11 @@ class Mutant:
     """The function (or class, or `<module>`) the change is in: stable when lines move."""
     what: str
     source: str
+    lines: frozenset[int] = frozenset()
+    """Lines of the original a test must run for the change to matter to it."""
+    at_import: bool = True
+    """The change is in code run when the module is imported (not inside a function): every
+    test of the stage runs for it, whatever lines they ran."""
 
 
 def _scopes(tree: ast.AST) -> dict[int, str]:
@@ -83,6 +107,29 @@ def _scopes(tree: ast.AST) -> dict[int, str]:
             visit(child, inner)
 
     visit(tree, "<module>")
+    return found
+
+
+def _in_functions(tree: ast.AST) -> set[int]:
+    """Nodes run only when a function is called (its body), not at import."""
+    return {id(node) for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            for part in ([fn.body] if isinstance(fn, ast.Lambda) else fn.body)
+            for node in ast.walk(part)}
+
+
+def _statement_lines(tree: ast.AST) -> dict[int, int]:
+    """id(node) → first line of the innermost statement holding it (a multi-line
+    condition's later lines need not report a line event of their own)."""
+    found: dict[int, int] = {}
+
+    def visit(node: ast.AST, line: int) -> None:
+        for child in ast.iter_child_nodes(node):
+            here = child.lineno if isinstance(child, ast.stmt) else line
+            found[id(child)] = here
+            visit(child, here)
+
+    visit(tree, 0)
     return found
 
 
@@ -187,6 +234,9 @@ def mutants(path: Path) -> Iterator[Mutant]:
         clone = copy.deepcopy(tree)
         node, _ = list(_sites(clone))[number]
         where = _scopes(clone).get(id(node), "<module>")
+        lines = frozenset({_statement_lines(clone).get(id(node), 0), *range(
+            getattr(node, "lineno", 0), getattr(node, "end_lineno", 0) + 1)})
+        at_import = id(node) not in _in_functions(clone)
         if kind.startswith("drop"):
             parent = next(p for p in ast.walk(clone) if isinstance(getattr(p, "body", None), list)
                           and any(s is node for s in p.body))  # type: ignore[attr-defined]
@@ -203,7 +253,8 @@ def mutants(path: Path) -> Iterator[Mutant]:
             replacement = ast.Call(ast.Name("bool", ast.Load()), [node.operand], [])
             _replace(clone, node, replacement)
         ast.fix_missing_locations(clone)
-        yield Mutant(getattr(node, "lineno", 0), where, what, ast.unparse(clone))
+        yield Mutant(getattr(node, "lineno", 0), where, what, ast.unparse(clone), lines,
+                     at_import)
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
@@ -223,34 +274,157 @@ def run_tests(work: Path, tests: list[str], timeout: float) -> bool:
     On Linux the tests run in a fork of this process, which has imported the third-party
     packages once (warm_up): each run then costs the tests, not a Python start and a
     pydantic import. The fork drops every module of the repository first, so it imports
-    the mutated file; elsewhere a fresh Python runs them.
+    the mutated file, and sets PYTHONPATH so that a `growthlog` a test starts imports it
+    too; elsewhere a fresh Python runs them.
     """
     if not hasattr(os, "fork"):
         return _run_in_subprocess(work, tests, timeout)
+    code = _in_fork(work, lambda pytest: pytest.main(
+        ["-n0", "-x", "-q", "-p", "no:cacheprovider", *tests]), timeout)
+    return code == 0
+
+
+def _in_fork(work: Path, run: Callable[[Any], object], timeout: float) -> int | None:
+    """Run `run(pytest)` in a fork with the repository's modules forgotten; its exit code,
+    or None when it ran out of time (a mutant that hangs the tests is caught by them)."""
     child = os.fork()
     if child == 0:  # the child: never returns
         code = 1
         try:
             os.chdir(work)
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                [str(work), *filter(None, [os.environ.get("PYTHONPATH")])])
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             os.dup2(null, 2)
             _forget_repository_modules(work)
             import pytest
 
-            code = int(pytest.main(["-n0", "-x", "-q", "-p", "no:cacheprovider", *tests]))
+            code = int(run(pytest))  # type: ignore[call-overload]
         finally:
             os._exit(code)
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(child, os.WNOHANG)
         if done:
-            return os.waitstatus_to_exitcode(status) == 0
-        if time.monotonic() > deadline:  # a mutant that hangs the tests is caught by them
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
             os.kill(child, 9)
             os.waitpid(child, 0)
-            return False
+            return None
         time.sleep(0.02)
+
+
+@dataclass
+class Coverage:
+    """Which tests of a stage run which lines of the module (recorded once, unmutated)."""
+
+    order: list[str]
+    """Every test id of the stage, in the order pytest runs them."""
+    lines: dict[str, set[int]]
+    spawns: set[str]
+    """Tests that start a process or fork: what runs there is not traced, so they run for
+    every mutant."""
+
+    def select(self, mutant: Mutant) -> list[str]:
+        if mutant.at_import:
+            return self.order
+        return [t for t in self.order
+                if t in self.spawns or self.lines.get(t, set()) & mutant.lines]
+
+
+class _Recorder:
+    """A pytest plugin: per test, the lines of one file run in this process (and threads),
+    with those its fixtures ran when they were set up (a module- or session-wide fixture
+    runs in the first test that needs it, but every test using it sees what it made)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.running: list[str] = []  # the test, then the fixtures being set up for it
+        self.order: list[str] = []
+        self.lines: dict[str, set[int]] = {}
+        self.spawns: set[str] = set()
+        self.uses: dict[str, list[str]] = {}
+        sys.addaudithook(self._audit)
+        # A forked child's lines are not seen here (the test is marked as spawning): it
+        # runs untraced, at full speed.
+        os.register_at_fork(after_in_child=_untraced)
+
+    def _audit(self, event: str, _: tuple[object, ...]) -> None:
+        if self.running and event in (
+                "os.fork", "subprocess.Popen", "os.posix_spawn", "os.exec", "os.spawn"):
+            self.spawns.update(self.running)
+
+    def _trace(self, frame: Any, event: str, _: object) -> Any:
+        if frame.f_code.co_filename != self.target:
+            return None
+        lines = self.lines.setdefault(self.running[-1] if self.running else "", set())
+
+        def local(frame: Any, event: str, _: object) -> Any:
+            lines.add(frame.f_lineno)
+            return local
+
+        lines.add(frame.f_lineno)
+        return local
+
+    @pytest_hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        self.running.append(f"fixture {fixturedef.baseid}::{fixturedef.argname}")
+        yield
+        self.running.pop()
+
+    @pytest_hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: Any) -> Any:
+        self.running = [item.nodeid]
+        self.order.append(item.nodeid)
+        self.uses[item.nodeid] = [
+            f"fixture {d.baseid}::{d.argname}" for name in item.fixturenames
+            for d in item._fixtureinfo.name2fixturedefs.get(name, ())]
+        if self.target:
+            threading.settrace(self._trace)
+            sys.settrace(self._trace)
+        else:
+            self.spawns.add(item.nodeid)
+        yield
+        sys.settrace(None)
+        threading.settrace(None)
+        self.running = []
+
+    def result(self) -> dict[str, object]:
+        """Per test: its lines and its fixtures' lines; whether it or they start a process."""
+        lines = {test: sorted(self.lines.get(test, set()).union(
+            *(self.lines.get(f, set()) for f in self.uses[test]))) for test in self.order}
+        spawns = [test for test in self.order
+                  if test in self.spawns or any(f in self.spawns for f in self.uses[test])]
+        return {"order": self.order, "lines": lines, "spawns": spawns}
+
+
+def _untraced() -> None:
+    sys.settrace(None)
+    threading.settrace(None)
+
+
+def record_coverage(work: Path, module: str, tests: list[str], timeout: float,
+                    traced: bool = True) -> Coverage:
+    """Run the stage once, unmutated, recording which test runs which lines of the module
+    (or, not `traced`, only which tests there are: each then counts as spawning)."""
+    if not tests:
+        return Coverage([], {}, set())
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+
+        def run(pytest: Any) -> int:
+            recorder = _Recorder(str(work / module) if traced else "")
+            code = pytest.main(["-n0", "-q", "-p", "no:cacheprovider", *tests],
+                               plugins=[recorder])
+            Path(result.name).write_text(json.dumps(recorder.result()))
+            return int(code)
+
+        code = _in_fork(work, run, timeout)
+        if code != 0:
+            sys.exit(f"{module}: the tests fail without any mutation ({tests})")
+        data = json.loads(Path(result.name).read_text())
+    return Coverage(data["order"], {k: set(v) for k, v in data["lines"].items()},
+                    set(data["spawns"]))
 
 
 def _run_in_subprocess(work: Path, tests: list[str], timeout: float) -> bool:
@@ -292,12 +466,22 @@ def warm_up(work: Path) -> None:
     _forget_repository_modules(work)
 
 
-def score_module(work: Path, module: str, timeout: float) -> dict[str, object]:
+def score_module(work: Path, module: str, timeout: float,
+                 match: re.Pattern[str] | None = None, every_test: bool = False,
+                 only: frozenset[str] = frozenset()) -> dict[str, object]:
     """Run every mutant of one module against its test stages; print survivors and scores."""
     labels = [label for label, _ in TESTS[module]]
     stages = [[t for t in files if (work / t).is_file()] for _, files in TESTS[module]]
-    if not all(run_tests(work, stage, timeout) for stage in stages if stage):
-        sys.exit(f"{module}: the tests fail without any mutation")
+    if only:
+        stages = [files if label in only else []
+                  for label, files in zip(labels, stages, strict=True)]
+    coverage, limits = [], []
+    for label, stage in zip(labels, stages, strict=True):
+        began = time.monotonic()
+        coverage.append(record_coverage(work, module, stage, timeout * 10, label != USERS))
+        # A mutant that makes the tests hang is caught by them: a generous multiple of the
+        # stage's traced time, which is slower than an untraced run.
+        limits.append(min(timeout, max(30.0, 5 * (time.monotonic() - began))))
     equivalent = EQUIVALENT.get(module, {})
     original = (work / module).read_text(encoding="utf-8")
     killed_at: dict[str, int | None] = {}  # mutant → index of the stage that killed it
@@ -305,17 +489,21 @@ def score_module(work: Path, module: str, timeout: float) -> dict[str, object]:
     started = time.monotonic()
     try:
         for mutant in mutants(work / module):
-            (work / module).write_text(mutant.source, encoding="utf-8")
             name = f"{module}:{mutant.line}: {mutant.where}: {mutant.what}"
-            killer = next((i for i, stage in enumerate(stages)
-                           if stage and not run_tests(work, stage, timeout)), None)
+            if match is not None and not match.search(name):
+                continue
+            (work / module).write_text(mutant.source, encoding="utf-8")
+            selected = [c.order if every_test else c.select(mutant) for c in coverage]
+            killer = next((i for i, tests in enumerate(selected)
+                           if tests and not run_tests(work, tests, limits[i])), None)
             killed_at[name] = killer
             why = equivalent.get((mutant.where, mutant.what))
             if killer is None and why is not None:
                 judged[name] = why
                 print(f"equivalent: {name} ({why})", flush=True)
             elif killer is None:
-                print(f"survived: {name}", flush=True)
+                unrun = " (no test runs this line)" if not any(selected) else ""
+                print(f"survived: {name}{unrun}", flush=True)
             elif killer > 0:
                 print(f"killed by {labels[killer]}: {name}", flush=True)
     finally:
@@ -342,6 +530,13 @@ def main() -> None:
     parser.add_argument("modules", nargs="+", choices=sorted(TESTS))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--match", type=re.compile, default=None, help=(
+        "only the mutants whose name (module:line: function: change) this regex finds: "
+        "to check the tests written for some survivors"))
+    parser.add_argument("--stage", action="append", default=[], help=(
+        "run only the stages with this label (repeatable): the others count as passing"))
+    parser.add_argument("--every-test", action="store_true", help=(
+        "run every test of a stage for every mutant, not only those that run its line"))
     args = parser.parse_args()
     report: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="growthlog-mutation-") as tmp:
@@ -350,7 +545,8 @@ def main() -> None:
             ".git", ".venv", "node_modules", "output", "__pycache__", ".hypothesis"))
         warm_up(work)
         for module in args.modules:
-            report[module] = score_module(work, module, args.timeout)
+            report[module] = score_module(work, module, args.timeout, args.match,
+                                          args.every_test, frozenset(args.stage))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
