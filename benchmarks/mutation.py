@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,10 @@ TESTS: dict[str, list[tuple[str, list[str]]]] = {
         ("gap tests, 1 Dec", ["tests/test_output_behaviour.py"]),
         ("gap tests, 4 Dec", ["tests/test_output_gaps.py"]),
         (USERS, ["tests/test_durable.py"])],
+    "generator/front_matter.py": [
+        ("module tests", ["tests/test_sources.py", "tests/test_bringing_notes.py"]),
+        ("gap tests, 4 Dec", ["tests/test_front_matter.py"]),
+        (USERS, ["tests/test_import.py", "tests/test_fuzz.py"])],
     "generator/urls.py": [
         ("module tests", ["tests/test_urls.py"]),
         ("gap tests, 1 Dec", ["tests/test_urls_mutants.py"])],
@@ -135,10 +140,10 @@ def _statement_lines(tree: ast.AST) -> dict[int, int]:
 
 def _docstring_ids(tree: ast.AST) -> set[int]:
     """Strings standing alone as statements: docstrings, and the attribute docstrings
-    written under an assignment (both documentation, never run)."""
+    written under an assignment (both documentation, never run); and `...` bodies."""
     return {id(node.value) for node in ast.walk(tree)
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)}
+            and (isinstance(node.value.value, str) or node.value.value is Ellipsis)}
 
 
 def _annotation_ids(tree: ast.AST) -> set[int]:
@@ -176,7 +181,8 @@ def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str]]:
             if isinstance(node.value, bool) or isinstance(node.value, int | float) or (
                     isinstance(node.value, str) and node.value):
                 yield node, "const"
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif isinstance(node, ast.Return) and node.value is not None and not (
+                isinstance(node.value, ast.Constant) and node.value.value is None):
             yield node, "return"
         elif isinstance(node, ast.If):
             yield node, "if-true"
@@ -478,10 +484,11 @@ def score_module(work: Path, module: str, timeout: float,
     coverage, limits = [], []
     for label, stage in zip(labels, stages, strict=True):
         began = time.monotonic()
-        coverage.append(record_coverage(work, module, stage, timeout * 10, label != USERS))
-        # A mutant that makes the tests hang is caught by them: a generous multiple of the
-        # stage's traced time, which is slower than an untraced run.
-        limits.append(min(timeout, max(30.0, 5 * (time.monotonic() - began))))
+        coverage.append(record_coverage(work, module, stage, timeout * 60, label != USERS))
+        # A mutant that makes the tests hang is caught by them: after `timeout` or three
+        # times the stage's first run (traced: slower than a mutant's), whichever is longer,
+        # so that a slow stage on a loaded machine is not taken for a hang.
+        limits.append(max(timeout, 3 * (time.monotonic() - began)))
     equivalent = EQUIVALENT.get(module, {})
     original = (work / module).read_text(encoding="utf-8")
     killed_at: dict[str, int | None] = {}  # mutant → index of the stage that killed it
@@ -525,11 +532,17 @@ def score_module(work: Path, module: str, timeout: float,
                                       if k is not None and k > 0}}
 
 
+def _stop(number: int, _: object) -> None:
+    sys.exit(f"stopped by signal {number}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="+", choices=sorted(TESTS))
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--timeout", type=float, default=60, help=(
+        "seconds after which a stage's tests count as hanging (at least three times the "
+        "stage's first run)"))
     parser.add_argument("--match", type=re.compile, default=None, help=(
         "only the mutants whose name (module:line: function: change) this regex finds: "
         "to check the tests written for some survivors"))
@@ -539,6 +552,7 @@ def main() -> None:
         "run every test of a stage for every mutant, not only those that run its line"))
     args = parser.parse_args()
     report: dict[str, dict[str, object]] = {}
+    signal.signal(signal.SIGTERM, _stop)  # `kill` clears the copy (and its mutated module) too
     with tempfile.TemporaryDirectory(prefix="growthlog-mutation-") as tmp:
         work = Path(tmp) / "repo"
         shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(
