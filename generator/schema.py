@@ -97,7 +97,7 @@ ShareList = Annotated[list[Text],
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class FeedbackSchema(_Strict):

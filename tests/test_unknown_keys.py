@@ -62,3 +62,12 @@ def test_every_known_nested_key_is_accepted_quietly(name: str) -> None:
     entry, problems, _ = _parse(text)
     assert entry is not None and problems == []
     assert name in known_keys(EntrySchema)
+
+
+def test_a_key_warned_about_is_not_read_even_when_it_is_a_python_name() -> None:
+    """`from_` (the field's name in the code) is unknown like any other typo of `from`:
+    warned about, and not shown as who gave the feedback."""
+    entry, problems, _ = _parse("feedback:\n  from_: HR\n  asked: true\n")
+    assert problems == ["content/x.md:5: warning: unknown key 'from_'; did you mean 'from'?"]
+    assert entry.feedback.given_by is None  # type: ignore[attr-defined]
+    assert entry.feedback.asked is True  # type: ignore[attr-defined]
