@@ -105,6 +105,11 @@ SPAWNING_CALLS = {("os", name) for name in ("system", "popen", "execv", "execve"
                                                                    ("click", "launch")}
 
 
+# A forked copy of growthlog itself (parallel.py renders pages in one) runs no other
+# program: it can hand the passphrase to nobody, and it never execs.
+FORKS_ITSELF = {("parallel.py", "os.fork")}
+
+
 def test_only_the_children_module_starts_processes() -> None:
     """The class of the bug: a new subprocess call elsewhere would hand on os.environ."""
     offenders = []
@@ -120,6 +125,7 @@ def test_only_the_children_module_starts_processes() -> None:
             if SPAWNING_MODULES & set(names):
                 offenders.append(f"{path.name}:{node.lineno}: imports {names}")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                    and (node.value.id, node.attr) in SPAWNING_CALLS:
+                    and (node.value.id, node.attr) in SPAWNING_CALLS \
+                    and (path.name, f"{node.value.id}.{node.attr}") not in FORKS_ITSELF:
                 offenders.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
     assert offenders == []
