@@ -28,7 +28,6 @@ from generator.cache import LastBuild, code_key, record_build, unchanged_build
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, load_config, shared_origin_warnings
-from generator.entries import parse_entry, source_dir
 from generator.entry_links import resolve_entry_links
 from generator.errors import GrowthlogError, Problem, Severity, raise_on_errors
 from generator.feed import build_feed
@@ -235,6 +234,8 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
         if progress is not None:
             progress("Reading entries", len(found) + done, len(found) + len(todo))
 
+    if todo:  # here, not in each process `map` may fork (pydantic takes ~0.1 s to load)
+        import generator.entries  # noqa: F401
     results = (workers if workers is not None else Workers()).map(parse, todo, tick)
     for (path, key), (entry, said, digests, known) in zip(todo, results, strict=True):
         found[path] = (key, entry, said)
@@ -270,6 +271,8 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
     source, problems = read_source(path, display)
     if source is None:
         return None, problems
+    from generator.entries import parse_entry, source_dir  # with pydantic: only to parse
+
     here = LinkContext(source_dir(display), links.assets, links.urls)
     entry, more = parse_entry(source, config, here, render)
     return entry, problems + more

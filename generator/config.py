@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from generator.custom_fields import CustomField, parse_fields
 from generator.errors import Problem, Severity, raise_on_errors
-from generator.schema import builtin_keys
 from generator.share_rules import ReaderRules, check_hidden, check_reply_to, parse_readers
 from generator.suggest import unknown_key_message
 
@@ -176,6 +175,8 @@ def parse_config(data: dict[str, Any],
                                     severity=Severity.WARNING))
             continue
         if key == "fields":
+            from generator.schema import builtin_keys  # pydantic: only for custom fields
+
             values[key], more = parse_fields(value, builtin_keys(), CONFIG_NAME, at)
             problems += more
             continue

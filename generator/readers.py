@@ -26,7 +26,7 @@ from generator.crypto import (
 )
 from generator.errors import GrowthlogError
 from generator.keys import Reader, check_strength, load_keyfile, load_readers, save_keyfile
-from generator.schema import READER_NAME
+from generator.share_rules import READER_NAME
 
 NAME = READER_NAME
 GENERATED_WORDS = 5

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from generator.custom_fields import CustomField
+from generator.share_rules import READER_NAME
 
 _DATE_TEXT = re.compile(
     r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"  # the day as written, whatever its time and zone
@@ -66,8 +67,6 @@ def _to_action(value: Any) -> Any:
     return {"text": value} if isinstance(value, str) else value
 
 
-READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-"""A reader's name (`growthlog reader add NAME`, `share: [NAME]`, [readers.NAME])."""
 
 
 def _to_share(value: Any) -> Any:

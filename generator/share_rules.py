@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
-from generator.schema import READER_NAME
 from generator.slugs import make_slug
 from generator.suggest import closest_key
+
+READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+"""A reader's name (`growthlog reader add NAME`, `share: [NAME]`, [readers.NAME])."""
 
 if TYPE_CHECKING:
     from generator.custom_fields import CustomField

@@ -80,6 +80,20 @@ def test_a_build_with_nothing_changed_loads_no_pipeline(tmp_path: Path) -> None:
                     "generator.entries", "generator.build"} == set()
 
 
+def test_a_check_after_a_build_parses_nothing_so_loads_no_validator_or_renderer(
+        tmp_path: Path) -> None:
+    """pydantic (~0.1 s to load) and the Markdown renderers are for files to parse: a check
+    of a log whose entries the last build parsed needs neither. An edited entry does."""
+    log = make_log(tmp_path / "log", {"content/a.md": entry(), "content/b.md": entry("B")})
+    loaded("build", log)
+    mods = loaded("check", log)
+    assert "generator.build" in mods  # it did check the log
+    assert mods & {"pydantic", "markdown_it", "markdown_it_pyrs", "generator.entries",
+                   "generator.schema"} == set()
+    (log / "content/b.md").write_text(entry("B", body="Edited."), encoding="utf-8")
+    assert {"pydantic", "markdown_it_pyrs"} <= loaded("check", log)
+
+
 def test_check_looks_for_the_keyfile_where_keys_writes_it() -> None:
     from generator import keys, share_check
 
