@@ -10,8 +10,9 @@ searching it for words:
 * unlock shells (every page): the shipped template byte for byte, with each field checked
   (the CSP's grammar and hashes, the key blob's fields, a payload that is base64 of a sealed
   blob, the shipped loader and style);
-* growthlog's own files: the unlock runtime (byte for byte the shipped one, under its own
-  name) and a few fixed plaintext files (robots.txt, .nojekyll, CNAME, the manifest).
+* growthlog's own files, byte for byte: the unlock runtime (under its own name) and
+  robots.txt; and a few plaintext files (.nojekyll, CNAME, the manifest, a robots.txt that
+  is not growthlog's).
 
 What is left is plaintext: every file name, the free fields of shells (language, base URL),
 CNAME, and any part that did not verify. Only that is searched, for every title, company,
@@ -40,7 +41,7 @@ from generator.crypto import KDF, NONCE_BYTES, VERSION, SiteKeys, TamperedFile, 
 from generator.entries import make_slug
 from generator.errors import GrowthlogError
 from generator.model import Entry, Site
-from generator.private import NEVER_PUBLISHED, ShellParts
+from generator.private import NEVER_PUBLISHED, ROBOTS_TXT, ShellParts
 from generator.sources import entry_stem
 
 SHORT = 8
@@ -390,6 +391,8 @@ def check_file(path: str, data: bytes, parts: ShellParts, keys: Keys = None,
         if data == parts.runtime.encode("utf-8"):
             return Verdict(None, ())
         return Verdict("not growthlog's unlock script", (data.decode("utf-8", "replace"),))
+    if path == "robots.txt" and data == ROBOTS_TXT:  # growthlog's own: 'User-agent', 'Disallow'
+        return Verdict(None, ())
     if path in PLAINTEXT_FILES or name in PLAINTEXT_FILES:
         return Verdict(None, (data.decode("utf-8", "replace"),))
     if name.endswith(".html"):

@@ -150,10 +150,13 @@ def seal(files: dict[str, bytes], site_key: bytes, site: str, *,
 
 
 def shell_words(published: dict[str, bytes]) -> list[str]:
-    """Every word growthlog itself publishes in a shell: template, CSP, runtime, style."""
-    shell = published["index.html"].decode()
-    return sorted({*re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", shell),
-                   *re.findall(r"[A-Za-z][A-Za-z0-9_-]{2,}", shell)})
+    """Every word growthlog itself publishes in plaintext: a shell (template, CSP, loader,
+    style), the unlock runtime and robots.txt."""
+    own = [published["index.html"], published[shell_parts().runtime_file],
+           published["robots.txt"]]
+    text = "\n".join(data.decode() for data in own)
+    return sorted({*re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", text),
+                   *re.findall(r"[A-Za-z][A-Za-z0-9_-]{2,}", text)})
 
 
 SITE_IDS = st.binary(min_size=12, max_size=12).map(
@@ -171,13 +174,14 @@ def test_no_word_growthlog_publishes_is_ever_a_leak(
     companies, and short needles met by chance in sealed bytes, refused honest logs."""
     published, site_keys = seal(public_files, site_key, site, rerandomize=rerandomize)
     words = shell_words(published)
-    assert {"Journal", "Unlock", "noindex", "sha256", "none", "self", "blob"} <= set(words)
+    assert {"Journal", "Unlock", "noindex", "sha256", "none", "self", "blob", "Disallow",
+            "agent", "sessionStorage", "IndexedDB"} <= set(words)
     needles = [Needle(f"tag '{w}'", w) for w in words]
     needles += [Needle(f"tag '{w}'", w) for w in ("sql", "api", "go", "ai", "ux", "k8s", "iOS")]
     assert audit_files(published, needles, shell_parts(), site_keys if with_keys else None) == []
 
 
-@pytest.mark.parametrize("where", ["name", "title", "base", "cname", "style", "blob"])
+@pytest.mark.parametrize("where", ["name", "title", "base", "cname", "style", "blob", "robots"])
 def test_a_real_leak_of_a_word_growthlog_publishes_is_found(
         public_files: dict[str, bytes], where: str) -> None:
     published, site_keys = seal(public_files, bytes(32), "AAAAAAAAAAAAAAAA")
@@ -195,6 +199,8 @@ def test_a_real_leak_of_a_word_growthlog_publishes_is_found(
         files["index.html"] = home.replace('"base":"/"', f'"base":"/{spaced}/"').encode()
     elif where == "cname":
         files["CNAME"] = f"{spaced}.example.org\n".encode()
+    elif where == "robots":
+        files["robots.txt"] += f"# {spaced}\n".encode()
     elif where == "style":
         files["index.html"] = home.replace(parts.style, parts.style + f"/*{spaced}*/").encode()
     else:
@@ -206,7 +212,8 @@ def test_a_real_leak_of_a_word_growthlog_publishes_is_found(
 
 def test_an_honest_log_of_such_words_builds_privately(tmp_path: Path) -> None:
     text = entry("Engineer at Render", company="Render", role="Unlock",
-                 tags="[private, session, journal, noindex, sha256, self, none, robots, blob]")
+                 tags="[private, session, journal, noindex, sha256, self, none, robots, blob, "
+                       "agent, Disallow, User]")
     root = make_log(tmp_path / "log", {"content/a.md": text},
                     'title = "Journal"\nauthor = "Passphrase"\n')
     keys.init_keyfile(root, PASSWORD)
