@@ -34,6 +34,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from urllib.parse import quote, quote_plus
 
 from generator.config import SiteConfig
@@ -231,8 +232,10 @@ def _b64(value: object) -> bytes | None:
         data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
-    # One C pass each way, where a regex walked every character of every payload.
-    return data if base64.b64encode(data) == value.encode("ascii") else None
+    # Strict decoding accepts only whole, padded quanta of the alphabet, each of which
+    # encodes back to itself but the last (its spare bits may be set): encode that one.
+    tail = data[(len(data) - 1) // 3 * 3:]
+    return data if base64.b64encode(tail).decode("ascii") == value[len(value) - 4:] else None
 
 
 def _key_field_ok(name: str, value: object) -> bool:
@@ -273,21 +276,56 @@ class Verdict:
 
 
 Checked = tuple[str | None, tuple[str, ...], tuple[str, ...]]
-Memo = dict[tuple[str, bytes], Checked]
-"""One audit's verdicts on shell fields that every shell repeats (CSP, key blob, runtime,
-style, language), by (field, value): each distinct value is checked once."""
+"""One shell field's verdict: its problem, the plaintext it leaves, the names it holds."""
+FRAMES = 8
+"""Shell frames a Memo keeps: one per site of the build (the author's, each reader's view)
+is what an honest build needs; more would only cost a comparison per shell."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A checked shell's bytes before and after its page field, and those fields' verdicts."""
+
+    before: bytes
+    after: bytes
+    """Starts with the literal that ends the page field."""
+    end: bytes
+    """That literal."""
+    checked_before: tuple[Checked, ...]
+    checked_after: tuple[Checked, ...]
+
+
+@dataclass(slots=True)
+class Memo:
+    """One audit's verdicts on what every shell repeats: each distinct field value (CSP, key
+    blob, style, loader, language) is checked once, and a shell whose bytes around its page
+    are a checked shell's is checked only for its page (its id and payload)."""
+
+    fields: dict[tuple[str, bytes], Checked] = dataclass_field(default_factory=dict)
+    frames: list[_Frame] = dataclass_field(default_factory=list)
 
 
 def _check_shell(path: str, data: bytes, parts: ShellParts, keys: Keys,
                  memo: Memo | None = None) -> Verdict:
     """The shell's bytes against the template's: UTF-8 finds a literal only where it
-    starts a character, so this is the text's comparison without decoding 40 KB per page
-    (the inlined runtime is not ASCII); only a field's value is decoded, once per value."""
-    memo = {} if memo is None else memo
+    starts a character, so this is the text's comparison without decoding each page; only
+    a field's value is decoded, once per value."""
+    memo = Memo() if memo is None else memo
+    for frame in memo.frames:
+        # Parsed as the checked shell was, up to the page and from its end: the page ends
+        # where that shell's did only if the literal that ends it is nowhere inside it.
+        stop = len(data) - len(frame.after)
+        if stop >= len(frame.before) and data.startswith(frame.before) \
+                and data.endswith(frame.after) \
+                and data.find(frame.end, len(frame.before), stop) < 0:
+            page = _check_value("@@PAGE@@", data[len(frame.before):stop], path, parts, keys)
+            if page is None:
+                return _not_a_shell(data)
+            return _verdict((*frame.checked_before, page, *frame.checked_after))
     pieces = [piece.encode("utf-8") for piece in re.split(r"(@@[A-Z]+@@)", parts.template)]
-    position, problems = 0, []
-    plain: list[str] = []
-    names: list[str] = []
+    position = 0
+    results: list[Checked] = []
+    page_at: tuple[int, int, bytes, int] | None = None
     for index in range(0, len(pieces), 2):
         literal = pieces[index]
         if not data.startswith(literal, position):
@@ -299,26 +337,53 @@ def _check_shell(path: str, data: bytes, parts: ShellParts, keys: Keys,
         end = data.find(following, position) if following else len(data)
         if end < 0:
             return _not_a_shell(data)
-        value, position = data[position:end], end
-        checked = memo.get((field, value))
+        value = data[position:end]
+        if field == "@@PAGE@@":  # the page (id, payload) is each shell's own
+            page_at = position, end, following, len(results)
+            checked = _check_value(field, value, path, parts, keys)
+        else:
+            checked = memo.fields.get((field, value))
+            if checked is None:
+                checked = _check_value(field, value, path, parts, keys)
+                if checked is not None:
+                    memo.fields[(field, value)] = checked
         if checked is None:
-            try:
-                text = value.decode("utf-8")
-            except UnicodeDecodeError:
-                return _not_a_shell(data)
-            found: tuple[list[str], list[str]] = ([], [])
-            why = _check_field(field, text, path, parts, keys, *found)
-            checked = (why, tuple(found[0]), tuple(found[1]))
-            if field != "@@PAGE@@":  # the page (id, payload) is each shell's own
-                memo[(field, value)] = checked
-        problem, more_plain, more_names = checked
-        plain += more_plain
-        names += more_names
-        if problem:
-            problems.append(problem)
+            return _not_a_shell(data)
+        results.append(checked)
+        position = end
     if position != len(data):
         return _not_a_shell(data)
+    if page_at is not None and page_at[2]:
+        start, end, following, at = page_at
+        memo.frames.insert(0, _Frame(data[:start], data[end:], following,
+                                     tuple(results[:at]), tuple(results[at + 1:])))
+        del memo.frames[FRAMES:]
     # The template's pieces and every value are UTF-8, so the whole file is.
+    return _verdict(results)
+
+
+def _check_value(field: str, value: bytes, path: str, parts: ShellParts,
+                 keys: Keys) -> Checked | None:
+    """A field's verdict; None when its value is not UTF-8 (then the file is no shell)."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    plain: list[str] = []
+    names: list[str] = []
+    why = _check_field(field, text, path, parts, keys, plain, names)
+    return why, tuple(plain), tuple(names)
+
+
+def _verdict(results: Iterable[Checked]) -> Verdict:
+    problems: list[str] = []
+    plain: list[str] = []
+    names: list[str] = []
+    for problem, more_plain, more_names in results:
+        if problem:
+            problems.append(problem)
+        plain += more_plain
+        names += more_names
     return Verdict("; ".join(problems) or None, tuple(plain), tuple(names))
 
 
@@ -520,10 +585,10 @@ SLUG_MAX = 80
 """make_slug's max_length: a slug of a shorter text is never truncated."""
 _RUN = re.compile(r"[A-Za-z0-9]+")
 TOKEN_LENGTH = 16
-_UNSURE = re.compile(r"[&+]|(?<=\w)#|[^\x00-\x7f]")
-"""Entities (slugify decodes them), '+' and '#' after a letter (make_slug spells them out:
-C++, C#) and non-ASCII (transliterated): a slug of such a text may lose a run of the
-text's letters and digits."""
+_HASH_AFTER_WORD = re.compile(r"(?<=\w)#")
+"""With '&' and '+' (entities, which slugify decodes; C++), '#' after a letter (C#, which
+make_slug spells out) and non-ASCII (transliterated): a slug of such a text may lose a
+run of the text's letters and digits."""
 _LONG_WORD = re.compile(r"\S{61,}")
 """A word that long can make slugify's truncation keep any other word alone."""
 MAX_FILTERED = 1 << 20
@@ -544,17 +609,24 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
     hyphen, and both are then its letters and digits, lower-cased, run together.
     tests/test_private_cost.py checks these claims against `encodings` itself.
     """
+    # The plain str methods first: this runs for every needle of the log.
+    if not text.isascii() or "&" in text or "+" in text or (
+            "#" in text and _HASH_AFTER_WORD.search(text)):
+        return True
     runs = _RUN.findall(text)
-    if not runs or _UNSURE.search(text):
+    if not runs:
         return True
     long = len(text) >= SLUG_MAX
     if long and _LONG_WORD.search(text):
         return True
-    together = "".join(runs)
-    if len(together) == TOKEN_LENGTH and together.lower().encode("ascii") in tokens:
-        return True
-    return all(run[:SHORT].lower().encode("ascii") in plaintext
-               for run in (runs[:1] if long else runs))
+    if len(text) >= TOKEN_LENGTH and tokens:
+        together = "".join(runs)
+        if len(together) == TOKEN_LENGTH and together.lower().encode("ascii") in tokens:
+            return True
+    for run in runs[:1] if long else runs:
+        if run[:SHORT].lower().encode("ascii") not in plaintext:
+            return False
+    return True
 
 
 def reachable(needles: Sequence[Needle], haystacks: Iterable[bytes],
@@ -574,7 +646,7 @@ def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: Sh
     checked: list[tuple[str, Verdict, list[_Name], list[bytes]]] = []
     haystacks: dict[bytes, None] = {}
     tokens: set[bytes] = set()
-    memo: Memo = {}
+    memo = Memo()
     own = _OWN_NAMES | {parts.runtime_file.encode()}
     for path, data in sorted(files.items()):
         verdict = check_file(path, data, parts, keys, memo)

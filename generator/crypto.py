@@ -246,8 +246,9 @@ def padme(length: int) -> int:
 def frame(meta: dict[str, Any], body: bytes) -> bytes:
     """Length-prefixed meta JSON and body, zero-padded to the Padmé size."""
     head = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    data = struct.pack(">II", len(head), len(body)) + head + body
-    return data + bytes(padme(len(data)) - len(data))
+    length = 8 + len(head) + len(body)
+    return b"".join((struct.pack(">II", len(head), len(body)), head, body,
+                     bytes(padme(length) - length)))
 
 
 def unframe(data: bytes) -> tuple[dict[str, Any], bytes]:
@@ -264,7 +265,9 @@ def seal_file(keys: SiteKeys, file_id: str, meta: dict[str, Any], body: bytes,
     aad = keys.file_aad(file_id)
     plain = frame(meta, body)
     if nonce is None:
-        nonce = hmac.new(keys.nonce, aad + b"\x00" + plain, hashlib.sha256).digest()[:NONCE_BYTES]
+        mac = hmac.new(keys.nonce, aad + b"\x00", hashlib.sha256)
+        mac.update(plain)  # HMAC(aad ‖ 0 ‖ frame), without copying the frame
+        nonce = mac.digest()[:NONCE_BYTES]
     if len(nonce) != NONCE_BYTES:
         raise ValueError("AES-GCM nonces are 12 bytes")
     return nonce + AESGCM(keys.content).encrypt(nonce, plain, aad)

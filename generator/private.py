@@ -108,11 +108,11 @@ def _styles_in(files: Iterable[tuple[str, bytes]]) -> list[str]:
     """Texts the decrypted pages will put in <style> elements: stylesheets and inline styles."""
     found: set[str] = set()
     for path, data in files:
-        text = data.decode("utf-8", "replace")
         if path.endswith(".css"):
-            found.add(text)
-        elif path.endswith(".html"):
-            found.update(re.findall(r"<style[^>]*>(.*?)</style>", text, re.S | re.I))
+            found.add(data.decode("utf-8", "replace"))
+        elif path.endswith(".html"):  # as bytes: a page is not decoded to find a few tags
+            found.update(style.decode("utf-8", "replace") for style in
+                         re.findall(rb"<style[^>]*>(.*?)</style>", data, re.S | re.I))
     return sorted(found)
 
 
@@ -140,9 +140,9 @@ def _page_json(base: str, path: str, payload: bytes) -> bytes:
             + payload + b'"}')
 
 
-def _title(page: str) -> str:
-    match = re.search(r"<title[^>]*>(.*?)</title>", page, re.S | re.I)
-    return match.group(1).strip() if match else ""
+def _title(page: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", page, re.S | re.I)
+    return match.group(1).decode("utf-8", "replace").strip() if match else ""
 
 
 def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
@@ -180,7 +180,7 @@ def encrypt_site(files: Iterable[OutputFile], *, keys: SiteKeys, blob: KeyBlob,
            OutputFile(parts.runtime_file, parts.runtime.encode("utf-8"))] if folder_files else []
     for path, data in kept:
         if path.endswith(".html"):
-            meta = {"kind": "page", "title": _title(data.decode("utf-8", "replace"))}
+            meta = {"kind": "page", "title": _title(data)}
             sealed = seal_file(keys, path, meta, data, make_nonce())
             page = _page_json(base, path, base64.b64encode(sealed))
             out.append(OutputFile(path, page.join(pieces)))

@@ -197,11 +197,46 @@ def test_a_field_every_shell_repeats_is_checked_once_and_each_variant_is_caught(
         f"{pages[0]}: an unlock page with a Content-Security-Policy growthlog does not write",
         f"{pages[2]}: an unlock page whose payload is not base64"]), problems
     assert len(calls) == 1 + 2  # this audit's own: the CSP as most shells have it, and one
-    memo: audit.Memo = {}
+    memo = audit.Memo()
     verdicts = [audit.check_file(p, files[p], parts, keys, memo) for p in (*pages, *pages)]
     assert '"600000"' in verdicts[1].plaintext  # a key field growthlog does not write: plain
     assert verdicts[1] == verdicts[len(pages) + 1]
     assert [v.problem for v in verdicts].count(None) == 2 * (len(pages) - 2)
+
+
+def test_a_shell_checked_by_its_frame_gets_the_verdict_a_whole_check_gives(
+        sample: tuple[Path, dict[str, bytes]]) -> None:
+    """A shell whose bytes around its page equal a checked shell's is checked only for its
+    page: the same verdict as parsing it whole, also when the page smuggles the literal
+    that ends it (a JSON string may hold '</script>'), and whatever else was changed."""
+    root, published = sample
+    parts, keys = shell_parts(), unlock(root, PASSWORD)[1]
+    pages = sorted(p for p in published if p.endswith(".html"))
+    shell = published[pages[1]]
+    ends = b"</script>\n<script>"
+    crafted = {
+        "smuggled": re.sub(rb'("payload":"[^"]*)"}', rb'\1","z":"</script>\n<script>alert(1)//"}',
+                           shell, count=1),
+        "member": re.sub(rb'("payload":"[^"]*)"}', rb'\1","z":"Zqsecret"}', shell, count=1),
+        "payload": re.sub(rb'"payload":"(.)', lambda m: b'"payload":"' + (
+            b"B" if m.group(1) == b"A" else b"A"), shell, count=1),
+        "tail": shell + b"<script>alert(1)</script>",
+        "head": b"<!-- Zqsecret -->" + shell,
+        "empty": re.sub(rb'id="gl-page">.*?</script>', b'id="gl-page"></script>', shell,
+                        flags=re.S),
+    }
+    assert ends in crafted["smuggled"] and all(v != shell for v in crafted.values())
+    outside = shell.index(b'id="gl-page">')
+    assert all(v.startswith(shell[:outside]) for k, v in crafted.items() if k != "head")
+    memo = audit.Memo()
+    for path in pages:
+        assert audit.check_file(path, published[path], parts, keys, memo).problem is None
+    assert memo.frames
+    for name, data in crafted.items():
+        framed = audit.check_file(pages[1], data, parts, keys, memo)
+        whole = audit.check_file(pages[1], data, parts, keys, audit.Memo())
+        assert framed == whole, name
+        assert framed.problem or "Zqsecret" in "".join(framed.plaintext), name
 
 
 def test_a_shell_is_the_template_with_its_page_json_as_json_writes_it() -> None:
