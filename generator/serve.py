@@ -30,6 +30,7 @@ from generator.build import BuildReport, build
 from generator.build_cache import (
     SERVE_FILE,
     BuildCache,
+    Listing,
     Parsed,
     load_build_cache,
     save_build_cache,
@@ -157,6 +158,9 @@ class Rebuilder:
         self.cache = _from_disk(self.root, self.key) if self.key else BuildCache()
         self.held: dict[str, Held] = {}
         """Entry files, by path on disk, built at their last good version."""
+        self.folders: dict[str, Problem] = {}
+        """Folders inside content/ that cannot be read (by name inside content/, with the
+        error that says so): what they held is built as it was last listed and parsed."""
         self._frozen = False
         self._kept = True
         """What the cache holds is on disk already (nothing built since it was loaded)."""
@@ -167,7 +171,17 @@ class Rebuilder:
         started = time.perf_counter()
         before, config = dict(self.cache.parsed), self.cache.config
         seen = self._invalidate(changes) if changes is not None else None
+        readable = [f for f in self.folders if _readable(self.root / "content" / f)]
+        if readable:  # put right: list content/ again
+            self.folders = {f: p for f, p in self.folders.items() if f not in readable}
+            seen = None
+        listing = self.cache.listing
         report, problems = self._build(seen)
+        if report is None and (rest := self._hold_folders(listing, before, problems,
+                                                           seen)) is not None:
+            # Only folders that cannot be read now were at fault: build again from content/
+            # as last listed, so what they held stays as it was (nothing is pruned for them).
+            report, problems = self._build(rest)
         # What was parsed under another config is no good version: those are left out.
         if report is None and self._hold(before if self.cache.config == config else {},
                                          problems):
@@ -192,9 +206,13 @@ class Rebuilder:
         names = {name for name, _ in kept}
         problems = [p for p in problems if p.path not in names]
         problems += [p for h in self.held.values() for p in h.problems]
+        if report is None:
+            self.folders = {}
+        problems += self.folders.values()
         result = RebuildResult(report, tuple(sort_problems(problems)),
                                time.perf_counter() - started,
-                               tuple(name for name, gone in kept if not gone),
+                               tuple(sorted([*(f"content/{f}" for f in self.folders),
+                                             *(name for name, gone in kept if not gone)])),
                                tuple(name for name, gone in kept if gone))
         markdown = self.cache.markdown
         self._kept = self._kept and changes is None and report is not None \
@@ -234,6 +252,27 @@ class Rebuilder:
             self.cache = BuildCache()
             return None, [Problem("growthlog", f"internal error: {exc!r}")]
 
+    def _hold_folders(self, listing: Listing | None, before: dict[str, Parsed],
+                      problems: list[Problem], seen: list[Path] | None) -> list[Path] | None:
+        """If every error is a folder inside content/ that cannot be read, and content/ was
+        listed before, take that listing and what its entries parsed to back (`before`),
+        the errors set aside (`self.folders`), and return what the next build may take as
+        every change; else None."""
+        unreadable = {f"content/{inside}": (inside, why) for inside, why in self.cache.unreadable}
+        errors = [p for p in problems if p.is_error]
+        if listing is None or not errors or "content/" in unreadable \
+                or any(p.path not in unreadable for p in errors):
+            return None
+        self.folders.update({inside: Problem(
+            f"content/{inside}", f"cannot be read ({why}); fix its permissions or remove it; "
+            "meanwhile its entries show as they were last read")
+            for inside, why in (unreadable[p.path] for p in errors)})
+        self.cache.listing, self.cache.unreadable = listing, ()
+        folders = [os.fspath(self.root / "content" / inside) for inside in self.folders]
+        self.cache.parsed.update({path: parsed for path, parsed in before.items()
+                                  if any(path.startswith(f + os.sep) for f in folders)})
+        return [path for path in seen or () if os.fspath(path) not in folders]
+
     def _hold(self, before: dict[str, Parsed], problems: list[Problem]) -> bool:
         """If every error is in an entry file as just parsed, put each such file's last
         good parse (from `before`) in its place and return True; else change nothing."""
@@ -267,6 +306,14 @@ class Rebuilder:
         # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
         self.cache.forget(changes.paths)
         return list(changes.content) if changes.kind is Kind.CONTENT else None
+
+
+def _readable(folder: Path) -> bool:
+    try:
+        with os.scandir(folder):
+            return True
+    except OSError:
+        return False
 
 
 def _from_disk(root: Path, key: str) -> BuildCache:
