@@ -156,6 +156,10 @@ class Rebuilder:
         self.drafts = drafts
         self.key = code_key() if disk else None
         self.cache = _from_disk(self.root, self.key) if self.key else BuildCache()
+        if not preview.exists() or not any(preview.iterdir()):
+            # Empty, and nobody deploys it: the first build writes into it in place, as
+            # every rebuild does, with no staging folder to swap in (half its time).
+            self.cache.written = preview, {}
         self.held: dict[str, Held] = {}
         """Entry files, by path on disk, built at their last good version."""
         self.folders: dict[str, Problem] = {}
