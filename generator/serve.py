@@ -175,8 +175,8 @@ class Rebuilder:
         started = time.perf_counter()
         before, config = dict(self.cache.parsed), self.cache.config
         seen = self._invalidate(changes) if changes is not None else None
-        readable = [f for f in self.folders if _readable(self.root / "content" / f)]
-        if readable:  # put right: list content/ again
+        readable = [f for f in self.folders if not _unreadable(self.root / "content" / f)]
+        if readable:  # put right (or gone): list content/ again
             self.folders = {f: p for f, p in self.folders.items() if f not in readable}
             seen = None
         listing = self.cache.listing
@@ -312,12 +312,15 @@ class Rebuilder:
         return list(changes.content) if changes.kind is Kind.CONTENT else None
 
 
-def _readable(folder: Path) -> bool:
+def _unreadable(folder: Path) -> bool:
+    """A folder that is there but cannot be listed."""
     try:
         with os.scandir(folder):
-            return True
-    except OSError:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
         return False
+    except OSError:
+        return True
 
 
 def _from_disk(root: Path, key: str) -> BuildCache:

@@ -196,6 +196,16 @@ def test_a_folder_that_cannot_be_read_during_serve_is_named_and_no_page_goes(
         eventually(lambda: OVERLAY_ID not in server.get("")[1])
         assert site(server) == before
         assert not re.findall(r"[1-9]\d* removed", "\n".join(server.lines)), server.lines
+        # Taken away while it could not be read: no error is left to say, its pages go.
+        (root / "content/2023").chmod(0)
+        moved = tmp_path / "2023"
+        try:
+            eventually(overlaid(server, "", "content/2023: cannot be read"))
+            (root / "content/2023").rename(moved)
+            eventually(lambda: server.get("entries/old-one/")[0] == 404)
+            assert OVERLAY_ID not in server.get("")[1]
+        finally:
+            (moved if moved.exists() else root / "content/2023").chmod(0o755)
 
 
 PAGES = ("", "timeline/", "entries/old-one/", "entries/new-one/")
