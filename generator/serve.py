@@ -378,7 +378,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         finally:
             stop.set()
             stop_server(server)
-            if rebuilder is not None:
+            if rebuilder is not None and not live.private:  # not if it became private since
                 rebuilder.keep()  # for the next start (pickling would hold up the first page)
     except KeyboardInterrupt:
         pass

@@ -247,6 +247,8 @@ def test_a_log_made_private_while_served_widely_refuses_other_machines(log: Path
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=15)
+    # Its preview, built while it was public, is not kept in .growthlog-cache/ either.
+    assert not (log / ".growthlog-cache/serve.pickle").exists()
 
 
 # --- live reload in a real browser ----------------------------------------------------------
