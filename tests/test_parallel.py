@@ -102,3 +102,22 @@ def test_pages_that_share_cached_rows_stay_in_one_process() -> None:
     assert split(5, 2) == [[0, 2, 4], [1, 3]]
     assert split(3, 2, kept=[0, 1, 2]) == [[0, 1, 2]]
     assert split(4, 1, kept=[1]) == [[0, 1, 2, 3]]
+
+
+@needs_fork
+def test_a_private_build_in_two_processes_seals_the_same_pages(tmp_path: Path) -> None:
+    """Opaque names and sealing follow from the keyfile, whichever process rendered a page:
+    every page opens to the same text as a one-process build's."""
+    from test_private import PASSWORD, open_page, sample_log
+
+    root = sample_log(tmp_path / "log")
+    build(root, output=tmp_path / "one", private=True, password=PASSWORD)
+    two = build(root, output=tmp_path / "two", private=True, password=PASSWORD,
+                workers=Workers(2, min_share=2))
+    assert two.processes == 2
+    one_tree, two_tree = read_tree(tmp_path / "one"), read_tree(tmp_path / "two")
+    assert sorted(one_tree) == sorted(two_tree)
+    pages = [path for path in one_tree if path.endswith("index.html")]
+    assert len(pages) > 20
+    for path in pages:
+        assert open_page(root, path, one_tree[path]) == open_page(root, path, two_tree[path])
