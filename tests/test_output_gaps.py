@@ -311,3 +311,49 @@ def test_a_stale_page_already_deleted_by_hand_is_not_counted_as_removed(
     (out / "gone").unlink()
     assert write_output(_files(a="1"), out).removed == ("old",)
     assert sorted(read_manifest(out)) == ["a"]
+
+
+@pytest.mark.parametrize("path", ["./a", "a/./b", "a/."])
+def test_a_path_with_a_dot_for_a_folder_is_refused(tmp_path: Path, path: str) -> None:
+    """'a/./b' would be written as a/b while the manifest listed another name."""
+    with pytest.raises(OutputRefused) as info:
+        write_output([OutputFile(path, b"x")], tmp_path / "out")
+    assert str(info.value).splitlines()[1:] == [
+        f"{path!r}: not a file path inside the output folder"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_more_than_ten_bad_paths_are_counted_not_listed(tmp_path: Path) -> None:
+    bad = [OutputFile(f"{n:02}/../x", b"x") for n in range(13)]
+    with pytest.raises(OutputRefused) as info:
+        write_output(bad, tmp_path / "out")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 12 and lines[10] == "'09/../x': not a file path inside the output folder"
+    assert lines[11] == "… and 3 more"
+
+
+def test_a_folder_the_site_no_longer_has_is_gone_after_a_swap(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="1", old__deep__page="2"), out, swap=True)
+    report = write_output(_files(a="1"), out, swap=True)
+    assert report.removed == ("old/deep/page",)
+    assert _tree(out) == {"a", MANIFEST}
+
+
+def test_a_first_swapped_build_makes_the_folder_as_any_program_would(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    out = tmp_path / "out"
+    write_output(_files(a="1"), out, swap=True)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o777 & ~umask
+
+
+def test_a_name_that_is_not_utf8_is_written_as_it_came(tmp_path: Path) -> None:
+    """An attachment saved with a Latin-1 name (b'caf\\xe9.png', read as 'caf\\udce9.png')."""
+    out = tmp_path / "out"
+    name = os.fsdecode(b"caf\xe9.png")
+    written = [write_output([OutputFile(f"media/{name}", data)], out, swap=swap).written
+               for swap, data in ((False, b"png"), (True, b"png, again"))]
+    assert written == [(f"media/{name}",)] * 2
+    assert os.listdir(os.fsencode(out / "media")) == [b"caf\xe9.png"]
+    assert (out / "media" / name).read_bytes() == b"png, again"
