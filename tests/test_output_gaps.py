@@ -150,9 +150,12 @@ def test_a_page_a_killed_swapped_build_wrote_is_not_carried_into_the_site(
     (staging / STAGING_LIST).write_text(json.dumps({"version": 1,
                                                     "pending": ["a", "drafts/secret"]}))
     (staging / "drafts" / "secret").write_text("a draft page")
+    (staging / "notes" / "2026").mkdir(parents=True)  # the author's, saved there by hand
+    (staging / "notes" / "2026" / "mine.txt").write_text("mine")
     write_output(_files(a="1"), out, swap=True)
     assert not staging.exists()
-    assert read_tree(out) == {"a": b"1", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert read_tree(out) == {"a": b"1", "notes/2026/mine.txt": b"mine",
+                              MANIFEST: (out / MANIFEST).read_bytes()}
 
 
 def test_a_folder_an_earlier_build_wrote_is_still_known_as_the_sites(tmp_path: Path) -> None:
@@ -183,7 +186,7 @@ def test_serves_fast_path_does_not_read_the_pages_it_wrote_last_time(tmp_path: P
     """serve passes the bytes it wrote last: equal bytes are skipped without opening the
     file on disk, so a rebuild of a large site costs no reading of it."""
     out = tmp_path / "out"
-    files = _files(a="1", b__c="2", d="3")
+    files = _files(a="page a", b__c="page c", d="page d")  # not one byte: no shared object
     write_output(files, out)
     opened: list[str] = []
     listening = True
@@ -195,7 +198,7 @@ def test_serves_fast_path_does_not_read_the_pages_it_wrote_last_time(tmp_path: P
 
     sys.addaudithook(hook)  # stays for the session, silent once `listening` is False
     try:
-        again = _files(a="1", b__c="2", d="4")  # d: the same size, read to compare
+        again = _files(a="page a", b__c="page c", d="page D")  # d: the same size, read
         report = write_output(again, out, {f.path: f.data for f in files})
     finally:
         listening = False
@@ -357,3 +360,15 @@ def test_a_name_that_is_not_utf8_is_written_as_it_came(tmp_path: Path) -> None:
     assert written == [(f"media/{name}",)] * 2
     assert os.listdir(os.fsencode(out / "media")) == [b"caf\xe9.png"]
     assert (out / "media" / name).read_bytes() == b"png, again"
+
+
+def test_what_is_in_the_way_is_named_ten_at_most(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(a="1"), out)
+    for n in range(11):
+        (out / f"p{n:02}").write_text("the author's file")
+    with pytest.raises(OutputRefused) as info:
+        write_output([OutputFile(f"p{n:02}/index.html", b"x") for n in range(11)], out)
+    named = str(info.value).split(": ", 1)[1].split("; ")
+    assert named[:-1] == [f"p{n:02} is a file where the site needs a folder" for n in range(10)]
+    assert named[-1] == "move those away and build again"
