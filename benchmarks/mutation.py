@@ -97,6 +97,8 @@ class Mutant:
     at_import: bool = True
     """The change is in code run when the module is imported (not inside a function): every
     test of the stage runs for it, whatever lines they ran."""
+    column: int = 0
+    """With the line, names the mutant apart from another same change on that line."""
 
 
 def _scopes(tree: ast.AST) -> dict[int, str]:
@@ -260,7 +262,7 @@ def mutants(path: Path) -> Iterator[Mutant]:
             _replace(clone, node, replacement)
         ast.fix_missing_locations(clone)
         yield Mutant(getattr(node, "lineno", 0), where, what, ast.unparse(clone), lines,
-                     at_import)
+                     at_import, getattr(node, "col_offset", 0))
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
@@ -496,7 +498,7 @@ def score_module(work: Path, module: str, timeout: float,
     started = time.monotonic()
     try:
         for mutant in mutants(work / module):
-            name = f"{module}:{mutant.line}: {mutant.where}: {mutant.what}"
+            name = f"{module}:{mutant.line}:{mutant.column}: {mutant.where}: {mutant.what}"
             if match is not None and not match.search(name):
                 continue
             (work / module).write_text(mutant.source, encoding="utf-8")
