@@ -10,10 +10,13 @@ made-up vocabulary so that, like a real log, nearly every entry brings needles o
 fresh process into an empty folder; the time is measured inside the process around
 `build()` (Python's start-up and imports are not counted; the private build's PBKDF2 unlock
 is). The public build is a cold one that neither reads nor writes the on-disk build cache
-(.growthlog-cache/), as a private build never does: the work is the same but for sealing. Public and private builds alternate, and each private build is
-divided by the public build next to it: the figures are the medians of those paired ratios,
-of wall-clock time and of CPU time. A last process times the audit alone on the private
-output (needles from the log, then every file checked and the plaintext searched).
+(.growthlog-cache/), as a private build never does: the work is the same but for sealing.
+Public and private builds alternate, and each private build is divided by the public build
+next to it: the figures are the medians of those paired ratios, of wall-clock time and of
+CPU time. On a loaded machine a build's CPU time itself swings by a third (other sessions'
+load on the same cores), so the ratio of the least CPU time each kind of build took is
+given too: the least disturbed run of each. A last process times the audit alone on the
+private output (needles from the log, then every file checked and the plaintext searched).
 """
 
 from __future__ import annotations
@@ -92,9 +95,10 @@ def child(mode: str, root: Path, out: Path) -> None:
     """One measured build (or, for 'audit', the audit of a built private folder)."""
     from generator.build import build
 
-    def cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
+    def cpu() -> float:  # with any process the build forked (parallel.py)
+        return sum(usage.ru_utime + usage.ru_stime for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN)))
 
     started, cpu_started = time.perf_counter(), cpu()
     if mode == "audit":
@@ -162,6 +166,9 @@ def main() -> None:
         "ratio_wall_range": [ratios["wall"][0], ratios["wall"][-1]],
         "ratio_cpu_median": statistics.median(ratios["cpu"]),
         "ratio_cpu_range": [ratios["cpu"][0], ratios["cpu"][-1]],
+        "ratio_cpu_least": min(p["private"]["cpu"] for p in pairs)
+        / min(p["public"]["cpu"] for p in pairs),
+        "load_average": list(os.getloadavg()),
         "audit": audit,
     }
     if args.json:
@@ -175,7 +182,9 @@ def main() -> None:
           f"{report['private_cpu_s']:.2f} s")
     print(f"  private/public, paired: wall {report['ratio_wall_median']:.2f}x "
           f"({ratios['wall'][0]:.2f}-{ratios['wall'][-1]:.2f}), cpu "
-          f"{report['ratio_cpu_median']:.2f}x ({ratios['cpu'][0]:.2f}-{ratios['cpu'][-1]:.2f})")
+          f"{report['ratio_cpu_median']:.2f}x ({ratios['cpu'][0]:.2f}-{ratios['cpu'][-1]:.2f}); "
+          f"least cpu of each {report['ratio_cpu_least']:.2f}x; load average "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(f"  audit alone: {audit['needles']:,.0f} needles, {audit['files']:,.0f} files: "
           f"wall {audit['wall']:.2f} s (loading the log {audit['load_log_s']:.2f} s), "
           f"cpu {audit['cpu']:.2f} s")

@@ -32,7 +32,7 @@ import re
 import struct
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from urllib.parse import quote, quote_plus
@@ -101,19 +101,30 @@ def _sentences(entry: Entry) -> Iterable[str]:
                 yield sentence
 
 
-def entry_needles(entry: Entry) -> Iterable[Needle]:
-    """What one entry says that must not show in a private build."""
-    yield Needle(f"the title '{entry.title}'", entry.title)
-    yield Needle(f"the slug '{entry.slug}'", entry.slug)
-    yield Needle(f"the date {entry.date.isoformat()}", entry.date.isoformat(), names_only=True)
+def _every(text: str) -> bool:
+    return True
+
+
+def entry_needles(entry: Entry, keep: Callable[[str], bool] = _every) -> Iterable[Needle]:
+    """What one entry says that must not show in a private build (`keep`: only the texts
+    it holds, so that no other needle is made and described)."""
+    date = entry.date.isoformat()
     stem = entry_stem(entry.source)
-    yield Needle(f"the file name '{stem}'", stem)
+    if keep(entry.title):
+        yield Needle(f"the title '{entry.title}'", entry.title)
+    if keep(entry.slug):
+        yield Needle(f"the slug '{entry.slug}'", entry.slug)
+    if keep(date):
+        yield Needle(f"the date {date}", date, names_only=True)
+    if keep(stem):
+        yield Needle(f"the file name '{stem}'", stem)
     for label, value in (("company", entry.company), ("role", entry.role)):
-        if value:
+        if value and keep(value):
             yield Needle(f"{label} '{value}'", value)
     for tag in entry.tags:
-        yield Needle(f"tag '{tag.name}'", tag.name)
-        yield Needle(f"tag '{tag.name}'", tag.slug)
+        for text in (tag.name, tag.slug):
+            if keep(text):
+                yield Needle(f"tag '{tag.name}'", text)
     texts: list[tuple[str, str | None]] = [("lesson", t) for t in entry.lessons]
     if entry.feedback:
         texts += [("feedback", entry.feedback.given_by), ("feedback", entry.feedback.received),
@@ -126,7 +137,7 @@ def entry_needles(entry: Entry) -> Iterable[Needle]:
     texts += [("action", a.text) for a in entry.actions]
     texts += [("body sentence", s) for s in _sentences(entry)]
     for label, value in texts:
-        if value and value.strip():
+        if value and value.strip() and keep(value.strip()):
             yield Needle(f"{label} '{_short(value)}' of '{entry.title}'", value.strip())
 
 
@@ -134,11 +145,22 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def site_needles(site: Site, config: SiteConfig) -> list[Needle]:
-    """Every needle of every entry, plus the log's title and author."""
-    needles = [n for entry in site.entries for n in entry_needles(entry)]
+def site_needles(site: Site, config: SiteConfig,
+                 keep: Callable[[str], bool] = _every) -> list[Needle]:
+    """Every needle of every entry, plus the log's title and author (`keep`: only those
+    whose text it holds, e.g. `Structure.may_show`; asked once per distinct text)."""
+    kept: dict[str, bool] = {}
+
+    def once(text: str) -> bool:
+        known = kept.get(text)
+        if known is None:
+            known = kept[text] = len(text) >= 3 and keep(text)
+        return known
+
+    needles = [n for entry in site.entries for n in entry_needles(entry, once)]
     needles += [Needle(f"the log's {label} '{value}'", value)
-                for label, value in (("title", config.title), ("author", config.author)) if value]
+                for label, value in (("title", config.title), ("author", config.author))
+                if value and once(value)]
     unique: dict[tuple[str, bool], Needle] = {}
     for needle in needles:
         if len(needle.text) >= 3:
@@ -629,51 +651,84 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
     return True
 
 
-def reachable(needles: Sequence[Needle], haystacks: Iterable[bytes],
-              tokens: Collection[bytes]) -> list[Needle]:
-    """The needles that may show in the haystacks or equal a token: only these are spelled
-    (spelling is most of an audit's cost; a private site's plaintext is a few bytes)."""
-    plaintext = b"\x00".join(h.lower() for h in haystacks)
-    if len(plaintext) > MAX_FILTERED:
-        return list(needles)
-    return [n for n in needles if may_show(n.text, plaintext, tokens)]
+@dataclass(frozen=True, slots=True)
+class _File:
+    path: str
+    verdict: Verdict
+    names: tuple[_Name, ...]
+    texts: tuple[bytes, ...]
 
 
-def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: ShellParts,
-                keys: Keys = None) -> list[Leak]:
-    """Every file of a private build that is malformed, and every (file, needle) where the
-    needle shows in a file's name or in the plaintext the file leaves."""
-    checked: list[tuple[str, Verdict, list[_Name], list[bytes]]] = []
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """A private site's files as `check_files` verified them: what each is (its verdict),
+    and the names and plaintext left to search, which `leaks` searches for needles."""
+
+    files: tuple[_File, ...]
+    haystacks: tuple[bytes, ...]
+    """Every distinct name (opaque parts masked) and plaintext."""
+    tokens: frozenset[bytes]
+    """Every opaque name: a needle equal to one is a leak."""
+    plaintext: bytes | None
+    """The haystacks lower-cased and joined, or None when too large to filter by."""
+
+    def may_show(self, text: str) -> bool:
+        """Whether a needle of this text can be found here (see `may_show`): only these
+        are made, spelled and searched (spelling is most of an audit's cost, and a
+        private site's plaintext is a few bytes)."""
+        return self.plaintext is None or may_show(text, self.plaintext, self.tokens)
+
+    def leaks(self, needles: Iterable[Needle]) -> list[Leak]:
+        """Every malformed file, and every (file, needle) where the needle shows in a
+        file's name or in the plaintext the file leaves."""
+        index = _Index([n for n in needles if self.may_show(n.text)])
+        searched = {haystack: index.search(haystack) for haystack in self.haystacks}
+        leaks: list[Leak] = []
+        for file in self.files:
+            if file.path.rsplit("/", 1)[-1] in NEVER_PUBLISHED:
+                leaks.append(Leak(file.path, Needle("a sitemap or feed", file.path), "raw",
+                                  in_name=True))
+            if file.verdict.problem:
+                leaks.append(Leak(file.path, Needle("", ""), "raw",
+                                  problem=file.verdict.problem))
+            in_name: set[tuple[int, int]] = set()
+            for name in file.names:
+                in_name |= searched[name.rest]
+                for token in name.tokens:
+                    in_name |= index.equal(token)
+            in_text: set[tuple[int, int]] = set()
+            for text in file.texts:
+                in_text |= searched[text]
+            leaks += _leaks(file.path, index, in_name, in_text)
+        return leaks
+
+
+def check_files(files: Mapping[str, bytes], parts: ShellParts, keys: Keys = None) -> Structure:
+    """Verify every file of a private build: what is left to search for needles."""
+    checked: list[_File] = []
     haystacks: dict[bytes, None] = {}
     tokens: set[bytes] = set()
     memo = Memo()
     own = _OWN_NAMES | {parts.runtime_file.encode()}
     for path, data in sorted(files.items()):
         verdict = check_file(path, data, parts, keys, memo)
-        names = [_split_name(name, own) for name in (path, *verdict.names)]
-        texts = [text.encode("utf-8", "surrogateescape") for text in verdict.plaintext]
+        # A page names itself in its JSON: the same name is split once.
+        names = tuple(_split_name(name, own) for name in dict.fromkeys((path, *verdict.names)))
+        texts = tuple(text.encode("utf-8", "surrogateescape") for text in verdict.plaintext)
         for name in names:
             tokens.update(name.tokens)
         haystacks.update(dict.fromkeys((*(name.rest for name in names), *texts)))
-        checked.append((path, verdict, names, texts))
-    index = _Index(reachable(list(needles), haystacks, tokens))
-    searched = {haystack: index.search(haystack) for haystack in haystacks}
-    leaks: list[Leak] = []
-    for path, verdict, names, texts in checked:
-        if path.rsplit("/", 1)[-1] in NEVER_PUBLISHED:
-            leaks.append(Leak(path, Needle("a sitemap or feed", path), "raw", in_name=True))
-        if verdict.problem:
-            leaks.append(Leak(path, Needle("", ""), "raw", problem=verdict.problem))
-        in_name: set[tuple[int, int]] = set()
-        for name in names:
-            in_name |= searched[name.rest]
-            for token in name.tokens:
-                in_name |= index.equal(token)
-        in_text: set[tuple[int, int]] = set()
-        for text in texts:
-            in_text |= searched[text]
-        leaks += _leaks(path, index, in_name, in_text)
-    return leaks
+        checked.append(_File(path, verdict, names, texts))
+    plaintext = b"\x00".join(h.lower() for h in haystacks)
+    return Structure(tuple(checked), tuple(haystacks), frozenset(tokens),
+                     plaintext if len(plaintext) <= MAX_FILTERED else None)
+
+
+def audit_files(files: Mapping[str, bytes], needles: Iterable[Needle], parts: ShellParts,
+                keys: Keys = None) -> list[Leak]:
+    """Every file of a private build that is malformed, and every (file, needle) where the
+    needle shows in a file's name or in the plaintext the file leaves."""
+    return check_files(files, parts, keys).leaks(needles)
 
 
 def scan(files: Mapping[str, bytes], needles: Iterable[Needle]) -> list[Leak]:

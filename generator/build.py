@@ -364,7 +364,7 @@ def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, ke
           names: OpaqueNames, views: ViewKeys) -> tuple[list[OutputFile], list[Problem]]:
     """Seal every file (the author's site and each reader's view, views.py) and audit the
     result: nothing is written unless all of it passes."""
-    from generator.audit import audit_files, raise_on_leaks, site_needles
+    from generator.audit import check_files, raise_on_leaks, site_needles
     from generator.private import encrypt_site, shell_parts
     from generator.share_rules import share_problems
     from generator.views import audit_views, build_views, merge
@@ -375,9 +375,10 @@ def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, ke
     built = build_views(root, log, views, blob=blob, base_url=log.urls.base_url)
     raise_on_leaks(audit_views(root, log, built, log.urls.base_url))
     files = merge(files, built)
-    raise_on_leaks(audit_files({f.path: f.data for f in files},
-                               site_needles(log.site, log.config), shell_parts(),
-                               [keys, *(view.keys for view in built)]))
+    # Every file verified first; then only needles that can show in what is left are made.
+    site = check_files({f.path: f.data for f in files}, shell_parts(),
+                       [keys, *(view.keys for view in built)])
+    raise_on_leaks(site.leaks(site_needles(log.site, log.config, keep=site.may_show)))
     return files, share_problems(log.site.entries, log.config.readers,
                                  [r.name for r, _ in views])
 

@@ -126,6 +126,10 @@ def test_a_clean_private_build_spells_few_of_its_needles(
     assert len(needles) > 300
     assert audit_files(files, needles, shell_parts(), unlock(root, PASSWORD)[1]) == []
     assert len(spelled) <= len(needles) // 20, spelled
+    # A build makes (and describes) only the needles that can show at all.
+    site = audit.check_files(files, shell_parts(), unlock(root, PASSWORD)[1])
+    made = site_needles(log.site, log.config, keep=site.may_show)
+    assert len(made) <= len(needles) // 20 and site.leaks(made) == []
 
 
 def test_a_needle_only_sealed_pages_hold_is_found_wherever_it_shows(
@@ -156,6 +160,10 @@ def test_a_needle_only_sealed_pages_hold_is_found_wherever_it_shows(
     leaks = audit_files(files, needles, parts, keys)
     found = {leak.needle.text for leak in leaks if not leak.problem}
     assert {n.text for n in picked.values()} <= found, [leak.format() for leak in leaks]
+    site = audit.check_files(files, parts, keys)  # as a build does it
+    made = site_needles(log.site, log.config, keep=site.may_show)
+    assert len(made) < len(needles) // 20
+    assert site.leaks([*made, picked["token"], picked["slug token"]]) == leaks
     monkeypatch.setattr(audit, "MAX_FILTERED", -1)  # spell every needle, as before
     assert audit_files(files, needles, parts, keys) == leaks
 
