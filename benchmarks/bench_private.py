@@ -169,7 +169,7 @@ def main() -> None:
         "ratio_cpu_least": min(p["private"]["cpu"] for p in pairs)
         / min(p["public"]["cpu"] for p in pairs),
         "load_average": list(os.getloadavg()),
-        "audit": audit,
+        "audit": audit, "runs": pairs,
     }
     if args.json:
         print(json.dumps(report, indent=2))
