@@ -32,8 +32,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,92 @@ TESTS: dict[str, list[tuple[str, list[str]]]] = {
 # Surviving mutants read and judged to change no behaviour (module → (function, change) →
 # why): left out of the score's denominator, and listed apart so each judgement can be
 # checked again. A survivor not listed here is a gap in the tests.
+_FALSY = "returns None for False: every caller only tests the result's truth"
+_SIZE = "a file of another size never holds the same bytes: reading it says so too, slower"
+_NO_FOLDER = "os.walk of a missing folder yields nothing: the same nothing, a stat later"
+_WALK_ONLY = ("every path this refuses has an empty part, which the loop below refuses with "
+              "the same words")
+_UNREAD_VERSION = "the file's version is written for a later reader; nothing reads it yet"
+_LIBC = ("ctypes converts these arguments (int, bytes, int) and the int result the same way "
+         "by default on Linux")
+_JOURNAL_FIRST = ("removing a file of ours makes nothing the next build must know of; the "
+                  "journal is still written before the first write (start() there)")
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "generator/urls.py": {
         ("Urls.href", "if True in `if quoted is None:`"):
             "quotes the path again instead of taking it from the memo: the same href, slower",
+    },
+    "generator/schema.py": {
+        ("_Strict", "True -> False in `True`"):
+            "frozen: nothing assigns to parsed front matter (mypy would refuse it)",
+    },
+    "generator/output.py": {
+        ("<module>", "if True in `if TYPE_CHECKING:`"):
+            "imports render.py at run time too: the same names, loaded sooner",
+        **{("WriteReport", f"True -> False in `True` ({n} of 2)"):
+           "frozen/slots: nothing sets a field or adds one (mypy would refuse it)"
+           for n in (1, 2)},
+        ("_invalid", "drop `if not path or relative.is_absolute() or path.endswith('/'):`"):
+            _WALK_ONLY,
+        ("_invalid", "drop `return 'not a file path inside the output folder'` (1 of 2)"):
+            _WALK_ONLY,
+        ("_invalid", "Or -> And in `not path or relative.is_absolute() or path.endswith('/')`"):
+            _WALK_ONLY,
+        ("_invalid", "'/' -> 'XX/XX' in `'/'` (1 of 2)"): _WALK_ONLY,
+        ("_write_in_place", "drop `start()` (2 of 5)"): _JOURNAL_FIRST,  # blockers removed
+        ("_write_in_place", "drop `start()` (4 of 5)"): _JOURNAL_FIRST,  # stale files removed
+        ("_write_in_place", "drop `start()` (5 of 5)"):
+            "writing the manifest makes nothing the next build must know of, and its temp "
+            "file is always cleared",
+        ("_write_in_place", "if True in `if started:`"):
+            "without a start() there is no journal to remove (an old one means interrupted, "
+            "which starts)",
+        ("_write_swapped", "if True in `if mode is not None:` (1 of 2)"):
+            "with no folder yet, _blockers finds nothing, and the early return needs an empty "
+            "site, which no build makes",
+        ("_write_swapped", "False -> True in `False`"):
+            "hard-links only regular files (lstat): following a link there changes nothing",
+        **{("_write_swapped", f"{change} ({n} of 2)"): _UNREAD_VERSION for n in (1, 2)
+           for change in ("'version' -> 'XXversionXX' in `'version'`", "1 -> 2 in `1`")},
+        ("_write_in_place.start", "'version' -> 'XXversionXX' in `'version'`"): _UNREAD_VERSION,
+        ("_write_in_place.start", "1 -> 2 in `1`"): _UNREAD_VERSION,
+        ("_holds_other_than", "return None in `return False`"): _FALSY,
+        ("_same_bytes", "drop `if os.stat(path).st_size != len(data):`"): _SIZE,
+        ("_same_bytes", "drop `return False`"): _SIZE,
+        ("_same_bytes", "return None in `return False` (1 of 2)"): _FALSY,
+        ("_same_bytes", "return None in `return False` (2 of 2)"): _FALSY,
+        ("_remove", "return None in `return False`"): _FALSY,
+        ("_remove", "if True in `if mode is not None and (not stat.S_ISDIR(mode)):`"):
+            "unlinking nothing or a folder fails, quietly, and `removed` stays False",
+        ("_remove", "And -> Or in `mode is not None and (not stat.S_ISDIR(mode))`"):
+            "unlinking nothing or a folder fails, quietly, and `removed` stays False",
+        ("_remove", "And -> Or in `parent != out_dir and parent.is_dir() and (not any(parent.it`"):
+            "the output folder holds the last manifest while stale files go: never empty there",
+        ("_blockers", "if True in `if mode is not None and stat.S_ISDIR(mode):`"):
+            "a file or nothing at the path holds no file: the same answer, a scan more",
+        ("_blockers", "'.' -> 'XX.XX' in `'.'`"):
+            "'.' is the output folder itself, a folder: it passes the check either way",
+        ("clear_staging", "drop `if _mode(staging) is None:`"): _NO_FOLDER,
+        ("clear_staging", "drop `return`"): _NO_FOLDER,
+        ("_exchange", "drop `renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.`"):
+            _LIBC,
+        ("_exchange", "drop `renameat2.restype = ctypes.c_int`"): _LIBC,
+        ("_exchange", "True -> False in `True`"): "use_errno: errno is never read",
+        ("_exchange", "100 -> 101 in `100`"):
+            "renameat2 ignores the folder descriptor for absolute paths, and both are (resolved)",
+        ("_exchange", "return None in `return False`"): _FALSY,
+        ("_dumps", "True -> False in `True`"):
+            "sort_keys: the manifest's files are added in sorted order; the other keys come in a "
+            "fixed order too, so the bytes stay deterministic",
+    },
+    "generator/front_matter.py": {
+        ("FrontMatterError.__init__", "drop `super().__init__(reason)`"):
+            "str() of the error is never shown: problems use .reason and .line",
+        ("_json_lines", "'{[' -> 'XX{[XX' in `'{['`"):
+            "a JSON value never starts with X: the same two openings match",
+        **{("_json_lines", f"0 -> 1 in `0` ({n} of 3)"):
+           "counts line breaks from the second character: the first is always '{'"
+           for n in (2, 3)},
     },
 }
 FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
@@ -263,6 +345,23 @@ def mutants(path: Path) -> Iterator[Mutant]:
         ast.fix_missing_locations(clone)
         yield Mutant(getattr(node, "lineno", 0), where, what, ast.unparse(clone), lines,
                      at_import, getattr(node, "col_offset", 0))
+
+
+def numbered(found: Iterable[Mutant]) -> list[Mutant]:
+    """The same change made more than once in one function (a `drop `start()``) gets its
+    place among them by line, `(2 of 4)`, so a judgement names one of them."""
+    every = list(found)
+    groups: dict[tuple[str, str], list[Mutant]] = {}
+    for mutant in every:
+        groups.setdefault((mutant.where, mutant.what), []).append(mutant)
+    renamed: dict[int, Mutant] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            ordered = sorted(group, key=lambda m: (m.line, m.column))
+            for place, mutant in enumerate(ordered, 1):
+                renamed[id(mutant)] = replace(
+                    mutant, what=f"{mutant.what} ({place} of {len(group)})")
+    return [renamed.get(id(m), m) for m in every]
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
@@ -492,12 +591,15 @@ def score_module(work: Path, module: str, timeout: float,
         # so that a slow stage on a loaded machine is not taken for a hang.
         limits.append(max(timeout, 3 * (time.monotonic() - began)))
     equivalent = EQUIVALENT.get(module, {})
+    known = {(m.where, m.what) for m in numbered(mutants(work / module))}
+    for where, what in sorted(set(equivalent) - known):  # the code changed under a judgement
+        print(f"judged equivalent, but no such mutant any more: {where}: {what}", flush=True)
     original = (work / module).read_text(encoding="utf-8")
     killed_at: dict[str, int | None] = {}  # mutant → index of the stage that killed it
     judged: dict[str, str] = {}
     started = time.monotonic()
     try:
-        for mutant in mutants(work / module):
+        for mutant in numbered(mutants(work / module)):
             name = f"{module}:{mutant.line}:{mutant.column}: {mutant.where}: {mutant.what}"
             if match is not None and not match.search(name):
                 continue
