@@ -25,10 +25,10 @@ def _problems(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    (HEAD + 'notes = """\nstage = 3\n  still the notes"""\nstage = 4\n+++\n',
-     ["content/x.md:7: stage: expected text; found 4"]),
-    (HEAD + "notes = '''\nstage = 3\n'''\nstage = 4\n+++\n",
-     ["content/x.md:7: stage: expected text; found 4"]),
+    (HEAD + 'notes = """\nMet the team.\nstage = 3\n  still the notes"""\nstage = 4\n+++\n',
+     ["content/x.md:8: stage: expected text; found 4"]),
+    (HEAD + "notes = '''\nMet the team.\nstage = 3\n'''\nstage = 4\n+++\n",
+     ["content/x.md:8: stage: expected text; found 4"]),
     (HEAD + 'notes = """one line"""\nstage = 4\n+++\n',
      ["content/x.md:5: stage: expected text; found 4"]),
     (HEAD + "notes = '''one line'''\nstage = 4\n+++\n",
