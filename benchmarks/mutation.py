@@ -113,6 +113,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_write_in_place", "if True in `if started:`"):
             "without a start() there is no journal to remove (an old one means interrupted, "
             "which starts)",
+        ("_write_swapped", "if True in `if mode is not None:` (2 of 2)"):
+            "with no folder yet, os.walk finds nothing to link",
         ("_write_swapped", "if True in `if mode is not None:` (1 of 2)"):
             "with no folder yet, _blockers finds nothing, and the early return needs an empty "
             "site, which no build makes",
@@ -152,6 +154,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "fixed order too, so the bytes stay deterministic",
     },
     "generator/front_matter.py": {
+        ("parse_toml", "'.' -> 'XX.XX' in `'.'`"):
+            "tomllib's reasons (3.11) end with no full stop to strip",
         ("parse_toml", "'invalid TOML' -> 'XXinvalid TOMLXX' in `'invalid TOML'`"):
             "tomllib always says why: the words for an empty reason are never shown",
         ("FrontMatterError.__init__", "drop `super().__init__(reason)`"):
