@@ -111,18 +111,16 @@ def path_problems(paths: Iterable[str]) -> list[str]:
     for path in sorted(paths):
         why = _invalid(path)
         if why is None:
-            parents = PurePosixPath(path).parents
-            clash = next((p for p in parents if p.as_posix() in paths), None)
+            clash = next((p for p in _parents(path) if p in paths), None)
             if clash is not None:
-                why = f"{clash.as_posix()!r} is a file, so it cannot also be a folder"
+                why = f"{clash!r} is a file, so it cannot also be a folder"
         if why is not None:
             found.append(f"{path!r}: {why}")
     return found
 
 
 def _invalid(path: str) -> str | None:
-    relative = PurePosixPath(path)
-    if not path or relative.is_absolute() or path.endswith("/"):
+    if not path or path.startswith("/") or path.endswith("/"):
         return "not a file path inside the output folder"
     for part in path.split("/"):
         if part in ("", ".", ".."):
@@ -132,6 +130,19 @@ def _invalid(path: str) -> str | None:
         if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX:
             return f"a name is longer than {NAME_MAX} bytes"
     return None
+
+
+def _parents(path: str) -> list[str]:
+    """The folders a valid output path lies in, nearest first, as PurePosixPath(path).parents
+    names them ('a/b/c': 'a/b', 'a', '.'); strings, as serve asks this of every path of
+    the site on every save."""
+    found = []
+    end = path.rfind("/")
+    while end > 0:
+        found.append(path[:end])
+        end = path.rfind("/", 0, end)
+    found.append(".")
+    return found
 
 
 def write_output(files: Iterable[OutputFile], out_dir: Path,
@@ -383,16 +394,17 @@ def _blockers(out_dir: Path, wanted: set[str], owned: set[str]) -> list[str]:
     first); OutputRefused, before anything is written, when something not ours does."""
     blockers: set[str] = set()
     refused: list[str] = []
-    folders = {p.as_posix() for path in wanted for p in PurePosixPath(path).parents} - {"."}
+    folders = {p for path in wanted for p in _parents(path)} - {"."}
+    base = os.fspath(out_dir)
     for folder in sorted(folders):
-        mode = _mode(out_dir / folder)
+        mode = _mode(os.path.join(base, folder))
         if mode is not None and not stat.S_ISDIR(mode):
             if folder in owned:
                 blockers.add(folder)
             else:
                 refused.append(f"{folder} is a file where the site needs a folder")
     for path in sorted(wanted):
-        mode = _mode(out_dir / path)
+        mode = _mode(os.path.join(base, path))
         if mode is not None and stat.S_ISDIR(mode):
             inside = {p for p in owned - wanted if p.startswith(path + "/")}
             blockers |= inside
@@ -412,7 +424,7 @@ def _holds_other_than(folder: Path, ours: set[str]) -> bool:
     return False
 
 
-def _mode(path: Path) -> int | None:
+def _mode(path: Path | str) -> int | None:
     try:
         return os.lstat(path).st_mode
     except OSError:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import GrowthlogError, OutputRefused
 from generator.output import JOURNAL, MANIFEST, check_output_dir, read_manifest, write_output
@@ -251,3 +253,20 @@ def test_refuses_a_folder_inside_a_symlinked_content(tmp_path: Path) -> None:
                                        "content/")
     assert _refusal(tmp_path, root).endswith("it contains the log itself; choose an output "
                                              "folder such as output/")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab./", max_size=3), min_size=1, max_size=4))
+def test_output_paths_are_read_as_pathlib_reads_them(parts: list[str]) -> None:
+    """Folders and absolute paths found with string operations (serve asks about every
+    path of the site on every save), as PurePosixPath finds them."""
+    from pathlib import PurePosixPath
+
+    from generator.output import _invalid, _parents
+
+    path = "/".join(parts)
+    shape = not path or PurePosixPath(path).is_absolute() or path.endswith("/")
+    assert (_invalid(path) == "not a file path inside the output folder") == (
+        shape or any(q in ("", ".", "..") for q in path.split("/")))
+    if _invalid(path) is None:
+        assert _parents(path) == [p.as_posix() for p in PurePosixPath(path).parents]
