@@ -53,7 +53,7 @@ def _toml_lines(front: str, first_line: int) -> dict[KeyPath, int]:
     quote = ""
     for number, text in enumerate(front.splitlines(), first_line):
         if quote:  # inside a multi-line string: no keys here
-            if text.count(quote) % 2:
+            if _closes(text, quote):
                 quote = ""
             continue
         if open_array is not None:
@@ -88,6 +88,16 @@ def _toml_lines(front: str, first_line: int) -> dict[KeyPath, int]:
             if value.startswith("[") and "]" not in value:
                 open_array = (key, 0)
     return lines
+
+
+_BASIC_CLOSE = re.compile(r'(?<!\\)(?:\\\\)*"""')
+"""Three quotes after no backslash or an even run of them (`\\"` is a quote in the text)."""
+
+
+def _closes(text: str, mark: str) -> bool:
+    """Does this line of a multi-line string end it? The first closing mark does, whatever
+    follows (a comment may hold another)."""
+    return mark in text if mark == "'''" else _BASIC_CLOSE.search(text) is not None
 
 
 def _dotted(key: str) -> tuple[str, ...]:

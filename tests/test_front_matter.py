@@ -72,3 +72,14 @@ def test_json_without_spaces_is_read_with_every_line() -> None:
         "content/x.md:6: tags[1]: expected text; found 5"]
     assert _problems('{\n"title":"A",\n"date":"2024-01-01",\n"tags":[\n"a",5\n]\n}\n') == [
         "content/x.md:5: tags[1]: expected text; found 5"]
+
+
+@pytest.mark.parametrize("closing", ['the end""" # see """', "the end''' # see '''",
+                                     'a \\""" quote, the end"""'],
+                         ids=["basic, comment", "literal, comment", "escaped quotes first"])
+def test_a_multi_line_string_ends_at_its_first_closing_mark(closing: str) -> None:
+    """Not at an odd count of them: a comment after the closing mark may hold another, and
+    a basic string's \\" is a quote of its text."""
+    mark = closing[-3:]
+    text = HEAD + f"notes = {mark}\nMet the team.\n{closing}\nstage = 4\n+++\n"
+    assert _problems(text) == ["content/x.md:7: stage: expected text; found 4"]
