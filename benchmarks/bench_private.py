@@ -14,8 +14,8 @@ is). The public build is a cold one that neither reads nor writes the on-disk bu
 Public and private builds alternate, and each private build is divided by the public build
 next to it: the figures are the medians of those paired ratios, of wall-clock time and of
 CPU time. On a loaded machine a build's CPU time itself swings by a third (other sessions'
-load on the same cores), so the ratio of the least CPU time each kind of build took is
-given too: the least disturbed run of each. A last process times the audit alone on the
+load on the same cores); the ratio of the least CPU time each kind of build took is given
+too, and is about as noisy. A last process times the audit alone on the
 private output (needles from the log, then every file checked and the plaintext searched).
 """
 
