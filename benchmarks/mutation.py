@@ -98,13 +98,14 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         **{("WriteReport", f"True -> False in `True` ({n} of 2)"):
            "frozen/slots: nothing sets a field or adds one (mypy would refuse it)"
            for n in (1, 2)},
-        ("_invalid", "drop `if not path or relative.is_absolute() or path.endswith('/'):`"):
+        ("_invalid", "drop `if not path or path.startswith('/') or path.endswith('/'):`"):
             _WALK_ONLY,
         ("_invalid", "drop `return 'not a file path inside the output folder'` (1 of 2)"):
             _WALK_ONLY,
-        ("_invalid", "Or -> And in `not path or relative.is_absolute() or path.endswith('/')`"):
+        ("_invalid", "Or -> And in `not path or path.startswith('/') or path.endswith('/')`"):
             _WALK_ONLY,
-        ("_invalid", "'/' -> 'XX/XX' in `'/'` (1 of 2)"): _WALK_ONLY,
+        ("_invalid", "'/' -> 'XX/XX' in `'/'` (1 of 3)"): _WALK_ONLY,
+        ("_invalid", "'/' -> 'XX/XX' in `'/'` (2 of 3)"): _WALK_ONLY,
         ("_write_in_place", "drop `start()` (2 of 5)"): _JOURNAL_FIRST,  # blockers removed
         ("_write_in_place", "drop `start()` (4 of 5)"): _JOURNAL_FIRST,  # stale files removed
         ("_write_in_place", "drop `start()` (5 of 5)"):
