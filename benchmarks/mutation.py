@@ -126,6 +126,15 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("_write_in_place.start", "'version' -> 'XXversionXX' in `'version'`"): _UNREAD_VERSION,
         ("_write_in_place.start", "1 -> 2 in `1`"): _UNREAD_VERSION,
         ("_holds_other_than", "return None in `return False`"): _FALSY,
+        ("_holds_other_than", "drop `return False`"): _FALSY,
+        ("_invalid", "drop `return None`"): "the function's end returns None anyway",
+        ("_parents", "0 -> 1 in `0` (2 of 2)"):
+            "a valid output path never starts with '/': no slash to find at 0",
+        ("_link_others", "False -> True in `False`"): (
+            "os.link does not follow a symbolic link on Linux either way (CPython calls "
+            "link(2)): the same link"),
+        ("_write_swapped", "return None in `return WriteReport((), len(current), ())`"):
+            "the in-place writer then finds the same nothing to do, and touches nothing",
         ("_same_bytes", "drop `if os.stat(path).st_size != len(data):`"): _SIZE,
         ("_same_bytes", "drop `return False`"): _SIZE,
         ("_same_bytes", "return None in `return False` (1 of 2)"): _FALSY,

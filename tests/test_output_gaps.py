@@ -223,8 +223,8 @@ def test_a_path_too_long_for_the_system_names_the_output_folder_and_changes_noth
     out = tmp_path / "out"
     write_output(_files(a="1"), out, swap=True)
     deep = "/".join(["d" * 250] * 20) + "/index.html"
-    with pytest.raises(GrowthlogError) as info:
-        write_output([*_files(a="2"), OutputFile(deep, b"x")], out, swap=True)
+    with pytest.raises(GrowthlogError) as info:  # b, a new page, is written before it fails
+        write_output([*_files(a="2", b="new"), OutputFile(deep, b"x")], out, swap=True)
     message = str(info.value)
     assert message.startswith(f"could not write {out}/{'d' * 250}/")
     assert message.endswith(": File name too long") and "staging" not in message
@@ -326,13 +326,15 @@ def test_a_path_with_a_dot_for_a_folder_is_refused(tmp_path: Path, path: str) ->
     assert not (tmp_path / "out").exists()
 
 
-def test_more_than_ten_bad_paths_are_counted_not_listed(tmp_path: Path) -> None:
-    bad = [OutputFile(f"{n:02}/../x", b"x") for n in range(13)]
+@pytest.mark.parametrize(("count", "last"), [(10, "'09/../x': not a file path inside the "
+                                                   "output folder"), (11, "… and 1 more")])
+def test_more_than_ten_bad_paths_are_counted_not_listed(tmp_path: Path, count: int,
+                                                        last: str) -> None:
+    bad = [OutputFile(f"{n:02}/../x", b"x") for n in range(count)]
     with pytest.raises(OutputRefused) as info:
         write_output(bad, tmp_path / "out")
     lines = str(info.value).splitlines()
-    assert len(lines) == 12 and lines[10] == "'09/../x': not a file path inside the output folder"
-    assert lines[11] == "… and 3 more"
+    assert len(lines) == min(count, 11) + 1 and lines[-1] == last
 
 
 def test_a_folder_the_site_no_longer_has_is_gone_after_a_swap(tmp_path: Path) -> None:
@@ -372,3 +374,27 @@ def test_what_is_in_the_way_is_named_ten_at_most(tmp_path: Path) -> None:
     named = str(info.value).split(": ", 1)[1].split("; ")
     assert named[:-1] == [f"p{n:02} is a file where the site needs a folder" for n in range(10)]
     assert named[-1] == "move those away and build again"
+
+
+def test_what_a_failed_write_in_place_wrote_goes_with_the_next(tmp_path: Path) -> None:
+    """The journal it left lists the page it wrote before failing: the next write, which no
+    longer wants it, removes it."""
+    out = tmp_path / "out"
+    write_output(_files(a="1"), out)
+    deep = "/".join(["d" * 250] * 20) + "/index.html"
+    with pytest.raises(GrowthlogError):
+        write_output([*_files(a="1", b="new"), OutputFile(deep, b"x")], out)
+    assert (out / "b").read_text() == "new"
+    assert write_output(_files(a="1"), out).removed == ("b",)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "a"]
+
+
+def test_a_file_of_yours_beside_the_folder_goes_into_a_folder_the_site_has(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(_files(tags__index_html="tags"), out, swap=True)
+    staging = staging_dir(out)
+    (staging / "tags").mkdir(parents=True)
+    (staging / "tags" / "mine.txt").write_text("mine")
+    write_output(_files(tags__index_html="tags"), out, swap=True)
+    assert not staging.exists() and (out / "tags" / "mine.txt").read_text() == "mine"
