@@ -13,7 +13,8 @@ or the new one: the new site is put together in a hidden sibling folder (files t
 not change hard-linked from the current output, everything growthlog did not write linked
 over as it is), then the two folders are exchanged in one step (Linux renameat2
 RENAME_EXCHANGE), and the old one is cleared. Where that cannot be done (another OS, a
-file system without it, an output folder that is a mount point), it writes in place as
+file system without it, an output folder that is a mount point, even a bind mount of the
+same file system, whose files cannot be hard-linked out), it writes in place as
 above.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -279,6 +281,10 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
         os.unlink(staging / STAGING_LIST)
     except OSError as exc:
         clear_staging(out_dir)
+        if exc.errno in (errno.EXDEV, errno.EPERM):
+            # The old site's files cannot be hard-linked (a bind-mounted folder; another
+            # user's file under fs.protected_hardlinks): the site is written in place.
+            return None
         raise GrowthlogError(f"could not write {_as_output(exc, staging, out_dir)}: "
                              f"{exc.strerror or exc}") from None
     if mode is None:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -398,3 +401,95 @@ def test_a_file_of_yours_beside_the_folder_goes_into_a_folder_the_site_has(
     (staging / "tags" / "mine.txt").write_text("mine")
     write_output(_files(tags__index_html="tags"), out, swap=True)
     assert not staging.exists() and (out / "tags" / "mine.txt").read_text() == "mine"
+
+
+def _on_exchange(act: Callable[[], None]) -> Callable[[str, tuple[object, ...]], None]:
+    """An audit hook that runs `act` once, as a swapped build looks up renameat2: after the
+    new site is put together beside the folder, just before the two are exchanged. Hooks
+    stay for the session, so this one goes silent once it has acted."""
+    state = {"done": False}
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if not state["done"] and event == "ctypes.dlsym" and args[1] == "renameat2":
+            state["done"] = True
+            act()
+    return hook
+
+
+def test_an_empty_folder_made_while_a_swapped_build_runs_is_kept(tmp_path: Path) -> None:
+    """The author makes empty folders in the site while a build is writing the new one (after
+    it linked their files over): they are in the folder after the swap, nested ones too."""
+    out = tmp_path / "out"
+    write_output(_files(index_html="old", tags__index_html="tags"), out, swap=True)
+
+    def make() -> None:
+        (out / "drafts").mkdir()
+        (out / "notes" / "later").mkdir(parents=True)
+    sys.addaudithook(_on_exchange(make))
+    report = write_output(_files(index_html="new", tags__index_html="tags"), out, swap=True)
+    assert report.written == ("index_html",)
+    assert (out / "index_html").read_text() == "new"
+    assert (out / "drafts").is_dir() and (out / "notes" / "later").is_dir()
+    assert not staging_dir(out).exists()
+
+
+def test_a_libc_without_renameat2_writes_the_site_in_place(tmp_path: Path) -> None:
+    """An older C library has no renameat2 (ctypes then raises AttributeError, as the audit
+    hook makes it here): the build writes the new site in place, and nothing is left beside."""
+    out = tmp_path / "out"
+    write_output(_files(index_html="old", tags__index_html="tags"), out, swap=True)
+    (out / "CNAME").write_text("log.example.org\n")
+    before = (out / "tags" / "index_html").stat().st_ino
+
+    def missing() -> None:
+        raise AttributeError("undefined symbol: renameat2")
+    sys.addaudithook(_on_exchange(missing))
+    report = write_output(_files(index_html="new", tags__index_html="tags"), out, swap=True)
+    assert report.written == ("index_html",)
+    site = read_tree(out)
+    assert set(json.loads(site.pop(MANIFEST))["files"]) == {"index_html", "tags/index_html"}
+    assert site == {"index_html": b"new", "tags/index_html": b"tags", "CNAME": b"log.example.org\n"}
+    assert (out / "tags" / "index_html").stat().st_ino == before  # in place: left alone
+    assert not staging_dir(out).exists()
+
+
+@pytest.mark.parametrize("kind", ["overlay", "bind", "protected"])
+def test_a_folder_that_cannot_be_exchanged_gets_the_site_written_in_place(
+        tmp_path: Path, kind: str) -> None:
+    """A container's output folder from its image (the lower layer of an overlay), or one
+    bind-mounted into it, cannot be exchanged with a sibling: the build writes the new site in
+    place, the author's file stays, and the folder it put the new site together in is gone.
+    So does one holding a file of another user that the kernel lets no one else link
+    (fs.protected_hardlinks). (Both failed every build after the first: "could not write
+    out: Invalid cross-device link", "…: Operation not permitted".)"""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no `unshare` here (util-linux) to mount a file system with")
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    tests = Path(__file__).resolve().parent
+    namespace = [unshare, "--mount"] if os.geteuid() == 0 else [
+        unshare, "--user", "--map-root-user", "--mount"]
+    if kind == "protected":
+        if os.geteuid() != 0 or Path("/proc/sys/fs/protected_hardlinks").read_text() != "1\n":
+            pytest.skip("needs root to give a file to another user, and protected_hardlinks")
+        write_output(_files(**{"index.html": "old", "tags__index.html": "tags"}), mount,
+                     swap=True)
+        (mount / "CNAME").write_text("log.example.org\n")
+        os.chown(mount / "CNAME", 4242, 4242)
+        os.chmod(mount / "CNAME", 0o644)
+        namespace = [unshare, "--user", "--map-root-user"]  # 4242 is not mapped there
+    done = subprocess.run(
+        [*namespace, sys.executable, str(tests / "mount_child.py"), kind, str(mount)],
+        capture_output=True, text=True, timeout=60, cwd=tests,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])})
+    if done.returncode == 3 or "unshare failed" in done.stderr:
+        pytest.skip(f"cannot mount {kind} here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["written"] == ["index.html"] and seen["unchanged"] == 1
+    files = seen["files"]
+    assert set(json.loads(files.pop(MANIFEST))["files"]) == {"index.html", "tags/index.html"}
+    assert files == {"index.html": "new", "tags/index.html": "tags",
+                     "CNAME": "log.example.org\n"}
+    assert not seen["left_beside"]
