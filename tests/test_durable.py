@@ -310,6 +310,8 @@ def test_a_build_stopped_by_a_full_disk_is_repaired_by_the_next_plain_build(
         if trial["code"] != 0:
             stopped += 1
             assert trial["code"] == 1 and "No space left on device" in trial["said"], seen
+            # A failed write names no file: the message names the output folder.
+            assert f"could not write {mount / 'log' / 'output'}" in trial["said"], seen
         assert "Traceback" not in trial["said"] + trial["said_again"], seen
         assert trial["again"] == 0, f"{seen}\nthen:\n{trial['said_again']}"
         site = {k: v for k, v in trial["output"].items() if k not in AUTHOR_FILES}
