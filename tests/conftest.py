@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,31 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+
+
+def run_in_own_namespace(child: str, *args: str, what: str, mounts: bool = True,
+                         timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run tests/CHILD ARGS where it may mount file systems of its own: root (as CI runs) in
+    a mount namespace, anyone else in a user namespace too, where allowed (`mounts=False`:
+    only a user namespace). Skips the test, naming `what`, where none can be had; a child
+    exits 3 when the file system could not be mounted."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip(f"no `unshare` here (util-linux) to mount {what} with")
+    if not mounts:
+        namespace = [unshare, "--user", "--map-root-user"]
+    elif os.geteuid() == 0:
+        namespace = [unshare, "--mount"]
+    else:
+        namespace = [unshare, "--user", "--map-root-user", "--mount"]
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [*namespace, sys.executable, str(tests / child), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=tests,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])})
+    if done.returncode == 3 or "unshare failed" in done.stderr:
+        pytest.skip(f"cannot mount {what} here: {done.stderr.strip()}")
+    return done
 
 
 def entry(title: str = "Data Engineer at Acme", date: str = "2026-03-14", body: str = "Body.",

@@ -24,7 +24,7 @@ from generator.build import build, check
 from generator.errors import ProblemsFound
 from generator.output import staging_dir
 
-from conftest import entry, make_log, read_tree
+from conftest import entry, make_log, read_tree, run_in_own_namespace
 
 
 def test_a_stage_that_is_no_folder_name_stops_check_and_build_before_any_write(
@@ -272,16 +272,6 @@ def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
 
 
 # --- a full disk ---------------------------------------------------------------------------
-def _namespace() -> list[str]:
-    """How this process can get a mount namespace of its own to mount a small disk in:
-    root (as CI runs) directly, anyone else through a user namespace where allowed."""
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        pytest.skip("no `unshare` here (util-linux) to mount a small file system with")
-    return [unshare, "--mount"] if os.geteuid() == 0 else [
-        unshare, "--user", "--map-root-user", "--mount"]
-
-
 @pytest.mark.parametrize("scenario", ["first", "later", "reverted"])
 def test_a_build_stopped_by_a_full_disk_is_repaired_by_the_next_plain_build(
         tmp_path: Path, scenario: str) -> None:
@@ -295,13 +285,8 @@ def test_a_build_stopped_by_a_full_disk_is_repaired_by_the_next_plain_build(
     expected = _hashed(clean / "output")
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(
-        [*_namespace(), sys.executable, str(TESTS / "full_disk_child.py"), scenario,
-         str(mount), str(TRIALS or 12)],
-        capture_output=True, text=True, timeout=300, cwd=TESTS,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])})
-    if done.returncode == 3 or "unshare failed" in done.stderr:
-        pytest.skip(f"cannot mount a small file system here: {done.stderr.strip()}")
+    done = run_in_own_namespace("full_disk_child.py", scenario, str(mount), str(TRIALS or 12),
+                                what="a small file system")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     stopped = 0

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +23,7 @@ from generator.errors import GrowthlogError, OutputRefused
 from generator.output import check_output_dir, read_manifest, write_output
 from generator.render import OutputFile
 
-from conftest import read_tree
+from conftest import read_tree, run_in_own_namespace
 
 MANIFEST = ".growthlog-manifest.json"
 JOURNAL = ".growthlog-journal.json"
@@ -462,14 +460,8 @@ def test_a_folder_that_cannot_be_exchanged_gets_the_site_written_in_place(
     So does one holding a file of another user that the kernel lets no one else link
     (fs.protected_hardlinks). (Both failed every build after the first: "could not write
     out: Invalid cross-device link", "…: Operation not permitted".)"""
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        pytest.skip("no `unshare` here (util-linux) to mount a file system with")
     mount = tmp_path / "mnt"
     mount.mkdir()
-    tests = Path(__file__).resolve().parent
-    namespace = [unshare, "--mount"] if os.geteuid() == 0 else [
-        unshare, "--user", "--map-root-user", "--mount"]
     if kind == "protected":
         if os.geteuid() != 0 or Path("/proc/sys/fs/protected_hardlinks").read_text() != "1\n":
             pytest.skip("needs root to give a file to another user, and protected_hardlinks")
@@ -478,13 +470,9 @@ def test_a_folder_that_cannot_be_exchanged_gets_the_site_written_in_place(
         (mount / "CNAME").write_text("log.example.org\n")
         os.chown(mount / "CNAME", 4242, 4242)
         os.chmod(mount / "CNAME", 0o644)
-        namespace = [unshare, "--user", "--map-root-user"]  # 4242 is not mapped there
-    done = subprocess.run(
-        [*namespace, sys.executable, str(tests / "mount_child.py"), kind, str(mount)],
-        capture_output=True, text=True, timeout=60, cwd=tests,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])})
-    if done.returncode == 3 or "unshare failed" in done.stderr:
-        pytest.skip(f"cannot mount {kind} here: {done.stderr.strip()}")
+    # In a user namespace alone for "protected": 4242 is not mapped there.
+    done = run_in_own_namespace("mount_child.py", kind, str(mount), what=kind,
+                                mounts=kind != "protected", timeout=60)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["written"] == ["index.html"] and seen["unchanged"] == 1
