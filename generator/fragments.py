@@ -17,7 +17,8 @@ chunk %}…`): after one row changed, only its chunk is put together again, from
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from jinja2 import nodes
@@ -40,20 +41,22 @@ class FragmentStore:
     """Rendered fragments by key, holding exactly those that the pages as last rendered use.
 
     render_site tells it which page it renders (`begin_page`/`end_page`); each page then
-    owns the fragments it looked up, with those nested in them (a chunk that is reused
-    still owns its rows, for when the chunk is put together again). A fragment that no
-    page owns any more (its entry was edited: its key changed) is dropped, so a long
-    `serve` session holds one version of each fragment, not one per save.
+    owns the fragments it looked up at its top level, and each fragment owns those looked
+    up while it was rendered (a chunk that is reused still owns its rows, for when the
+    chunk is put together again). A fragment that nothing owns any more (its entry was
+    edited: its key changed) is dropped, so a long `serve` session holds one version of
+    each fragment, not one per save. Owners are counted, so a page that reuses a chunk
+    costs one count, not one per row inside it (serve renders a dozen list pages of a
+    thousand rows on every save).
     """
 
     def __init__(self) -> None:
-        self.fragments: dict[Key, Markup] = {}
-        self._nested: dict[Key, tuple[Key, ...]] = {}
-        self._owners: dict[Key, int] = {}
-        """How many pages own each fragment."""
-        self._pages: dict[str, frozenset[Key]] = {}
-        self._page: set[Key] | None = None
-        self._open: list[list[Key]] = []
+        self.fragments: dict[Key, _Fragment] = {}
+        self._by_id: dict[int, _Fragment] = {}
+        self._ids = itertools.count()
+        self._pages: dict[str, frozenset[int]] = {}
+        self._page: set[int] | None = None
+        self._open: list[list[int]] = []
         """Fragments looked up inside each fragment being rendered, innermost last."""
 
     def begin_page(self) -> None:
@@ -65,8 +68,8 @@ class FragmentStore:
         self._page = None
         old = self._pages.get(path, frozenset())
         self._pages[path] = used
-        for key in used - old:
-            self._owners[key] = self._owners.get(key, 0) + 1
+        for ident in used - old:
+            self._by_id[ident].owners += 1
         self._release(old - used)
 
     def keep_pages(self, paths: set[str]) -> None:
@@ -74,41 +77,53 @@ class FragmentStore:
         for path in [p for p in self._pages if p not in paths]:
             self._release(self._pages.pop(path))
 
-    def _release(self, keys: frozenset[Key]) -> None:
-        for key in keys:
-            owners = self._owners.get(key, 0) - 1
-            if owners > 0:
-                self._owners[key] = owners
-            else:
-                self._owners.pop(key, None)
-                self.fragments.pop(key, None)
-                self._nested.pop(key, None)
+    def _release(self, idents: Iterable[int]) -> None:
+        """One owner fewer for each; a fragment left with none goes, and so do its own."""
+        todo = list(idents)
+        while todo:
+            fragment = self._by_id.get(todo.pop())
+            if fragment is None:
+                continue
+            fragment.owners -= 1
+            if fragment.owners <= 0:
+                del self._by_id[fragment.ident], self.fragments[fragment.key]
+                todo.extend(fragment.nested)
 
     def get(self, key: Key, render: Callable[[], str]) -> Markup:
-        if self._open:
-            self._open[-1].append(key)
         fragment = self.fragments.get(key)
         if fragment is None:
             self._open.append([])
             try:
-                fragment = Markup(render())
-            finally:
-                nested = self._open.pop()
-            self.fragments[key] = fragment
-            self._nested[key] = tuple(nested)
-        if self._page is not None:
-            self._own(key)
-        return fragment
+                markup = Markup(render())
+            except BaseException:
+                # What it made on the way is owned by nothing: dropped.
+                for ident in self._open.pop():
+                    made = self._by_id.get(ident)
+                    if made is not None and made.owners == 0:
+                        made.owners = 1
+                        self._release((ident,))
+                raise
+            nested = tuple(dict.fromkeys(self._open.pop()))
+            fragment = _Fragment(next(self._ids), key, markup, nested)
+            for ident in nested:
+                self._by_id[ident].owners += 1
+            self.fragments[key] = self._by_id[fragment.ident] = fragment
+        if self._open:
+            self._open[-1].append(fragment.ident)
+        elif self._page is not None:
+            self._page.add(fragment.ident)
+        return fragment.markup
 
-    def _own(self, key: Key) -> None:
-        page = self._page
-        assert page is not None
-        todo = [key]
-        while todo:
-            key = todo.pop()
-            if key not in page:
-                page.add(key)
-                todo.extend(self._nested.get(key, ()))
+
+@dataclass(slots=True, eq=False)
+class _Fragment:
+    ident: int
+    key: Key
+    markup: Markup
+    nested: tuple[int, ...]
+    """The fragments looked up while this one was rendered: it owns them."""
+    owners: int = 0
+    """Pages that looked it up at their top level, and fragments that hold it."""
 
 
 class FragmentCache(Extension):

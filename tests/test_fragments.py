@@ -124,3 +124,67 @@ def test_private_build_after_a_public_one_links_by_opaque_names_only(tmp_path: P
     for path, data in pages.items():
         _, body = open_page(root, path, data)
         assert "secret-co" not in body and "/lessons/" not in body, path
+
+
+class _Counted:
+    """A key part that counts how often it is hashed (each look-up in a set or dict)."""
+
+    hashed = 0
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __hash__(self) -> int:
+        _Counted.hashed += 1
+        return self.n
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Counted) and other.n == self.n
+
+
+def test_a_reused_chunk_costs_nothing_per_row_inside_it() -> None:
+    """serve renders a dozen list pages of a thousand rows on every save: a page that
+    reuses a chunk must not visit the chunk's rows again (it owns them through it)."""
+    store = FragmentStore()
+    rows = [_Counted(n) for n in range(200)]
+
+    def chunk(part: list[_Counted]) -> str:
+        return "".join(store.get(("row", row), lambda: "r") for row in part)
+
+    def page(path: str) -> None:
+        store.begin_page()
+        for start in range(0, 200, 50):
+            part = rows[start:start + 50]
+            store.get(("chunk", start), lambda part=part: chunk(part))  # type: ignore[misc]
+        store.end_page(path)
+
+    page("a")
+    assert len(store.fragments) == 4 + 200
+    _Counted.hashed = 0
+    for path in ("a", "b", "a", "b"):
+        page(path)
+    assert _Counted.hashed == 0
+    store.keep_pages({"b"})
+    assert len(store.fragments) == 4 + 200
+    store.keep_pages(set())
+    assert store.fragments == {}
+
+
+def test_a_fragment_that_fails_leaves_nothing_of_its_own_behind() -> None:
+    store = FragmentStore()
+    _page(store, "a", [("kept",)])
+
+    def broken() -> str:
+        store.get(("kept",), lambda: "k")
+        store.get(("made on the way",), lambda: "m")
+        raise RuntimeError("a theme's bug")
+
+    store.begin_page()
+    try:
+        store.get(("broken",), broken)
+    except RuntimeError:
+        pass
+    store.end_page("b")
+    assert set(store.fragments) == {("kept",)}
+    store.keep_pages({"b"})
+    assert store.fragments == {}
