@@ -3,16 +3,19 @@
 `fork_map` forks after the parent has built everything the step reads (the config, the
 entries, the site, the Jinja environment), so each child inherits it copy-on-write and
 only computes its share with a pure function: parse these entry files, render these
-pages. Results come back pickled through a pipe and are put in the order of the items,
-however many processes ran, so the output is byte-identical to a build in one process.
-A child that fails in any way (an exception, a result that does not unpickle, killed)
-costs only time: the parent computes that share again itself, and so raises what one
-process would have raised.
+pages. The shares are not fixed in advance: every process, the parent too, takes a few
+items at a time from one queue (a pipe) until it is empty, so a process that gets less
+CPU (another program on its core) does less of the work instead of holding the others
+up. Results come back pickled through a pipe and are put in the order of the items,
+however many processes ran and whichever took what, so the output is byte-identical to
+a build in one process. A child that fails in any way (an exception, a result that does
+not unpickle, killed) costs only time: the parent computes what it did not send again
+itself, and so raises what one process would have raised.
 
 A step forks only when every process gets at least `min_share` items (forking a process
 of a few hundred MB and sending pages back costs a few tens of milliseconds, more than a
-small log's whole step), and never where there is no fork (Windows, macOS's spawn-only
-builds of Python) or only one CPU to use.
+small log's whole step), never where there is no fork (Windows, macOS's spawn-only
+builds of Python), and onto no more CPUs than are free at that moment (`free_cpus`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ import gc
 import os
 import pickle
 import signal
-from collections.abc import Callable, Sequence
+import statistics
+import struct
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -31,6 +37,13 @@ R = TypeVar("R")
 
 MIN_SHARE = 200
 """Items each process must get before a step is split (entries to parse, pages to render)."""
+CHUNKS_PER_PROCESS = 32
+"""How finely the queue cuts the items: a process that finishes early waits at most for
+one chunk (of 1,000 entries in two processes, about 16 entries: ~15 ms) of another's."""
+_MAX_CHUNKS = 1024
+"""The queue is written whole before the first fork: 4 bytes a chunk, within the 4 KiB a
+pipe holds at the least (Linux gives a user over its pipe quota one page)."""
+_CHUNK = struct.Struct("=I")
 
 
 @dataclass(slots=True)
@@ -38,36 +51,35 @@ class Workers:
     """How far one build may split its steps: at most `processes` processes, each with at
     least `min_share` items; `used` counts the most any step ran in. The default (one
     process) is what `serve`, `check` and the tests' builds use; `growthlog build` asks
-    for `Workers.available()`."""
+    for `Workers.available()`, which looks at how many CPUs are free when a step is large
+    enough to split, not before (a small log never looks)."""
 
     processes: int = 1
     min_share: int = MIN_SHARE
     used: int = 1
+    ask: bool = False
+    """Split only onto CPUs free at the time (free_cpus); else onto `processes`."""
 
     @classmethod
     def available(cls) -> Workers:
-        """One process per CPU this process may run on and that is not busy already
-        (the load average says how many are); one where the system cannot fork. A busy
-        CPU is no gain: Linux shares it between sessions, not processes, so a second
-        process of this build would only take time from the first."""
+        """Up to one process per CPU this process may run on, as many as are free when a
+        step starts; one where the system cannot fork."""
         if not hasattr(os, "fork"):
             return cls()
         try:
             cpus = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
             cpus = os.cpu_count() or 1
-        try:
-            busy = os.getloadavg()[0]
-        except OSError:
-            busy = 0.0
-        # The load counts this build's own process (and the command run just before it).
-        return cls(processes=max(1, min(cpus, int(cpus + 1 - busy))))
+        return cls(processes=cpus, ask=True)
 
     def processes_for(self, count: int) -> int:
         """How many processes `count` items are split across."""
         if not hasattr(os, "fork"):
             return 1
-        return max(1, min(self.processes, count // max(1, self.min_share)))
+        most = min(self.processes, count // max(1, self.min_share))
+        if most > 1 and self.ask:
+            most = min(most, free_cpus(self.processes, runnable()))
+        return max(1, most)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             done: Callable[[int], None] | None = None,
@@ -78,57 +90,132 @@ class Workers:
         processes = self.processes_for(len(items))
         self.used = max(self.used, processes)
         kept = [i for i, item in enumerate(items) if together(item)] if together else []
-        return fork_map(fn, items, split(len(items), processes, kept), done)
+        return fork_map(fn, items, processes, kept, done)
 
 
-def split(count: int, processes: int, kept: Sequence[int] = ()) -> list[list[int]]:
-    """The indices 0..count-1 in `processes` shares: those in `kept` all in the first, the
-    others dealt in turn to the rest (to all, when nothing is kept), so that costs growing
-    along the list are shared evenly."""
-    if processes <= 1:
-        return [list(range(count))]
-    held = set(kept)
-    shares: list[list[int]] = [sorted(held)] + [[] for _ in range(processes - 1)]
-    dealt = shares[1:] if held else shares
-    for n, index in enumerate(i for i in range(count) if i not in held):
-        dealt[n % len(dealt)].append(index)
-    return [share for share in shares if share]
+def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
+    """How many of `cpus` this process and its children may use without taking one from
+    another program: those not running something else now. `runnable`: a few readings,
+    a millisecond apart, of how many threads on the machine can run (this one among
+    them); the median is taken, so that a short command seen once does not count and a
+    busy program that slept once does.
+
+    Not the load average: it is an average over the last minute, so the commands just
+    before this one (a test, the last build) count as busy CPUs for a minute after they
+    ended, and a machine left idle keeps a build in one process. Linux shares a busy
+    CPU between sessions (autogroup), not between processes, so a second process on a
+    CPU another session keeps busy gains almost nothing (measured: docs/performance.md).
+    """
+    if not runnable:  # no /proc (macOS): the load average is all there is
+        try:
+            others = max(0.0, os.getloadavg()[0] - 1)
+        except OSError:
+            others = 0.0
+        return max(1, min(cpus, int(cpus - others)))
+    others = statistics.median_low(runnable) - 1
+    return max(1, min(cpus, cpus - others))
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], shares: list[list[int]],
-             done: Callable[[int], None] | None = None) -> list[R]:
-    """[fn(item) for item in items], each share of indices computed in its own process:
-    the first here, each other in a forked child. `done(n)` is told, in this process, about
-    how many items are finished."""
-    if len(shares) <= 1:
+def runnable(samples: int = 5, gap: float = 0.001) -> list[int]:
+    """Readings of /proc/loadavg's count of threads that can run now (this one included);
+    empty where there is no such file."""
+    got: list[int] = []
+    for n in range(samples):
+        if n:
+            time.sleep(gap)
+        try:
+            with open("/proc/loadavg", "rb") as file:
+                got.append(int(file.read().split()[3].split(b"/")[0]))
+        except (OSError, ValueError, IndexError):
+            return []
+    return got
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
+             kept: Sequence[int] = (), done: Callable[[int], None] | None = None) -> list[R]:
+    """[fn(item) for item in items] in up to `processes` processes: the items whose indices
+    are in `kept` all here, first; the others a chunk at a time from one queue, by
+    whichever process is free. `done(n)` is told, in this process, about how many items
+    are finished."""
+    held = sorted(set(kept))
+    rest = sorted(set(range(len(items))) - set(held))
+    if processes <= 1 or not rest:
         return _serial(fn, items, range(len(items)), done)
+    chunks = _chunks(rest, min(_MAX_CHUNKS, processes * CHUNKS_PER_PROCESS))
     results: list[R | None] = [None] * len(items)
-    children: list[tuple[int, int, list[int]]] = []
-    scale = len(items) / max(1, len(shares[0]))  # the others go at about the same pace
+    filled = [False] * len(items)
+    children: list[tuple[int, int]] = []
+    queue, feed = os.pipe()
+    try:
+        os.write(feed, b"".join(_CHUNK.pack(n) for n in range(len(chunks))))
+    finally:
+        os.close(feed)  # the queue ends (reads give b"") once every chunk is taken
     frozen = gc.get_freeze_count()
     gc.freeze()  # no collection here touches (and so copies) what the children share
     try:
-        for share in shares[1:]:
-            children.append((*_fork(fn, items, share), share))
-        own = _serial(fn, items, shares[0], done and (
-            lambda n: done(min(len(items) - 1, int(n * scale)))))
-        for index, result in zip(shares[0], own, strict=True):
-            results[index] = result
+        for _ in range(processes - 1):
+            children.append(_fork(fn, items, chunks, queue))
+
+        def tick(mine: int) -> None:
+            if done is not None:
+                done(min(len(items) - 1, mine + _taken_by_others(queue, chunks)))
+
+        count = 0
+        for index in held:
+            results[index], filled[index] = fn(items[index]), True
+            count += 1
+            tick(count)
+        for number in _take(queue):
+            for index in chunks[number]:
+                results[index], filled[index] = fn(items[index]), True
+            count += len(chunks[number])
+            tick(count)
         while children:
-            pid, pipe, share = children.pop(0)
-            got: list[R] | None = _collect(pid, pipe, len(share))
-            if got is None:  # the child failed: its share again, here
-                got = _serial(fn, items, share, None)
-            for index, result in zip(share, got, strict=True):
-                results[index] = result
+            pid, pipe = children.pop(0)
+            for number, got in _collect(pid, pipe, chunks):
+                for index, result in zip(chunks[number], got, strict=True):
+                    results[index], filled[index] = cast(R, result), True
+        missing = [i for i, ok in enumerate(filled) if not ok]  # a child failed: again, here
+        for index, result in zip(missing, _serial(fn, items, missing, None), strict=True):
+            results[index] = result
         if done is not None:
             done(len(items))
     finally:
-        for pid, pipe, _ in children:  # this process raised: stop the others
+        for pid, pipe in children:  # this process raised: stop the others
             _stop(pid, pipe)
+        with contextlib.suppress(OSError):
+            os.close(queue)
         if not frozen:  # (serve freezes what its first build keeps: that stays frozen)
             gc.unfreeze()
     return cast(list[R], results)  # every index was filled
+
+
+def _chunks(indices: list[int], count: int) -> list[list[int]]:
+    """indices in at most `count` runs of about equal length, in order."""
+    size = -(-len(indices) // max(1, count))
+    return [indices[i:i + size] for i in range(0, len(indices), size)]
+
+
+def _take(queue: int) -> Iterator[int]:
+    """The chunk numbers this process takes from the queue, one at a time, until it is
+    empty. Each is one 4-byte read: a pipe hands a small read whole to one reader, and
+    every item in it is 4 bytes, so no chunk is taken twice or in part."""
+    while len(data := os.read(queue, _CHUNK.size)) == _CHUNK.size:
+        number: int = _CHUNK.unpack(data)[0]
+        yield number
+
+
+def _taken_by_others(queue: int, chunks: list[list[int]]) -> int:
+    """About how many items the children have taken (what is no longer in the queue and
+    not here is theirs); 0 when the queue cannot be asked."""
+    import fcntl
+    import termios
+
+    try:
+        left = struct.unpack("=i", fcntl.ioctl(queue, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+    return sum(map(len, chunks[: len(chunks) - left // _CHUNK.size]))
 
 
 def _serial(fn: Callable[[T], R], items: Sequence[T], share: Sequence[int],
@@ -141,8 +228,10 @@ def _serial(fn: Callable[[T], R], items: Sequence[T], share: Sequence[int],
     return out
 
 
-def _fork(fn: Callable[[T], R], items: Sequence[T], share: list[int]) -> tuple[int, int]:
-    """Start a child computing fn over this share; (its pid, the pipe to read it from)."""
+def _fork(fn: Callable[[T], R], items: Sequence[T], chunks: list[list[int]],
+          queue: int) -> tuple[int, int]:
+    """Start a child computing fn over chunks it takes from the queue; (its pid, the pipe
+    to read its results from)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running the parent's exits
@@ -150,11 +239,12 @@ def _fork(fn: Callable[[T], R], items: Sequence[T], share: list[int]) -> tuple[i
         try:
             os.close(read)
             gc.disable()  # short-lived: a collection would only copy the parent's pages
-            data = pickle.dumps([fn(items[i]) for i in share], pickle.HIGHEST_PROTOCOL)
+            got = [(number, [fn(items[i]) for i in chunks[number]]) for number in _take(queue)]
+            data = pickle.dumps(got, pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(data)
             status = 0
-        except BaseException:  # noqa: BLE001, S110 - the parent computes this share again
+        except BaseException:  # noqa: BLE001, S110 - the parent computes these chunks again
             pass
         finally:
             os._exit(status)
@@ -162,18 +252,23 @@ def _fork(fn: Callable[[T], R], items: Sequence[T], share: list[int]) -> tuple[i
     return pid, read
 
 
-def _collect(pid: int, pipe: int, expected: int) -> list[R] | None:
-    """A child's results, or None when it did not finish them."""
+def _collect(pid: int, pipe: int, chunks: list[list[int]]) -> list[tuple[int, list[object]]]:
+    """A child's results by chunk number; none when it did not finish them all."""
     with os.fdopen(pipe, "rb") as stream:
         data = stream.read()
     _, status = os.waitpid(pid, 0)
     if status != 0:
-        return None
+        return []
     try:
         got = pickle.loads(data)
     except Exception:  # noqa: BLE001 - cut short: computed again
-        return None
-    return got if isinstance(got, list) and len(got) == expected else None
+        return []
+    if not isinstance(got, list) or not all(
+            isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], int)
+            and 0 <= part[0] < len(chunks) and isinstance(part[1], list)
+            and len(part[1]) == len(chunks[part[0]]) for part in got):
+        return []
+    return got
 
 
 def _stop(pid: int, pipe: int) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from generator.build import build
 from generator.errors import ProblemsFound
-from generator.parallel import MIN_SHARE, Workers, fork_map, split
+from generator.parallel import MIN_SHARE, Workers, fork_map, free_cpus, runnable
 
 from conftest import REPO, make_log, read_tree
 
@@ -85,7 +85,7 @@ def test_a_child_that_fails_costs_only_time() -> None:
         return n * n
 
     items = list(range(25))
-    assert fork_map(square, items, split(len(items), 3)) == [n * n for n in items]
+    assert fork_map(square, items, 3) == [n * n for n in items]
 
 
 @needs_fork
@@ -94,14 +94,69 @@ def test_an_error_in_every_process_is_raised_as_one_process_raises_it() -> None:
         raise ValueError(f"item {n}")
 
     with pytest.raises(ValueError, match="item 0"):
-        fork_map(fail, list(range(10)), split(10, 2))
+        fork_map(fail, list(range(10)), 2)
 
 
+@needs_fork
 def test_pages_that_share_cached_rows_stay_in_one_process() -> None:
-    assert split(7, 3, kept=[1, 4]) == [[1, 4], [0, 3, 6], [2, 5]]
-    assert split(5, 2) == [[0, 2, 4], [1, 3]]
-    assert split(3, 2, kept=[0, 1, 2]) == [[0, 1, 2]]
-    assert split(4, 1, kept=[1]) == [[0, 1, 2, 3]]
+    """Kept items are all computed here (their shared work done once); the rest anywhere."""
+    parent = os.getpid()
+    items = list(range(600))
+    kept = [1, 4, 77, 599]
+    got = fork_map(lambda n: (n * n, os.getpid()), items, 3, kept)
+    assert [square for square, _ in got] == [n * n for n in items]
+    assert {got[i][1] for i in kept} == {parent}
+
+
+@needs_fork
+def test_a_process_that_gets_no_cpu_does_little_of_the_work() -> None:
+    """The items are taken from one queue by whichever process is free, so a child held
+    up (here: sleeping, as on a CPU another program keeps busy) does not hold up the
+    step with a fixed half of it; every item is still computed once, in order."""
+    import time
+
+    parent = os.getpid()
+
+    def slow_in_child(n: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            time.sleep(0.2)
+        return n, os.getpid()
+
+    got = fork_map(slow_in_child, list(range(64)), 2)
+    assert [n for n, _ in got] == list(range(64))
+    assert sum(pid != parent for _, pid in got) <= 8
+
+
+def test_only_cpus_not_busy_now_are_used() -> None:
+    """From the threads runnable now (this one among them), not from the last minute's
+    load average: a machine that was busy a moment ago but is idle now gets every CPU."""
+    assert free_cpus(2, [1, 1, 1, 1, 1]) == 2
+    assert free_cpus(2, [2, 2, 1, 2, 2]) == 1  # another program running on a core
+    assert free_cpus(2, [1, 1, 3, 1, 1]) == 2  # a command seen once (ps, a compiler's start)
+    assert free_cpus(8, [4, 4, 4, 4, 4]) == 5
+    assert free_cpus(2, [9, 9, 9, 9, 9]) == 1
+    assert free_cpus(4, [1, 1, 1, 1, 1]) == 4
+
+
+@needs_fork
+def test_busy_cpus_keep_a_build_in_one_process() -> None:
+    """With a busy program on every CPU, a large step stays in one process."""
+    import subprocess
+    import sys
+
+    cpus = len(os.sched_getaffinity(0))
+    spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpus)]
+    try:
+        import time
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and min(runnable()) < cpus + 1:
+            time.sleep(0.05)  # until they are past their start-up
+        assert Workers.available().processes_for(10 * MIN_SHARE * cpus) == 1
+    finally:
+        for process in spin:
+            process.kill()
+            process.wait()
 
 
 @needs_fork
