@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from generator.memo import Memo
@@ -58,14 +58,19 @@ def progress_points(oldest: Sequence[Entry]) -> tuple[ProgressPoint, ...]:
 
 def funnel(entries: Sequence[Entry], stages: Sequence[str]) -> tuple[Count, ...]:
     """How many applications reached each stage (reaching a later one counts for all before)."""
-    reached = [e.stage_index for e in entries if e.stage_index is not None]
-    return tuple(Count(stage, sum(r >= i for r in reached)) for i, stage in enumerate(stages))
+    at = Counter(e.stage_index for e in entries if e.stage_index is not None)
+    counts, further = [], sum(n for index, n in at.items() if index >= len(stages))
+    for index in range(len(stages) - 1, -1, -1):
+        further += at[index]
+        counts.append(further)
+    return tuple(Count(stage, n) for stage, n in zip(stages, reversed(counts), strict=True))
 
 
 def outcome_counts(entries: Sequence[Entry], outcomes: Sequence[str]) -> tuple[Count, ...]:
     """Entries per configured outcome (in config order), then 'not recorded'; zeros left out."""
-    counts = [Count(o, sum(e.outcome == o for e in entries)) for o in outcomes]
-    counts.append(Count("not recorded", sum(e.outcome is None for e in entries)))
+    at = Counter(e.outcome for e in entries)
+    counts = [Count(o, at[o]) for o in outcomes]
+    counts.append(Count("not recorded", at[None]))
     return tuple(c for c in counts if c.count)
 
 
@@ -98,10 +103,11 @@ def quarter_of(day: dt.date) -> str:
 
 
 def _by_quarter(oldest: Sequence[Entry]) -> dict[str, list[Entry]]:
-    groups: dict[str, list[Entry]] = {}
+    """Entries by quarter_of their date, in the order of `oldest`."""
+    groups: dict[tuple[int, int], list[Entry]] = {}
     for entry in oldest:
-        groups.setdefault(quarter_of(entry.date), []).append(entry)
-    return groups
+        groups.setdefault((entry.date.year, (entry.date.month + 2) // 3), []).append(entry)
+    return {f"{year} Q{quarter}": group for (year, quarter), group in groups.items()}
 
 
 def practices_by_quarter(oldest: Sequence[Entry]) -> tuple[PracticeShare, ...]:
@@ -128,7 +134,7 @@ def stale_actions(oldest: Sequence[Entry], as_of: dt.date,
     """Open actions set more than STALE_DAYS before as_of, oldest first."""
     memo = memo if memo is not None else Memo()
     return tuple(StaleAction(item, (as_of - e.date).days) for e in oldest
-                 if (as_of - e.date).days > STALE_DAYS
+                 if e.actions and (as_of - e.date).days > STALE_DAYS
                  for item in memo.get(("action items", e.source), e,
                                       lambda: action_items(e))  # noqa: B023
                  if not item.action.done)

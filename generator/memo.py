@@ -38,6 +38,13 @@ class Memo:
         self._held[key] = (inputs, result)
         return result
 
+    def last(self, key: Hashable) -> object | None:
+        """What `key` gave last time, whatever its inputs were (None: nothing held); for a
+        result made of parts that are valid by their own keys (verdicts on pairs of
+        wordings, say), to reuse those parts when the inputs changed."""
+        held = self._held.get(key)
+        return held[1] if held is not None else None
+
     def sweep(self) -> None:
         """Forget every key not asked for since the last sweep (call after a build)."""
         if len(self._asked) != len(self._held):

@@ -38,19 +38,17 @@ def normalise(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
 
 
-def _points(oldest: Sequence[Entry], memo: Memo) -> list[LessonPoint]:
-    # Through the memo: serve recomputes recurring lessons on every save, for one changed
-    # entry.
-    return [point for entry in oldest for point in memo.get(
-        ("lesson points", entry.source), entry, lambda: _entry_points(entry))]  # noqa: B023
+_Points = tuple[tuple[LessonPoint, ...], tuple[tuple[LessonPoint, str], ...]]
 
 
-def _entry_points(entry: Entry) -> tuple[LessonPoint, ...]:
+def _entry_points(entry: Entry) -> _Points:
+    """The entry's points and, for those compared by wording, each with its wording
+    normalised."""
     points = [LessonPoint(t, "lesson", entry) for t in entry.lessons]
     if entry.postmortem:
         points += [LessonPoint(t, "to improve", entry) for t in entry.postmortem.to_improve]
         points += [LessonPoint(t, "went well", entry) for t in entry.postmortem.went_well]
-    return tuple(points)
+    return tuple(points), tuple((p, normalise(p.text)) for p in points if p.kind != "went well")
 
 
 def _same_wording(a: str, b: str) -> bool:
@@ -144,37 +142,61 @@ def cluster_wordings(wordings: Sequence[str],
     return Clustering(tuple(cluster_of), postings_read, comparisons)
 
 
+@dataclass(frozen=True, slots=True)
+class _Grouped:
+    """The clusters of a log's wordings, with every verdict of `_same_wording` they took."""
+
+    cluster_of: dict[str, int]
+    verdicts: dict[tuple[str, str], bool]
+
+
+def _group(wordings: list[str], known: dict[tuple[str, str], bool]) -> _Grouped:
+    """cluster_wordings, taking a verdict from `known` (the last grouping's) when it has one:
+    serve groups again after a lesson was edited, and most pairs are as they were."""
+    verdicts: dict[tuple[str, str], bool] = {}
+
+    def same(a: str, b: str) -> bool:
+        verdict = known.get((a, b))
+        if verdict is None:
+            verdict = _same_wording(a, b)
+        verdicts[a, b] = verdict
+        return verdict
+
+    clusters = cluster_wordings(wordings, same).cluster_of
+    return _Grouped(dict(zip(wordings, clusters, strict=True)), verdicts)
+
+
 def recurring_lessons(oldest: Sequence[Entry],
                       memo: Memo | None = None) -> tuple[RecurringLesson, ...]:
     """Wording that recurs across entries, then tags whose entries share points to improve.
 
     Groups by wording come first (most entries first); then, for each tag on at least two
     entries with lessons, those lessons. A point already in a wording group is not repeated.
-    `memo`: the build cache's (serve asks again on every save, for one changed entry).
+    `memo`: the build cache's. serve asks again on every save, for one changed entry: each
+    entry's points are made once, and the wordings grouped again only when they changed.
     """
     memo = memo if memo is not None else Memo()
-
-    def normalised(text: str) -> str:
-        return memo.get(("normalised", text), None, lambda: normalise(text))
-
-    def same(a: str, b: str) -> bool:
-        return memo.get(("same wording", a, b), None, lambda: _same_wording(a, b))
-
-    points = _points(oldest, memo)
-    compared = [p for p in points if p.kind != "went well"]
-    # Wording seen before joins the same cluster as last time.
-    wordings = list(dict.fromkeys(normalised(p.text) for p in compared))
-    cluster_of = dict(zip(wordings, cluster_wordings(wordings, same).cluster_of, strict=True))
-    clusters: list[list[LessonPoint]] = [[] for _ in set(cluster_of.values())]
-    for point in compared:
-        clusters[cluster_of[normalised(point.text)]].append(point)
+    points: list[LessonPoint] = []
+    compared: list[tuple[LessonPoint, str]] = []
+    for entry in oldest:
+        own, pairs = memo.get(("lesson points", entry.source), entry,
+                              lambda: _entry_points(entry))  # noqa: B023 - called at once
+        points += own
+        compared += pairs
+    distinct = tuple(dict.fromkeys(wording for _, wording in compared))
+    last = memo.last(("wording groups",))
+    grouped = memo.get(("wording groups",), distinct, lambda: _group(
+        list(distinct), last.verdicts if isinstance(last, _Grouped) else {}))
+    clusters: list[list[LessonPoint]] = [[] for _ in set(grouped.cluster_of.values())]
+    for point, wording in compared:
+        clusters[grouped.cluster_of[wording]].append(point)
     by_wording = [RecurringLesson(c[0].text, None, tuple(c)) for c in clusters
                   if len({p.entry.source for p in c}) >= 2]
     by_wording.sort(key=lambda r: -r.entry_count)
-    grouped = {id(p) for r in by_wording for p in r.points}
+    grouped_points = {id(p) for r in by_wording for p in r.points}
     tagged: dict[TagRef, list[LessonPoint]] = defaultdict(list)
     for point in points:
-        if point.kind == "lesson" and id(point) not in grouped:
+        if point.kind == "lesson" and id(point) not in grouped_points:
             for tag in point.entry.tags:
                 tagged[tag].append(point)
     by_tag = [RecurringLesson(tag.name, tag, tuple(points))

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from insight_log import FILES
 
+from generator import recurring
 from generator.build import load_log
 from generator.recurring import (
     CANDIDATES,
@@ -23,6 +24,10 @@ from generator.recurring import (
     normalise,
     recurring_lessons,
 )
+from generator.serve import Rebuilder
+from generator.watch import classify
+
+from conftest import entry, make_log
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -142,3 +147,42 @@ def test_the_recurring_lessons_of_a_log_with_6000_lessons_are_found_in_bounded_w
     recurring = recurring_lessons(entries)
     assert [(r.label, r.entry_count) for r in recurring] == [(lessons[0], 2)]
     assert made <= limit
+
+
+def test_a_save_in_serve_groups_lessons_again_only_when_wording_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve finds recurring lessons on every save: after a body edit the wordings are not
+    grouped again; after a lesson edit they are, comparing only pairs with the new wording
+    (counting real groupings and difflib matchers)."""
+    lessons = [t.replace("'", "''") for t in realistic_lessons(5, 120)]  # YAML-quoted
+    files = {f"content/e{n:02}.md": entry(f"Entry {n}", f"2025-01-{n % 28 + 1:02}",
+                                        lessons="[" + ", ".join(
+                                            f"'{t}'" for t in lessons[n * 3:n * 3 + 3]) + "]")
+             for n in range(40)}
+    root = make_log(tmp_path / "log", files)
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    made = grouped = 0
+
+    class Counted(difflib.SequenceMatcher[str]):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            nonlocal made
+            made += 1
+            super().__init__(*args, **kwargs)
+
+    def counted(*args: Any) -> Any:
+        nonlocal grouped
+        grouped += 1
+        return cluster_wordings(*args)
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", Counted)
+    monkeypatch.setattr(recurring, "cluster_wordings", counted)
+    path = root / "content/e07.md"
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    assert rebuilder.rebuild(classify([path], root.resolve())).ok
+    assert (grouped, made) == (0, 0)
+    path.write_text(path.read_text().replace(lessons[21], lessons[0] + " again", 1))
+    result = rebuilder.rebuild(classify([path], root.resolve()))
+    assert result.ok
+    assert grouped == 1 and 0 < made <= CANDIDATES
+    assert "again" in (tmp_path / "preview/lessons/index.html").read_text()
