@@ -57,10 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import jinja2
-import jinja2.bccache
-
 from generator.cache import CACHE_DIR, OLD_MARKDOWN_FILE, MarkdownCache, write_cache_file
+from generator.compiled import CompiledTemplates
 from generator.config import SiteConfig
 from generator.entry_links import LinkCache
 from generator.errors import Problem
@@ -80,8 +78,9 @@ Parsed = tuple[FileKey, Entry | None, list[Problem]]
 STATE_FILE = "state.pickle"
 SERVE_FILE = "serve.pickle"
 """What `serve` left: its preview's URLs (base /) and drafts, not a build's."""
-TEMPLATES_DIR = "templates"
-"""Compiled templates (Jinja bytecode), each file named by the code key and the template."""
+OLD_TEMPLATES_DIR = "templates"
+"""Where compiled templates were kept before they moved to the user's cache folder
+(compiled.py): removed by the next build."""
 _MAGIC = b"growthlog build state 1\n"
 Listing = list[tuple[str, str]]
 """content/ as listed: (name inside content/, path on disk), in listing order."""
@@ -182,44 +181,12 @@ def theme_print(theme: Theme) -> str:
     return digest.hexdigest()
 
 
-class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's compiled templates in .growthlog-cache/templates/, by template and source
-    (Jinja checks both) and by the code key (growthlog's Jinja settings and extensions
-    shape the code too). Templates compiled by a build are written only when it has
-    succeeded (`save`); a file that cannot be read or written only costs a compile."""
-
-    def __init__(self, root: Path, key: str) -> None:
-        self.folder, self.prefix = root / CACHE_DIR / TEMPLATES_DIR, key[:32]
-        self.compiled: dict[str, bytes] = {}
-        super().__init__(os.fspath(self.folder), f"{self.prefix}-%s.cache")
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # noqa: BLE001 - damaged: compiled again
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.compiled[self._get_cache_filename(bucket)] = bucket.bytecode_to_string()
-
-    def save(self) -> None:
-        """Write what this build compiled; drop another growthlog's files."""
-        with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for old in self.folder.iterdir():
-                if not old.name.startswith(self.prefix):
-                    old.unlink()
-        for name, code in self.compiled.items():
-            write_cache_file(Path(name), code)
-        self.compiled = {}
-
-
 def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache:
     """What the last public `growthlog build` (or, by `name`, `serve`) of this log left on
     disk, or a fresh cache when there is none or it cannot be trusted (damaged,
     half-written, another key)."""
     cache = BuildCache(markdown=MarkdownCache(),
-                       pages=RenderCache(compiled=CompiledTemplates(root, key)))
+                       pages=RenderCache(compiled=CompiledTemplates(key)))
     head = _MAGIC + key.encode() + b"\n"
     try:  # read as it is unpickled: the file's bytes are never all in memory at once
         with open(root / CACHE_DIR / name, "rb") as file:
@@ -245,8 +212,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     state = (cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo,
              ((cache.theme_print, *renderer.key), cache.pages.pages), cache.markdown.used())
     head = _MAGIC + key.encode() + b"\n"
-    if isinstance(cache.pages.compiled, CompiledTemplates):
-        cache.pages.compiled.save()
+    _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
         file.write(head)
         pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -254,6 +220,14 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     write_cache_file(root / CACHE_DIR / name, write)
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
+
+
+def _drop_old_templates(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        for old in folder.iterdir():
+            if old.name.endswith(".cache"):
+                old.unlink()
+        folder.rmdir()
 
 
 def _is_state(state: object) -> bool:

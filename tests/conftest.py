@@ -20,6 +20,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_user_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compiled templates are kept in the user's cache folder (compiled.py): the tests, and
+    the commands they run, use one of their own, never the real one."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+
+
 def run_in_own_namespace(child: str, *args: str, what: str, mounts: bool = True,
                          timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run tests/CHILD ARGS where it may mount file systems of its own: root (as CI runs) in
