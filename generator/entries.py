@@ -96,8 +96,9 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
             "growthlog.toml to let it through", line=_file_line(source, shown[1]),
             severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
-    more += _far_off_dates(source, data) + _long_lists(source, data)
-    entry = _entry(source, data, config, callouts(rendered.html),
+    tags = _tag_refs(data.tags)
+    more += _far_off_dates(source, data) + _long_lists(source, data, len(tags))
+    entry = _entry(source, data, tags, config, callouts(rendered.html),
                    plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
                    rendered.attachments)
     extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
@@ -251,12 +252,11 @@ MANY_ITEMS = 1000
 generated list): the entry's page shows every one."""
 
 
-def _long_lists(source: SourceFile, data: EntrySchema) -> list[Problem]:
+def _long_lists(source: SourceFile, data: EntrySchema, tags: int) -> list[Problem]:
     """A warning for each list far longer than an entry needs (issue 10 #8: 100,000 tags
     built 100,000 tag pages without a word). Building them costs time linear in their
-    length, so they are built; the author is asked."""
+    length, so they are built; the author is asked. `tags`: how many different tags."""
     found: list[tuple[KeyPath, str]] = []
-    tags = len(_unique_tags(data.tags))
     if tags > MANY_TAGS:
         found.append((("tags",), f"{tags:,} tags, and each tag is a page of its own: "
                                  "are these meant as tags?"))
@@ -322,8 +322,8 @@ def _missing_date(source: SourceFile) -> Problem:
                                 f"({example})", line=1, field="date")
 
 
-def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str, text: str,
-           summary: str, attachments: tuple[str, ...]) -> Entry:
+def _entry(source: SourceFile, data: EntrySchema, tags: tuple[TagRef, ...], config: SiteConfig,
+           html: str, text: str, summary: str, attachments: tuple[str, ...]) -> Entry:
     fb, pm, br = data.feedback, data.postmortem, data.bridges
     feedback = Feedback(fb.asked, fb.from_, fb.received, fb.other_openings) if fb else None
     postmortem = Postmortem(tuple(pm.went_well), tuple(pm.to_improve)) if pm else None
@@ -342,7 +342,7 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
         company=data.company, role=data.role, stage=data.stage,
         stage_index=config.stages.index(data.stage) if data.stage in config.stages else None,
         outcome=data.outcome, applied=data.applied,
-        tags=tuple(TagRef(make_slug(t), " ".join(t.split())) for t in _unique_tags(data.tags)),
+        tags=tags,
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
         lessons=tuple(data.lessons), actions=actions, draft=data.draft, example=data.example,
         slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
@@ -351,11 +351,13 @@ def _entry(source: SourceFile, data: EntrySchema, config: SiteConfig, html: str,
     )
 
 
-def _unique_tags(tags: list[str]) -> list[str]:
+def _tag_refs(tags: list[str]) -> tuple[TagRef, ...]:
+    """Each different tag (by slug: the first spelling wins) once, in order; each tag is
+    slugified once (python-slugify is a tenth of parsing an entry)."""
     seen: dict[str, str] = {}
     for tag in tags:
         seen.setdefault(make_slug(tag), tag)
-    return list(seen.values())
+    return tuple(TagRef(slug, " ".join(tag.split())) for slug, tag in seen.items())
 
 
 def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,

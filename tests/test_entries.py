@@ -227,3 +227,22 @@ def test_relative_link_to_a_missing_file_is_a_warning_with_its_line() -> None:
 def test_source_dir() -> None:
     assert source_dir("content/2026/a.md") == "2026"
     assert source_dir("content/a.md") == ""
+
+
+def test_each_tag_is_slugified_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-slugify is about a tenth of parsing an entry: each tag once, and the title."""
+    import generator.slugs
+
+    texts: list[str] = []
+    slugify = generator.slugs.slugify
+
+    def counted(text: str, **kwargs: object) -> str:
+        texts.append(text)
+        return slugify(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.slugs, "slugify", counted)
+    entry, problems = _parse(HEAD + "tags: [SQL, sql, Nerves, C++, nerves]\n")
+    assert entry is not None and problems == []
+    assert [(t.slug, t.name) for t in entry.tags] == [
+        ("sql", "SQL"), ("nerves", "Nerves"), ("c-plus-plus", "C++")]
+    assert sorted(texts) == sorted(["SQL", "sql", "Nerves", "C plus  plus ", "nerves", "T"])
