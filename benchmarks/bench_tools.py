@@ -17,10 +17,13 @@ the child's maximum resident set size.
 
 * naive floor: one Python process, python-frontmatter + markdown-it-py + Jinja, one page
   per entry plus a page per tag and a timeline;
-* growthlog build, cold (fresh output folder, no build cache), again with nothing changed,
-  again after one entry was edited; `growthlog --version`, `--help`; `growthlog check`
-  of a copy of the sample log in this repository, with no cache and after one build
-  (check reads what the build left in .growthlog-cache/);
+* growthlog build, first ever (no build cache, and no compiled templates in the user's
+  cache folder: a folder of the benchmark's own, XDG_CACHE_HOME); cold (fresh output
+  folder, no build cache: the log was never built, but growthlog has run before); again
+  with nothing changed; again after one entry was edited; `growthlog --version`,
+  `--help`; `growthlog check` of a copy of the sample log in this repository with no
+  caches at all, with no build cache (templates compiled by an earlier check), and
+  after one build (check reads what the build left in .growthlog-cache/);
 * `hugo --quiet` cold, `hugo version`; `pelican` cold.
 """
 
@@ -277,16 +280,17 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         write_pelican(logs["pelican"], docs)
     gl, out = logs["growthlog"], work / f"out-{size}"
     edited = sorted((gl / "content").rglob("*.md"))[size // 2]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1800000000"}
+    user_cache = work / f"user-cache-{size}"  # compiled templates (growthlog/compiled.py)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1800000000",
+           "XDG_CACHE_HOME": str(user_cache)}
     # As installed by pip: growthlog's modules compiled once, not on every start.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     samples = {name: work / f"sample-{name}-{size}" for name in ("cold", "built")}
     for sample in samples.values():  # the sample log, once with no cache, once built
-        shutil.rmtree(sample, ignore_errors=True)
-        for part in ("content", "themes"):
-            shutil.copytree(REPO / part, sample / part)
+        shutil.rmtree(sample, ignore_errors=True)  # (its theme: the shipped default, as
+        shutil.copytree(REPO / "content", sample / "content")  # for a log `init` made)
     run(growthlog_cmd("build", str(samples["built"])), env=env)
     results: dict[str, list[tuple[float, float, float]]] = {}
 
@@ -294,14 +298,19 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         shutil.rmtree(path, ignore_errors=True)
         return path
 
-    def no_cache() -> None:
+    def no_cache(user: bool = False) -> None:
         shutil.rmtree(gl / ".growthlog-cache", ignore_errors=True)
+        if user:
+            shutil.rmtree(user_cache, ignore_errors=True)
 
     for r in range(rounds):
         row: dict[str, Run] = {}
         if tools["python"]:
             row["naive floor (python)"] = run(
                 [str(tools["python"]), "-c", NAIVE, str(gl), str(fresh(work / "naive"))])
+        no_cache(user=True)
+        row["growthlog build, first ever (no user cache)"] = run(
+            growthlog_cmd("build", str(gl), "-o", str(fresh(out))), env=env)
         no_cache()
         row["growthlog build, cold"] = run(
             growthlog_cmd("build", str(gl), "-o", str(fresh(out))), env=env)
@@ -313,6 +322,9 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
             growthlog_cmd("build", str(gl), "-o", str(out)), env=env)
         row["growthlog --version"] = run(growthlog_cmd("--version"), env=env)
         row["growthlog --help"] = run(growthlog_cmd("--help"), env=env)
+        no_cache(user=True)
+        row["growthlog check (sample log, no user cache)"] = run(
+            growthlog_cmd("check", str(samples["cold"])), env=env)
         row["growthlog check (sample log)"] = run(growthlog_cmd("check", str(samples["cold"])),
                                                   env=env)
         row["growthlog check (sample log, built)"] = run(
@@ -408,7 +420,8 @@ def targets(sizes: list[int], res: dict[int, dict[str, list[tuple[float, float, 
     say("--version / hugo version (CPU)",
         paired(sizes[0], "growthlog --version", "hugo version", 1), 1.5)
     say("--help / hugo version (CPU)", paired(sizes[0], "growthlog --help", "hugo version", 1), 1.5)
-    for name in ("growthlog check (sample log)", "growthlog check (sample log, built)"):
+    for name in ("growthlog check (sample log, no user cache)", "growthlog check (sample log)",
+                 "growthlog check (sample log, built)"):
         rows = res[sizes[0]].get(f"[s] {name}")
         say(f"{name.removeprefix('growthlog ')} (CPU seconds)",
             statistics.median(r[1] for r in rows) if rows else None, 0.3, " s")
