@@ -87,7 +87,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           cache: BuildCache | None = None, seen: Collection[Path] | None = None,
           base_url: str | None = None, private: bool | None = None,
           password: str | None = None, use_cache: bool = False,
-          progress: Tick | None = None, workers: Workers | None = None) -> BuildReport:
+          progress: Tick | None = None, workers: Workers | None = None,
+          only: Callable[[str], bool] | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -96,6 +97,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     `use_cache`: a public build reads and updates root/.growthlog-cache (cache.py).
     `progress` hears of each entry read and page rendered (the command line's meter).
     `workers`: how far parsing and rendering may be split across processes (parallel.py).
+    `only`: render and write only the output paths it holds true for (serve's first page,
+    put in place before the rest of the site; a build of the rest must follow).
     """
     started = time.perf_counter()
     out_dir = output if output is not None else root / "output"
@@ -121,7 +124,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     # Opaque names: never share rendered pages with a public build.
     pages = RenderCache(compiled=cache.pages.compiled) if sealing else cache.pages
     files = site_files(root, log, cache, pages, public=not sealing, progress=progress,  # pages
-                       workers=workers)
+                       workers=workers, only=only)
     if sealing:
         files, shared = _seal(root, log, files, *sealing[-1])                        # (seal)
         warnings += shared
@@ -132,7 +135,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         seconds=time.perf_counter() - started, warnings=tuple(warnings),
         drafts=sum(e.draft for e in log.site.entries), processes=workers.used)
     cache.finish()
-    if print_ is not None and not sealing:
+    if print_ is not None and not sealing and only is None:
         save_build_cache(root, cache, key)
         record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
                      LastBuild(report.entries, report.tags, len(files), report.warnings,
@@ -280,18 +283,24 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
 
 def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache, *,
                public: bool = True, progress: Tick | None = None,
-               workers: Workers | None = None) -> list[OutputFile]:
+               workers: Workers | None = None,
+               only: Callable[[str], bool] | None = None) -> list[OutputFile]:
     """Every output file: rendered pages, theme static files, attachments, data files,
-    and (public mode only) redirects from old addresses."""
+    and (public mode only) redirects from old addresses; `only`: those at the output
+    paths it holds true for (the others are neither rendered nor read)."""
     urls = log.urls
     theme = cache.theme if cache.theme is not None else \
         cache.use_theme(load_theme(root, log.config), urls, log.config)
-    files = render_site(plan_pages(log.site, log.config, cache.memo), theme, urls,
-                        log.config, pages, progress, workers)
+    plans = plan_pages(log.site, log.config, cache.memo)
+    if only is not None:
+        plans = [plan for plan in plans if only(urls.output_path(plan.info.path))]
+    files = render_site(plans, theme, urls, log.config, pages, progress, workers)
     files += [OutputFile(urls.output_path(static_path(name)), data)
               for name, data in _static_files(theme, cache).items()]
     unreadable: list[Problem] = []
     for asset in log.assets:
+        if only is not None and not only(urls.output_path(media_path(asset))):
+            continue
         try:
             data = _read_cached(root / "content" / asset, cache)
         except OSError as exc:  # unreadable, or deleted since content/ was listed
@@ -301,6 +310,8 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
             continue
         files.append(OutputFile(urls.output_path(media_path(asset)), data))
     raise_on_errors(log.problems + unreadable)
+    if only is not None:
+        return [f for f in files if only(f.path)]
     files += data_files(log, urls, cache)
     if public:  # a page at a readable path names the entry: old addresses only in public
         files += redirect_pages(log.site.entries, urls, {f.path for f in files},

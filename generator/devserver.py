@@ -22,7 +22,7 @@ import secrets
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,6 +98,8 @@ class LiveSite:
         self._history: deque[tuple[int, frozenset[str]]] = deque(maxlen=_HISTORY)
         self._closed = False
         self._building = False
+        self._early = False
+        """The first build has put its first pages in place: those are answered at once."""
         self.private = False
         """A private log's preview: requests from other machines are refused."""
 
@@ -135,17 +137,28 @@ class LiveSite:
         with self._cond:
             self._building = True
 
-    def settle(self, timeout: float = BUILD_WAIT_SECONDS) -> None:
-        """Wait, at most `timeout` seconds, for a rebuild in progress to be published."""
+    def settle(self, ready: Callable[[], bool] | None = None,
+               timeout: float = BUILD_WAIT_SECONDS) -> None:
+        """Wait, at most `timeout` seconds, for a rebuild in progress to be published; during
+        the first build, once its first pages are in place (`publish_early`), not for what
+        `ready` says is there."""
         with self._cond:
-            self._cond.wait_for(lambda: self._closed or not self._building, timeout)
+            self._cond.wait_for(lambda: self._closed or not self._building or (
+                self._early and ready is not None and ready()), timeout)
+
+    def publish_early(self) -> None:
+        """The first build's first pages (serve.first_pages) are written, from every entry
+        as it is now: answer those while the rest of the site is built."""
+        with self._cond:
+            self._early = True
+            self._cond.notify_all()
 
     def publish(self, changed: Iterable[str], problems: Sequence[str] = (),
                 warnings: Sequence[str] = ()) -> int:
         """Record a finished rebuild (changed output paths, the problems that stopped it,
         the warnings of a good one); wake clients."""
         with self._cond:
-            self._building = False
+            self._building = self._early = False
             self._epoch += 1
             self._history.append((self._epoch, frozenset(changed)))
             self._problems = tuple(problems)
@@ -256,11 +269,13 @@ class DevHandler(BaseHTTPRequestHandler):
         live = self.server.live
         if url.path == EVENTS and not head:
             return self._events(parse_qs(url.query))
-        live.settle()
+        relative = _relative_path(url.path)
+        live.settle(lambda: url.path == SCRIPT or relative is not None and _is_file(
+            live.directory / (relative + "index.html" if relative == "" or
+                              relative.endswith("/") else relative)))
         self._snapshot = live.snapshot()
         if url.path == SCRIPT:
             return self._send(HTTPStatus.OK, "text/javascript", livereload_script(), head)
-        relative = _relative_path(url.path)
         if relative is None:
             return self._not_found(None, head)
         if relative and not relative.endswith("/") and _is_dir(live.directory / relative):
@@ -347,7 +362,16 @@ class DevServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
         self.live = live
         self.requested_host = address[0]
+        self.answering: threading.Thread | None = None
         super().__init__(address, DevHandler)
+
+    def answer(self) -> None:
+        """Start answering, in a background thread (once; the socket listens already)."""
+        if self.answering is None:
+            self.answering = threading.Thread(target=self.serve_forever,
+                                              kwargs={"poll_interval": 0.2},
+                                              name="growthlog-http", daemon=True)
+            self.answering.start()
 
     def answers_to(self, host_header: str | None) -> bool:
         """Whether a request's Host names this server: its port, and the address it is bound
@@ -382,8 +406,10 @@ def free_port_after(host: str, port: int, tries: int = 50) -> int | None:
     return None
 
 
-def start_server(live: LiveSite, host: str = "127.0.0.1", port: int = 8000) -> DevServer:
-    """Bind and serve in a background thread; a taken port raises PortInUse."""
+def start_server(live: LiveSite, host: str = "127.0.0.1", port: int = 8000, *,
+                 answer: bool = True) -> DevServer:
+    """Bind and serve in a background thread (`answer`; else when `DevServer.answer` is
+    called: connections wait in the listen queue meanwhile); a taken port raises PortInUse."""
     try:
         server = DevServer((host, port), live)
     except OSError as exc:
@@ -394,16 +420,16 @@ def start_server(live: LiveSite, host: str = "127.0.0.1", port: int = 8000) -> D
                             f"it or choose another port with --port, e.g. {example}"
                             ) from None
         raise GrowthlogError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              name="growthlog-http", daemon=True)
-    thread.start()
+    if answer:
+        server.answer()
     return server
 
 
 def stop_server(server: DevServer) -> None:
     """Release waiting clients, stop accepting requests, close the socket."""
     server.live.close()
-    server.shutdown()
+    if server.answering is not None:  # else shutdown() would wait for a loop never run
+        server.shutdown()
     server.server_close()
 
 
@@ -458,6 +484,13 @@ def _relative_path(url_path: str) -> str | None:
         return None
     relative = posixpath.join(*parts) if parts else ""
     return relative + "/" if parts and path.endswith("/") else relative
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _is_dir(path: Path) -> bool:

@@ -40,8 +40,10 @@ from generator.cache import MarkdownCache, code_key
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
 from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
+from generator.parallel import Workers
 from generator.render import template_problem
 from generator.share_check import KEYFILE
+from generator.urls import static_path
 from generator.watch import ChangeSet, Kind, watch_changes
 
 log = logging.getLogger(__name__)
@@ -172,8 +174,12 @@ class Rebuilder:
         self._last_ok = False
         self._trim = _malloc_trim()
 
-    def rebuild(self, changes: ChangeSet | None = None) -> RebuildResult:
-        """Apply a batch of saves (None: build everything) and rebuild; never raises."""
+    def rebuild(self, changes: ChangeSet | None = None, *,
+                only: Callable[[str], bool] | None = None,
+                workers: Workers | None = None) -> RebuildResult:
+        """Apply a batch of saves (None: build everything) and rebuild; never raises.
+        `only`: build just the output paths it holds true for (`first_pages`), which a
+        build of everything must follow; `workers`: parallel.py's split."""
         started = time.perf_counter()
         before, config = dict(self.cache.parsed), self.cache.config
         seen = self._invalidate(changes) if changes is not None else None
@@ -182,25 +188,25 @@ class Rebuilder:
             self.folders = {f: p for f, p in self.folders.items() if f not in readable}
             seen = None
         listing = self.cache.listing
-        report, problems = self._build(seen)
+        report, problems = self._build(seen, only, workers)
         if report is None and (rest := self._hold_folders(listing, before, problems,
                                                            seen)) is not None:
             # Only folders that cannot be read now were at fault: build again from content/
             # as last listed, so what they held stays as it was (nothing is pruned for them).
-            report, problems = self._build(rest)
+            report, problems = self._build(rest, only)
         # What was parsed under another config is no good version: those are left out.
         if report is None and self._hold(before if self.cache.config == config else {},
                                          problems):
             # Only entries were at fault: build again with each at its last good version.
             # Nothing else changed since, and content/ was listed just now.
-            report, problems = self._build([])
+            report, problems = self._build([], only)
         if report is None:
             # It may have stopped before listing content/, which the next build then
             # cannot bring up to date from the watcher's report alone.
             self.cache.listing = None
         self.held = {path: held for path, held in self.held.items()
                      if self.cache.parsed.get(path) is held.standin}
-        if report is not None and not self._frozen:
+        if report is not None and only is None and not self._frozen:
             # What the first build keeps (parsed entries, rendered pages) lives as long as
             # serve: take it out of the collector's full sweeps, which otherwise add tens
             # of milliseconds to random saves in a big log.
@@ -245,12 +251,14 @@ class Rebuilder:
         save_build_cache(self.root, self.cache, self.key, SERVE_FILE)
         self._kept = True
 
-    def _build(self, seen: list[Path] | None) -> tuple[BuildReport | None, list[Problem]]:
+    def _build(self, seen: list[Path] | None, only: Callable[[str], bool] | None = None,
+               workers: Workers | None = None) -> tuple[BuildReport | None, list[Problem]]:
         """One build into the preview: its report and warnings, or None and its problems."""
         try:
             # A private log is previewed unencrypted: only on this machine, never in output/.
             report = build(self.root, output=self.preview, drafts=self.drafts, cache=self.cache,
-                           seen=seen, base_url="/", private=False)
+                           seen=seen, base_url="/", private=False, only=only,
+                           workers=workers)
             return report, list(report.warnings)
         except ProblemsFound as exc:
             return None, exc.problems
@@ -368,15 +376,27 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         live.private = is_private_log(root)
         # The preview of a private log is unencrypted: it never listens beyond loopback.
         bind = "127.0.0.1" if live.private and not is_loopback(host) else host
-        server = start_server(live, bind, port)
+        # Bound now (a taken port is said at once), answering once the first page is built:
+        # no other thread runs while that build may fork (parallel.py).
+        server = start_server(live, bind, port, answer=False)
         rebuilder: Rebuilder | None = None
         try:
             # A private log's preview (unencrypted) is kept nowhere but the temporary folder.
             rebuilder = Rebuilder(root, preview, drafts=drafts, disk=not live.private)
             live.begin()
+            # The home page first (what a browser opens), from every entry parsed, then the
+            # rest: a request for a page not written yet waits for it.
+            first = rebuilder.rebuild(only=first_pages, workers=Workers.available())
+            server.answer()
+            if first.ok:
+                live.publish_early()
+            echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
+            if open_browser:
+                from generator import children
+
+                children.open_browser(server.url)
             result = rebuilder.rebuild()
             live.publish(result.changed, result.errors, result.warnings)
-            echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             _report(echo, result, "first build", ())
             if live.private:
                 asked = f", not on {host} as --host asked" if bind != host else ""
@@ -385,10 +405,6 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
             elif bind in ("", "0.0.0.0", "::"):
                 echo("Listening on every network interface: anyone who can reach this machine "
                      "can open the preview.")
-            if open_browser:
-                from generator import children
-
-                children.open_browser(server.url)
             if ready is not None:
                 ready.set()
             _loop(root, rebuilder, live, stop, echo, result)
@@ -402,6 +418,12 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
     finally:
         shutil.rmtree(preview, ignore_errors=True)
     echo("Stopped.")
+
+
+def first_pages(path: str) -> bool:
+    """What serve builds before the rest of its first build: the home page, the 404 page
+    and the theme's static files (the paths of a public build with base URL /)."""
+    return path in ("index.html", "404.html") or path.startswith(static_path(""))
 
 
 def is_private_log(root: Path) -> bool:

@@ -192,6 +192,41 @@ def test_stopping_releases_waiting_clients(tmp_path: Path) -> None:
     assert time.monotonic() - started < 3
 
 
+def test_during_the_first_build_its_first_pages_are_answered_and_the_rest_waits(
+        tmp_path: Path) -> None:
+    """serve answers its home page as soon as it is written, while the rest of its first
+    build goes on; a page not written yet is answered once it is, never with a 404."""
+    folder = tmp_path / "preview"
+    folder.mkdir()
+    server = start_server(LiveSite(folder), port=0, answer=False)
+    try:
+        server.live.begin()
+        (folder / "index.html").write_bytes(PAGE)
+        server.answer()
+        server.live.publish_early()
+        status, _, body = get(server, "/")
+        assert status == 200 and b"<h1>Hi</h1>" in body
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(get, server, "/entries/a/")
+            time.sleep(0.3)
+            assert not later.done()  # waiting for the rest of the build, not answered 404
+            (folder / "entries/a").mkdir(parents=True)
+            (folder / "entries/a/index.html").write_bytes(PAGE.replace(b"Hi", b"A"))
+            server.live.publish(["entries/a/index.html"])
+            status, _, body = later.result()
+        assert status == 200 and b"<h1>A</h1>" in body
+    finally:
+        stop_server(server)
+
+
+def test_a_server_stopped_before_it_answered_stops(tmp_path: Path) -> None:
+    """Ctrl-C during serve's first build, before it answers: the server closes."""
+    server = start_server(LiveSite(tmp_path), port=0, answer=False)
+    stop_server(server)
+    with pytest.raises(OSError):
+        socket.create_connection(server.server_address[:2], timeout=5)
+
+
 def test_concurrent_requests_during_rebuilds_never_see_partial_or_missing_pages(
         tmp_path: Path) -> None:
     """Many parallel requests while the site rebuilds again and again: only whole pages."""

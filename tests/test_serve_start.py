@@ -12,7 +12,7 @@ from test_check_cache import Work
 from test_watch import Served
 
 from generator.build import build
-from generator.serve import Rebuilder
+from generator.serve import Rebuilder, first_pages
 from generator.watch import classify
 
 from conftest import entry, make_log, read_tree
@@ -138,3 +138,22 @@ def test_the_first_build_writes_the_new_preview_folder_in_place(
     build(root, output=tmp_path / "swapped", drafts=True, base_url="/", private=False)
     assert swapped == [tmp_path / "swapped"]
     assert read_tree(tmp_path / "preview") == read_tree(tmp_path / "swapped")
+
+
+def test_the_first_pages_are_built_first_and_the_rest_after_as_one_build_would(
+        tmp_path: Path) -> None:
+    """serve's first build writes the home page, the 404 page and the theme's files, then
+    the rest: no page is rendered twice, and the preview is the one a single build makes."""
+    root = make_log(tmp_path / "log", FILES)
+    rebuilder = Rebuilder(root, tmp_path / "p")
+    first = rebuilder.rebuild(only=first_pages)
+    assert first.ok and first.report is not None and first.report.rendered == 2
+    written = sorted(read_tree(tmp_path / "p"))
+    assert {"index.html", "404.html"} < set(written)
+    assert all(first_pages(name) for name in written if not name.startswith("."))
+    rest = rebuilder.rebuild()
+    fresh = Rebuilder(root, tmp_path / "fresh").rebuild()
+    assert rest.ok and rest.report is not None and fresh.report is not None
+    assert rest.report.rendered == fresh.report.rendered - 2
+    assert not set(rest.report.written) & set(first.report.written)
+    assert read_tree(tmp_path / "p") == read_tree(tmp_path / "fresh")
