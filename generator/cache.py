@@ -30,7 +30,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,13 +54,50 @@ def code_key() -> str:
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
-                 "pydantic", "python-slugify"):
-        try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=none\0".encode())
+    names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
+             "pydantic", "python-slugify")
+    found = installed_versions(names)
+    for name in names:
+        digest.update(f"{name}={found.get(name) or _version(name)}\0".encode())
     return digest.hexdigest()
+
+
+def installed_versions(names: Iterable[str]) -> dict[str, str]:
+    """The version of each of these distributions that imports would load: from the name of
+    its first .dist-info folder on sys.path (what pip writes), as importlib.metadata finds
+    it, but without loading importlib.metadata (12 ms of every build). Left out when none."""
+    wanted = {_normal(name): name for name in names}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            listing = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in listing:
+            if entry.endswith(".dist-info"):
+                project, _, version = entry.removesuffix(".dist-info").partition("-")
+                name = wanted.get(_normal(project))
+                if name is not None and version and name not in found:
+                    found[name] = version
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def _normal(project: str) -> str:
+    """A distribution's name as PEP 503 compares them."""
+    return "-".join(part for part in project.lower().replace("_", "-").replace(".", "-")
+                    .split("-") if part)
+
+
+def _version(name: str) -> str:
+    """Where no .dist-info folder names it (an egg, a zip): importlib.metadata's answer."""
+    from importlib import metadata
+    
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 class MarkdownCache:

@@ -169,3 +169,16 @@ def test_links_to_other_entries_resolve_the_same_from_the_cache(tmp_path: Path) 
     assert "analyst-at-brightline/" in page
     assert "growthlog-wiki:" not in page and "growthlog-entry:" not in page
     assert read_tree(tmp_path / "plain") == read_tree(tmp_path / "warm")
+
+
+def test_library_versions_are_the_ones_importlib_metadata_gives() -> None:
+    """code_key reads them from .dist-info folder names: for every distribution installed
+    here, the same version as importlib.metadata's (which it no longer loads)."""
+    from importlib import metadata
+
+    from generator.cache import installed_versions
+
+    names = sorted({dist.metadata["Name"] for dist in metadata.distributions()})
+    assert len(names) > 20
+    found = installed_versions([*names, "no-such-distribution"])
+    assert found == {name: metadata.version(name) for name in names}
