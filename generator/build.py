@@ -322,7 +322,7 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
 def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> list[OutputFile]:
     """The search index (fetched by static/search.js) and, in public mode only, the feed."""
     files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH), build_search_index(
-        log.site.entries, urls.href, cache.memo if cache is not None else None))]
+        log.site.entries, urls, cache.memo if cache is not None else None))]
     if not log.config.private:
         files.append(OutputFile(urls.output_path(FEED_PATH),
                                 build_feed(log.site.entries, log.config)))

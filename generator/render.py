@@ -185,18 +185,27 @@ def _actions(site: Site) -> PagePlan:
 
 def _entries(site: Site, memo: Memo) -> Iterator[PagePlan]:
     entries = site.entries
-    companies = {e.source: (company_path(c), len(c.entries)) for c in site.companies
-                 for e in c.entries}
+    companies: dict[str, tuple[str, int]] = {}
+    for company in site.companies:
+        page = (company_path(company), len(company.entries))
+        companies.update((e.source, page) for e in company.entries)
+    today = _today(site)
     for index, entry in enumerate(entries):
         newer: Entry | None = entries[index - 1] if index else None
         older: Entry | None = entries[index + 1] if index + 1 < len(entries) else None
-        inputs = (entry, (newer.title, entry_path(newer)) if newer else None,
-                  (older.title, entry_path(older)) if older else None,
-                  companies.get(entry.source), _today(site))
+        inputs = (entry, newer, older, companies.get(entry.source), today)
         # The same plan as last build's for an unchanged entry page: render_site then
-        # recognises it at once (identity before equality).
+        # recognises it at once (identity before equality). Its neighbours are inputs
+        # as they are (compared by identity first), their titles and paths made only
+        # when the plan is.
         yield memo.get(("entry plan", entry.source), inputs,
-                       lambda: _entry_plan(*inputs))  # noqa: B023 - called at once
+                       lambda: _entry_plan(  # noqa: B023 - called at once
+                           entry, _link(newer), _link(older), companies.get(entry.source),  # noqa: B023
+                           today))
+
+
+def _link(entry: Entry | None) -> tuple[str, str] | None:
+    return (entry.title, entry_path(entry)) if entry is not None else None
 
 
 def _today(site: Site) -> dt.date | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from generator.memo import Memo
 from generator.model import Entry
+from generator.urls import Urls
 
 INDEX_VERSION = 1
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -40,16 +41,18 @@ def search_record(entry: Entry, href: str) -> dict[str, object]:
     }
 
 
-def build_search_index(entries: Sequence[Entry], href: Callable[[Entry], str],
-                       memo: Memo | None = None) -> bytes:
+def build_search_index(entries: Sequence[Entry], urls: Urls, memo: Memo | None = None) -> bytes:
     """The index as UTF-8 JSON, entries in the order given (newest first on the site).
 
     `memo`: the build cache's; serve rebuilds the index on every save, and only the saved
-    entry's record changes. Same bytes as dumping the whole index at once.
+    entry's record changes (a record is kept while its entry and the site's hrefs are
+    equal, so an unchanged entry's href is not even asked). Same bytes as dumping the
+    whole index at once.
     """
     memo = memo if memo is not None else Memo()
-    records = ",".join(memo.get(("search record", e.source), (e, url := href(e)),
-                                lambda: _record_json(e, url))  # noqa: B023
+    key = urls.key
+    records = ",".join(memo.get(("search record", e.source), (e, key),
+                                lambda: _record_json(e, urls.href(e)))  # noqa: B023
                        for e in entries)
     return f'{{"v":{INDEX_VERSION},"entries":[{records}]}}'.encode()
 

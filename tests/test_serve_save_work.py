@@ -1,0 +1,109 @@
+"""[speed] What one save in `serve` repeats for the whole log: counted, never timed.
+
+A one-entry save at 1,000 entries must rebuild in under 50 ms (issue 11), so work that
+grows with the log (an href per entry, a row per company, a plan per entry) is done only
+for what the save changed; the preview stays the one a full build makes
+(tests/test_incremental.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.memo import Memo
+from generator.search_index import build_search_index
+from generator.serve import Rebuilder
+from generator.urls import Urls
+from generator.watch import classify
+
+from conftest import entry, make_log, read_tree
+
+COMPANIES = 8
+
+
+def _log(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {
+        f"content/e{n:02d}.md": entry(f"Role {n}", f"2025-{1 + n % 12:02d}-{1 + n % 27:02d}",
+                                      body=f"Body {n}.", company=f"Firm {n % COMPANIES}",
+                                      stage="applied", tags=f"[t{n % 3}]")
+        for n in range(40)}
+    return make_log(tmp_path / "log", files)
+
+
+class _Counting(Urls):
+    """Urls that count the hrefs asked, by the kind of thing linked to."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[str] = []
+
+    def href(self, target: Any, **kwargs: Any) -> str:
+        self.asked.append(type(target).__name__)
+        return super().href(target, **kwargs)
+
+
+def test_the_search_index_asks_no_href_of_an_unchanged_entry(tmp_path: Path) -> None:
+    from generator.build import load_log
+
+    site = load_log(_log(tmp_path)).site
+    memo = Memo()
+    first, again = _Counting("/"), _Counting("/")  # each build makes its own Urls
+    index = build_search_index(site.entries, first, memo)
+    assert first.asked.count("Entry") == len(site.entries)
+    assert build_search_index(site.entries, again, memo) == index
+    assert again.asked == []
+    other = _Counting("/log/")  # another base URL: every record again
+    assert b'"/log/entries/' in build_search_index(site.entries, other, memo)
+    assert other.asked.count("Entry") == len(site.entries)
+
+
+def test_a_save_renders_the_companies_row_of_its_company_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    href = Urls.href
+
+    def counted(self: Urls, target: Any, **kwargs: Any) -> str:
+        asked.append(type(target).__name__)
+        return href(self, target, **kwargs)
+
+    monkeypatch.setattr(Urls, "href", counted)  # before the templates' `url` is made
+    root = _log(tmp_path)
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(root, preview)
+    assert rebuilder.rebuild().ok
+    asked.clear()
+    path = root / "content/e05.md"
+    path.write_text(path.read_text().replace("stage: applied", "stage: screen"))
+    result = rebuilder.rebuild(classify([path], root.resolve()))
+    assert result.ok and "companies/index.html" in result.changed
+    # Its row on /companies/ and its own page's link: not every company's row.
+    assert asked.count("Company") <= 2 < COMPANIES
+    monkeypatch.undo()
+    Rebuilder(root, tmp_path / "fresh").rebuild()
+    assert read_tree(preview) == read_tree(tmp_path / "fresh")
+
+
+def test_a_body_edit_plans_its_page_and_its_neighbours_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every other entry page's plan is last build's: not even the links to its newer and
+    older entries are made again (counting the entry paths made while planning)."""
+    from generator import render
+
+    root = _log(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    made: list[str] = []
+    entry_path = render.entry_path
+
+    def counted(target: Any) -> str:
+        made.append(target.source)
+        return entry_path(target)
+
+    monkeypatch.setattr(render, "entry_path", counted)
+    path = root / "content/e05.md"
+    path.write_text(path.read_text().replace("Body 5.", "Body five."))
+    assert rebuilder.rebuild(classify([path], root.resolve())).ok
+    # Its page and its two neighbours' pages (which link to it), three paths each.
+    assert 0 < len(made) <= 9
