@@ -28,7 +28,7 @@ import signal
 import statistics
 import struct
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -83,14 +83,19 @@ class Workers:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             done: Callable[[int], None] | None = None,
-            together: Callable[[T], bool] | None = None) -> list[R]:
+            together: Callable[[T], Hashable | None] | None = None) -> list[R]:
         """fork_map over as many processes as these items are worth. Items for which
-        `together` holds share cached work (pages listing the same entries' cards): they
-        all go to one process, so that work is done once."""
+        `together` gives the same key (not None) share cached work (list pages showing
+        the same entries' cards): they all go to one process, so that work is done once."""
         processes = self.processes_for(len(items))
         self.used = max(self.used, processes)
-        kept = [i for i, item in enumerate(items) if together(item)] if together else []
-        return fork_map(fn, items, processes, kept, done)
+        groups: dict[Hashable, list[int]] = {}
+        if together is not None and processes > 1:
+            for index, item in enumerate(items):
+                key = together(item)
+                if key is not None:
+                    groups.setdefault(key, []).append(index)
+        return fork_map(fn, items, processes, list(groups.values()), done)
 
 
 def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
@@ -132,16 +137,23 @@ def runnable(samples: int = 5, gap: float = 0.001) -> list[int]:
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
-             kept: Sequence[int] = (), done: Callable[[int], None] | None = None) -> list[R]:
-    """[fn(item) for item in items] in up to `processes` processes: the items whose indices
-    are in `kept` all here, first; the others a chunk at a time from one queue, by
-    whichever process is free. `done(n)` is told, in this process, about how many items
-    are finished."""
-    held = sorted(set(kept))
-    rest = sorted(set(range(len(items))) - set(held))
-    if processes <= 1 or not rest:
+             groups: Sequence[Sequence[int]] = (),
+             done: Callable[[int], None] | None = None) -> list[R]:
+    """[fn(item) for item in items] in up to `processes` processes, a chunk of items at a
+    time from one queue, by whichever process is free. The indices in each of `groups`
+    are computed in one process: the largest group here, first; each other one as one
+    chunk at the head of the queue. `done(n)` is told, in this process, about how many
+    items are finished."""
+    ordered = sorted((sorted(set(group)) for group in groups if group), key=len, reverse=True)
+    if len(ordered) > _MAX_CHUNKS // 2:  # (more groups than the queue holds: one process)
+        ordered = [sorted({i for group in ordered for i in group})]
+    held = ordered[0] if ordered else []
+    grouped = {i for group in ordered for i in group}
+    rest = [i for i in range(len(items)) if i not in grouped]
+    if processes <= 1 or not (rest or len(ordered) > 1):
         return _serial(fn, items, range(len(items)), done)
-    chunks = _chunks(rest, min(_MAX_CHUNKS, processes * CHUNKS_PER_PROCESS))
+    chunks = ordered[1:] + _chunks(
+        rest, min(_MAX_CHUNKS - len(ordered), processes * CHUNKS_PER_PROCESS))
     results: list[R | None] = [None] * len(items)
     filled = [False] * len(items)
     children: list[tuple[int, int]] = []
@@ -192,7 +204,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
 
 def _chunks(indices: list[int], count: int) -> list[list[int]]:
     """indices in at most `count` runs of about equal length, in order."""
-    size = -(-len(indices) // max(1, count))
+    size = max(1, -(-len(indices) // max(1, count)))
     return [indices[i:i + size] for i in range(0, len(indices), size)]
 
 

@@ -254,7 +254,7 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
             progress("Rendering pages", len(plans) - len(todo) + count, len(plans))
 
     rendered = (workers if workers is not None else Workers()).map(
-        render, todo, tick, together=lambda index: plans[index].info.kind != "entry")
+        render, todo, tick, together=lambda index: _sharing(plans[index]))
     problems = [page for page in rendered if isinstance(page, Problem)]
     fragments.keep_pages(set(paths))
     if problems:
@@ -267,6 +267,15 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
                    if data is not None}
     return [OutputFile(path, data) for path, data in zip(paths, done, strict=True)
             if data is not None]
+
+
+def _sharing(plan: PagePlan) -> str | None:
+    """Which pages reuse the same cached fragments, and so render in one process
+    (parallel.py): list pages share the entries' cards; the timeline and the year pages
+    their rows; an entry page shares nothing. (A theme that shares others only renders
+    some fragments twice.)"""
+    kind = plan.info.kind
+    return None if kind == "entry" else "rows" if kind in ("timeline", "year") else "cards"
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:

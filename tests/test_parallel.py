@@ -99,13 +99,42 @@ def test_an_error_in_every_process_is_raised_as_one_process_raises_it() -> None:
 
 @needs_fork
 def test_pages_that_share_cached_rows_stay_in_one_process() -> None:
-    """Kept items are all computed here (their shared work done once); the rest anywhere."""
+    """Each group of items is computed in one process (their shared work done once): the
+    largest here; the rest anywhere."""
     parent = os.getpid()
     items = list(range(600))
-    kept = [1, 4, 77, 599]
-    got = fork_map(lambda n: (n * n, os.getpid()), items, 3, kept)
+    groups = [[1, 4, 77, 599], [2, 3, 5, 8, 13, 21, 34], [100, 200]]
+    got = fork_map(lambda n: (n * n, os.getpid()), items, 3, groups)
     assert [square for square, _ in got] == [n * n for n in items]
-    assert {got[i][1] for i in kept} == {parent}
+    assert {got[i][1] for i in groups[1]} == {parent}
+    for group in groups:
+        assert len({got[i][1] for i in group}) == 1
+
+
+@needs_fork
+def test_groups_alone_are_split_too() -> None:
+    """Two groups and nothing else: one here, one in a child."""
+    import time
+
+    parent = os.getpid()
+
+    def slow(n: int) -> int:
+        time.sleep(0.002)  # the child has 0.4 s to start and take the other group
+        return os.getpid()
+
+    got = fork_map(slow, list(range(400)), 2, [list(range(200)), list(range(200, 400))])
+    assert set(got[:200]) == {parent}
+    assert len(set(got[200:])) == 1 and got[200] != parent
+
+
+def test_workers_group_items_by_key() -> None:
+    """`together` gives a key: items with the same one go to one process; None: anywhere."""
+    workers = Workers(processes=2, min_share=10)
+    keys = [None, "cards", None, "rows", "cards", None] * 20
+    pids = workers.map(lambda key: (key, os.getpid()), keys, together=lambda key: key)
+    for key in ("cards", "rows"):
+        assert len({pid for k, pid in pids if k == key}) == 1
+    assert workers.used == 2
 
 
 @needs_fork
