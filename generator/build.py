@@ -88,7 +88,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           base_url: str | None = None, private: bool | None = None,
           password: str | None = None, use_cache: bool = False,
           progress: Tick | None = None, workers: Workers | None = None,
-          only: Callable[[str], bool] | None = None) -> BuildReport:
+          only: Callable[[str], bool] | None = None,
+          keep_old: bool = True) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -99,6 +100,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     `workers`: how far parsing and rendering may be split across processes (parallel.py).
     `only`: render and write only the output paths it holds true for (serve's first page,
     put in place before the rest of the site; a build of the rest must follow).
+    `keep_old`: a public build keeps the old site beside the output folder for the next
+    build to update (output.py); never a private one, which leaves no plaintext there.
     """
     started = time.perf_counter()
     out_dir = output if output is not None else root / "output"
@@ -128,7 +131,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     if sealing:
         files, shared = _seal(root, log, files, *sealing[-1])                        # (seal)
         warnings += shared
-    written = _write(files, out_dir, cache)                                          # output
+    written = _write(files, out_dir, cache, keep=keep_old and not sealing)          # output
     report = BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=pages.rendered,
@@ -329,14 +332,16 @@ def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> l
     return files
 
 
-def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache) -> WriteReport:
-    """Write, skipping files whose bytes this folder got last time from this cache."""
+def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
+           keep: bool) -> WriteReport:
+    """Write, skipping files whose bytes this folder got last time from this cache;
+    `keep`: keep the old site beside for the next build (output.write_output)."""
     last, cache.written = cache.written, None
     again = last is not None and last[0] == out_dir
     # A folder this cache rebuilds again and again (serve's preview, which nobody deploys)
     # is written in place: cheaper. Any other build swaps in the whole new site.
     written = write_output(files, out_dir, last[1] if last and again else None,
-                           swap=not again)
+                           swap=not again, keep=keep)
     cache.written = out_dir, {f.path: f.data for f in files}
     return written
 

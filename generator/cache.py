@@ -36,7 +36,7 @@ from typing import BinaryIO
 from generator.config import load_config
 from generator.errors import Problem, Severity
 from generator.markup import LinkContext, Markdown, RenderedMarkdown, render_markdown
-from generator.output import staging_dir
+from generator.output import buffer_settled
 from generator.report import BuildReport
 from generator.sources import scan_content
 
@@ -245,8 +245,8 @@ def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
     if data.get("fingerprint") != print_ or data.get("output") != os.fspath(out_dir.resolve()) \
             or not isinstance(files, dict):
         return None
-    if os.path.lexists(staging_dir(out_dir)):
-        return None  # left by a build stopped before its swap: a real build clears it
+    if not buffer_settled(out_dir):
+        return None  # left by a build stopped part-way: a real build clears it
     for path, stamp in files.items():
         try:
             stat = os.stat(out_dir / path)

@@ -12,10 +12,21 @@ Whether a file needs writing is decided by its bytes on disk, never by the manif
 or the new one: the new site is put together in a hidden sibling folder (files that did
 not change hard-linked from the current output, everything growthlog did not write linked
 over as it is), then the two folders are exchanged in one step (Linux renameat2
-RENAME_EXCHANGE), and the old one is cleared. Where that cannot be done (another OS, a
-file system without it, an output folder that is a mount point, even a bind mount of the
-same file system, whose files cannot be hard-linked out), it writes in place as
-above.
+RENAME_EXCHANGE). Where that cannot be done (another OS, a file system without it, an
+output folder that is a mount point, even a bind mount of the same file system, whose
+files cannot be hard-linked out), it writes in place as above.
+
+After the exchange the hidden folder holds the old site. A private build (keep=False)
+clears it: no plaintext stays beside. A public one keeps it, with a list of what in it is
+growthlog's (its pages; the author's files it linked over, by inode; STAGING_LIST), and
+the next build updates it to the new site instead of making every folder again: only
+files whose bytes differ are replaced, always by a new file renamed into place (one there
+may be a hard link to the live site's), and only folders that differ are made or
+removed. The list says "settled" only once the exchange is done; a folder without a
+settled list (a build killed while writing there, a list damaged by hand) is cleared as
+before and the site put together from nothing. The author's files are taken from the
+output folder as they are now, so one deleted there does not come back from the old site;
+what the author put only in the hidden folder is never deleted: it goes into the site.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -44,8 +55,10 @@ TEMP_SUFFIX = ".growthlog-tmp"
 STAGING_SUFFIX = ".growthlog-staging"
 """The hidden sibling folder a swapped build puts the new site together in."""
 STAGING_LIST = ".growthlog-staging.json"
-"""In that folder, first of all: every path the build will write there (so a folder left by
-a killed build can be cleared without touching anything growthlog did not write)."""
+"""In that folder, first of all: every path the build will write there and every file of
+the author's it links there, by inode (so a folder left by a killed build can be cleared
+without touching anything growthlog did not write); after the exchange, the same of the
+old site it then holds, "settled" (version 2, _Listed)."""
 NAME_MAX = 255
 """Bytes in one file name on the file systems a site is built on (ext4, APFS, NTFS)."""
 
@@ -149,12 +162,14 @@ def _parents(path: str) -> list[str]:
 
 def write_output(files: Iterable[OutputFile], out_dir: Path,
                  last_written: Mapping[str, bytes] | None = None, *,
-                 swap: bool = False) -> WriteReport:
+                 swap: bool = False, keep: bool = False) -> WriteReport:
     """Write files whose bytes on disk differ, then remove files of earlier builds that no
     longer belong. Every path is checked, and every clash on disk found, before any write.
 
     `swap`: put the new site together beside the folder and exchange the two at once, where
     the system can (see the module's docstring); else, or when False, write in place.
+    `keep`: keep the old site there after the exchange, for the next swapped build to
+    update in place (a public build; a private one must leave no plaintext beside).
     `last_written` (path → the bytes this folder last got from a complete build in this
     process, kept by `serve` for its own preview folder) lets a file with the same bytes be
     skipped without reading it.
@@ -166,7 +181,7 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         raise OutputRefused("refusing to write the site; nothing was written:\n"
                             + "\n".join(problems[:10]) + more)
     if swap:
-        swapped = _write_swapped(ordered, out_dir)
+        swapped = _write_swapped(ordered, out_dir, keep)
         if swapped is not None:
             return swapped
     return _write_in_place(ordered, out_dir, last_written)
@@ -240,7 +255,55 @@ def staging_dir(out_dir: Path) -> Path:
     return real.with_name(f".{real.name}{STAGING_SUFFIX}")
 
 
-def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | None:
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """What the staging folder's list says growthlog put there."""
+
+    pending: frozenset[str]
+    """Pages: of the old site it holds, or that a build was writing there."""
+    carried: Mapping[str, frozenset[int]]
+    """The author's files linked in from the output folder, with the inode linked."""
+    folders: frozenset[str]
+    """Empty folders made there as the output folder had them."""
+    settled: bool
+    """It holds the old site, as the exchange left it (no build was writing there)."""
+
+
+def _read_list(staging: Path) -> _Listed | None:
+    """The staging folder's list (version 2), its paths checked; None when there is none
+    or it cannot be trusted (so the folder is cleared as a killed build's)."""
+    data = _read_json(staging / STAGING_LIST)
+    pending, carried = data.get("pending"), data.get("carried")
+    folders, settled = data.get("folders"), data.get("settled")
+    if data.get("version") != 2 or not isinstance(pending, list) or not isinstance(
+            carried, dict) or not isinstance(folders, list) or not isinstance(settled, bool):
+        return None
+    try:
+        links = {str(p): frozenset(int(i) for i in inodes) for p, inodes in carried.items()}
+    except (TypeError, ValueError):
+        return None
+    paths = [*map(str, pending), *links, *map(str, folders)]
+    if any(_invalid(p) is not None for p in paths):
+        return None  # never follow a list out of the folder
+    return _Listed(frozenset(map(str, pending)), links, frozenset(map(str, folders)), settled)
+
+
+def buffer_settled(out_dir: Path) -> bool:
+    """Nothing beside the output folder but, at most, the old site a public build kept
+    there (so a build with nothing to do may leave it as it is)."""
+    staging = staging_dir(out_dir)
+    if not os.path.lexists(staging):
+        return True
+    listed = _read_list(staging) if stat.S_ISDIR(_mode(staging) or 0) else None
+    return listed is not None and listed.settled
+
+
+class _Conflict(Exception):
+    """The staging folder holds something growthlog did not put there where the new site
+    needs a path: it is cleared as a killed build's would be (clear_staging decides)."""
+
+
+def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool) -> WriteReport | None:
     """Build the new site beside the output folder and exchange the two at once; None
     (nothing changed) when this system or folder cannot, so the caller writes in place."""
     real, staging = out_dir.resolve(), staging_dir(out_dir)
@@ -250,43 +313,43 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
     if mode is not None and (os.path.ismount(real) or _read_journal(real) is not None
                              or os.stat(real).st_dev != os.stat(real.parent).st_dev):
         return None  # a mount point cannot be swapped; an in-place build left a journal
-    clear_staging(out_dir)
-    if _mode(staging) is not None:
-        return None  # what is left there is not all ours: kept, and the folder written in place
+    listed = _read_list(staging) if keep and stat.S_ISDIR(_mode(staging) or 0) else None
+    if listed is None or not listed.settled:  # a killed build's: cleared, not built on
+        listed = None
+        clear_staging(out_dir)
+        if _mode(staging) is not None:
+            return None  # what is left there is not all ours: kept, and the folder written in place
     previous = read_manifest(real) if mode is not None else {}
     wanted = {f.path for f in ordered}
     current = {f.path: hashlib.sha256(f.data).hexdigest() for f in ordered}
-    same = {f.path for f in ordered if mode is not None and _same_file(real / f.path, f.data)}
+    same: dict[str, os.stat_result] = {}
+    for file in ordered if mode is not None else ():
+        found = _same_file(real / file.path, file.data)
+        if found is not None:
+            same[file.path] = found
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
     if mode is not None:
         _blockers(real, wanted, set(previous))  # refuses what is not ours in the site's way
-        if same == wanted and not stale and previous == current:
+        if len(same) == len(wanted) and not stale and previous == current:
             return WriteReport((), len(current), ())  # nothing changes: nothing is touched
     ours = set(previous) | {MANIFEST, JOURNAL}
-    try:
-        os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if mode is not None else 0o777)
-        _replace(staging / STAGING_LIST, _dumps({"version": 1, "pending": sorted(wanted)}))
-        if mode is not None:
-            _link_others(real, staging, ours | wanted)
-        written: list[str] = []
-        for file in ordered:
-            target = staging / file.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if file.path in same:
-                os.link(real / file.path, target, follow_symlinks=False)
-            else:
-                target.write_bytes(file.data)
-                written.append(file.path)
-        (staging / MANIFEST).write_bytes(_dumps({"version": 1, "files": current}))
-        os.unlink(staging / STAGING_LIST)
-    except OSError as exc:
-        clear_staging(out_dir)
-        if exc.errno in (errno.EXDEV, errno.EPERM):
-            # The old site's files cannot be hard-linked (a bind-mounted folder; another
-            # user's file under fs.protected_hardlinks): the site is written in place.
-            return None
-        raise GrowthlogError(f"could not write {_as_output(exc, staging, out_dir)}: "
-                             f"{exc.strerror or exc}") from None
+    for attempt in (listed, None):
+        others, empty = _others(real, ours | wanted) if mode is not None else ({}, set())
+        try:
+            written = _update(staging, real, ordered, current, same, others, empty, attempt)
+            break
+        except _Conflict:  # before any change: what is in the way is cleared as a killed
+            clear_staging(out_dir)  # build's (moved into the output folder, or kept there)
+            if attempt is None or _mode(staging) is not None:
+                return None
+        except OSError as exc:
+            clear_staging(out_dir)
+            if exc.errno in (errno.EXDEV, errno.EPERM):
+                # The old site's files cannot be hard-linked (a bind-mounted folder; another
+                # user's file under fs.protected_hardlinks): the site is written in place.
+                return None
+            raise GrowthlogError(f"could not write {_as_output(exc, staging, out_dir)}: "
+                                 f"{exc.strerror or exc}") from None
     if mode is None:
         try:
             os.rename(staging, real)
@@ -296,8 +359,209 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path) -> WriteReport | No
     elif not _exchange(staging, real):
         clear_staging(out_dir)
         return None
-    clear_staging(out_dir)
+    elif keep:
+        with contextlib.suppress(OSError):  # not settled: the next build clears it instead
+            _settle(real, staging, previous, others, empty)
+    else:
+        clear_staging(out_dir)
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale))
+
+
+def _others(real: Path, ours: set[str]) -> tuple[dict[str, os.stat_result], set[str]]:
+    """What the output folder holds that growthlog did not write: each file and symbolic
+    link (path → lstat), and each empty folder (growthlog leaves none of its own)."""
+    found: dict[str, os.stat_result] = {}
+    empty: set[str] = set()
+    for folder, dirs, names in os.walk(real):
+        here = Path(folder)
+        relative = here.relative_to(real).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        if not dirs and not names and prefix:
+            empty.add(relative)
+        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
+            path = prefix + name
+            if path not in ours and not name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(OSError):  # gone since it was listed
+                    found[path] = os.lstat(here / name)
+    return found, empty
+
+
+def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[str, str],
+            same: Mapping[str, os.stat_result], others: Mapping[str, os.stat_result],
+            empty: set[str], listed: _Listed | None) -> list[str]:
+    """Make the staging folder the new site: from nothing (`listed` None) or from the old
+    site a public build kept there, changing only what differs. A file is never written
+    into: one there may be a hard link to the site in the output folder. Returns the pages
+    whose bytes the output folder does not have."""
+    if listed is None:
+        os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if os.path.isdir(real)
+                 else 0o777)
+        listed = _Listed(frozenset(), {}, frozenset(), settled=True)
+        had: set[str] = set()
+    else:
+        had = {p for p in read_manifest(staging) if _invalid(p) is None}
+        if os.path.isdir(real):
+            _same_mode(staging, os.stat(real))
+    mine = listed.pending | had
+
+    def ours(path: str, found: os.stat_result) -> bool:
+        return path in mine or found.st_ino in listed.carried.get(path, ())
+
+    wanted = {f.path for f in ordered}
+    for path in sorted((wanted | set(others)) - mine):  # before the list claims them
+        there, source = _lstat(staging / path), same.get(path) or others.get(path)
+        if there is not None and not ours(path, there) and not (
+                source is not None and os.path.samestat(there, source)):
+            raise _Conflict(path)  # the author's: cleared as a killed build's would be
+    carried = {p: set(i) for p, i in listed.carried.items()}
+    for path, found in others.items():
+        carried.setdefault(path, set()).add(found.st_ino)
+    _replace(staging / STAGING_LIST, _dumps({
+        "version": 2, "settled": False, "pending": sorted(mine | wanted),
+        "carried": {p: sorted(i) for p, i in sorted(carried.items())},
+        "folders": sorted(listed.folders | empty)}))
+
+    folders = _Folders(staging, real, ours)
+    for path, found in sorted(others.items()):  # first: their folders get the original's mode
+        folders.make(_parent(path), like=True)
+        _place(staging, path, real / path, found, ours)
+    for folder in sorted(empty):
+        folders.make(folder, like=True)
+    written: list[str] = []
+    for file in ordered:
+        folders.make(_parent(file.path))
+        source = same.get(file.path)
+        if source is not None:
+            _place(staging, file.path, real / file.path, source, ours)
+            continue
+        written.append(file.path)
+        target = staging / file.path
+        there = _lstat(target)
+        if there is not None:
+            if stat.S_ISDIR(there.st_mode) or not ours(file.path, there):
+                raise _Conflict(file.path)
+            if stat.S_ISREG(there.st_mode) and there.st_nlink == 1 and _same_bytes(
+                    target, file.data):
+                continue  # the old site had these bytes (an edit undone)
+        _replace(target, file.data)
+    needed = wanted | set(others) | {MANIFEST}
+    emptied: set[str] = set()
+    for path in sorted((mine | set(listed.carried)) - needed):
+        there = _lstat(staging / path)
+        if there is None or stat.S_ISDIR(there.st_mode) or not ours(path, there):
+            continue  # gone, or not ours (it stays)
+        os.unlink(staging / path)
+        emptied.update(p for p in _parents(path) if p != ".")
+    keep = folders.made | {p for path in needed for p in _parents(path)}
+    for folder in sorted(emptied | (listed.folders - empty), key=len, reverse=True):
+        if folder not in keep and _mode(staging / folder) is not None:
+            with contextlib.suppress(OSError):  # not empty: something of the author's
+                os.rmdir(staging / folder)
+    _replace(staging / MANIFEST, _dumps({"version": 1, "files": current}))
+    os.unlink(staging / STAGING_LIST)
+    return written
+
+
+class _Folders:
+    """Folders made sure of in the staging folder (each looked at once)."""
+
+    def __init__(self, staging: Path, real: Path,
+                 ours: Callable[[str, os.stat_result], bool]) -> None:
+        self.staging, self.real, self.ours = staging, real, ours
+        self.made: set[str] = {"."}
+        self.alike: set[str] = {"."}
+
+    def make(self, folder: str, *, like: bool = False) -> None:
+        """staging/folder and its parents as folders; `like`: each with the mode of its
+        original in the output folder."""
+        if folder in self.made and (not like or folder in self.alike):
+            return
+        self.make(_parent(folder), like=like)
+        target = self.staging / folder
+        there = _lstat(target)
+        mode = stat.S_IMODE(os.stat(self.real / folder).st_mode) if like else 0o777
+        if there is not None and not stat.S_ISDIR(there.st_mode):
+            if not self.ours(folder, there):
+                raise _Conflict(folder)
+            os.unlink(target)
+            there = None
+        if there is None:
+            os.mkdir(target, mode)
+        elif like:
+            _same_mode(target, os.stat(self.real / folder))
+        self.made.add(folder)
+        if like:
+            self.alike.add(folder)
+
+
+def _place(staging: Path, path: str, source: Path, found: os.stat_result,
+           ours: Callable[[str, os.stat_result], bool]) -> None:
+    """staging/path as a hard link to source (whose lstat is `found`): left alone when it
+    is one already."""
+    target = staging / path
+    there = _lstat(target)
+    if there is not None and os.path.samestat(there, found):
+        return
+    if there is None:
+        os.link(source, target, follow_symlinks=False)
+        return
+    if stat.S_ISDIR(there.st_mode) or not ours(path, there):
+        raise _Conflict(path)
+    temp = _temp_name(target)
+    _unlink(temp)
+    os.link(source, temp, follow_symlinks=False)
+    os.replace(temp, target)
+
+
+def _settle(real: Path, staging: Path, previous: Mapping[str, str],
+            others: Mapping[str, os.stat_result], empty: set[str]) -> None:
+    """After the exchange the staging folder holds the old site: kept for the next build,
+    with a list of what in it is growthlog's. What the author put in the output folder
+    while this build ran (not linked over) is moved into it, or made there (an empty
+    folder), unless the new site has something at that path."""
+    ours = set(previous) | {MANIFEST, JOURNAL}
+    folders = {p for path in [*ours, *others] for p in _parents(path)} | empty
+    for folder, dirs, names in os.walk(staging, topdown=False):
+        here = Path(folder)
+        relative = here.relative_to(staging).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
+            path = prefix + name
+            if path in ours or name.endswith(TEMP_SUFFIX) or path == STAGING_LIST:
+                continue
+            linked = others.get(path)
+            found = _lstat(here / name)
+            if found is None or (linked is not None and os.path.samestat(found, linked)):
+                continue
+            if _mode(real / path) is None:  # not growthlog's, and only here: moved in
+                with contextlib.suppress(OSError):
+                    (real / path).parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(here / name, real / path)
+        if prefix and not dirs and not names and relative not in folders \
+                and _mode(real / relative) is None:
+            with contextlib.suppress(OSError):
+                (real / relative).mkdir(parents=True)  # an empty folder made during the build
+    _replace(staging / STAGING_LIST, _dumps({
+        "version": 2, "settled": True, "pending": sorted(previous),
+        "carried": {p: [found.st_ino] for p, found in sorted(others.items())},
+        "folders": sorted(empty)}))
+
+
+def _parent(path: str) -> str:
+    end = path.rfind("/")
+    return path[:end] if end > 0 else "."
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _same_mode(folder: Path, like: os.stat_result) -> None:
+    if stat.S_IMODE(os.stat(folder).st_mode) != stat.S_IMODE(like.st_mode):
+        os.chmod(folder, stat.S_IMODE(like.st_mode))
 
 
 def _as_output(exc: OSError, staging: Path, out_dir: Path) -> Path:
@@ -311,59 +575,43 @@ def _as_output(exc: OSError, staging: Path, out_dir: Path) -> Path:
         else out_dir / inside
 
 
-def _same_file(path: Path, data: bytes) -> bool:
-    """A regular file (not a link to one) that holds these bytes: safe to hard-link."""
-    mode = _mode(path)
-    return mode is not None and stat.S_ISREG(mode) and _same_bytes(path, data)
-
-
-def _link_others(real: Path, staging: Path, ours: set[str]) -> None:
-    """Hard-link into the new folder everything of the old one that growthlog did not
-    write (a .git, a CNAME), and symbolic links as links; an empty folder is made again
-    (growthlog leaves none of its own)."""
-    for folder, dirs, names in os.walk(real):
-        here = Path(folder)
-        relative = here.relative_to(real)
-        if not dirs and not names and here != real:
-            _make_folders(real, staging, relative)
-        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
-            path = (relative / name).as_posix()
-            if path in ours or name.endswith(TEMP_SUFFIX):
-                continue
-            _make_folders(real, staging, relative)
-            os.link(here / name, staging / relative / name, follow_symlinks=False)
-
-
-def _make_folders(real: Path, staging: Path, relative: Path) -> None:
-    """staging/relative and its parents, each with the mode of its original."""
-    for part in reversed([relative, *relative.parents][:-1]):
-        with contextlib.suppress(FileExistsError):
-            (staging / part).mkdir(mode=stat.S_IMODE(os.stat(real / part).st_mode))
+def _same_file(path: Path, data: bytes) -> os.stat_result | None:
+    """The lstat of a regular file (not a link to one) that holds these bytes: safe to
+    hard-link; else None."""
+    found = _lstat(path)
+    return found if found is not None and stat.S_ISREG(found.st_mode) and _same_bytes(
+        path, data) else None
 
 
 def clear_staging(out_dir: Path) -> None:
-    """Clear the staging folder of a swapped build: after the exchange (the old site) or
-    left by a build killed before it. Files growthlog wrote there, and links to files that
-    are also in the output folder, are removed; anything else is moved into the output
-    folder, or, when something is already at that path, left where it is."""
+    """Clear the staging folder: the old site after the exchange (a private build keeps
+    none), one left by a build killed before it, or the old site a public build kept
+    when the next build cannot use it. Files growthlog wrote there, links it made to the
+    author's files (by the inode its list names) and links to files that are also in the
+    output folder are removed; anything else is moved into the output folder, or, when
+    something is already at that path, left where it is."""
     real, staging = out_dir.resolve(), staging_dir(out_dir)
     if _mode(staging) is None:
         return
     ours = {MANIFEST, JOURNAL, STAGING_LIST} | set(read_manifest(real))  # superseded there
     ours |= set(read_manifest(staging)) | (_read_journal(staging) or set())
-    listed = _read_json(staging / STAGING_LIST).get("pending")
-    ours |= {str(p) for p in listed} if isinstance(listed, list) else set()
+    pending = _read_json(staging / STAGING_LIST).get("pending")  # any version's
+    ours |= {str(p) for p in pending} if isinstance(pending, list) else set()
+    listed = _read_list(staging)
+    carried = listed.carried if listed is not None else {}
     folders = {p.as_posix() for path in ours for p in PurePosixPath(path).parents}
+    folders |= listed.folders if listed is not None else set()
     for folder, dirs, names in os.walk(staging, topdown=False):
         here = Path(folder)
         relative = here.relative_to(staging)
         for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
-            path, there = here / name, real / relative / name
-            if (relative / name).as_posix() in ours or name.endswith(TEMP_SUFFIX) or (
-                    _mode(there) is not None
-                    and os.path.samestat(os.lstat(path), os.lstat(there))):
+            path, there, inside = here / name, real / relative / name, (relative / name).as_posix()
+            found, beside = _lstat(path), _lstat(there)
+            if inside in ours or name.endswith(TEMP_SUFFIX) or found is not None and (
+                    found.st_ino in carried.get(inside, ())
+                    or beside is not None and os.path.samestat(found, beside)):
                 _unlink(path)
-            elif _mode(there) is None:  # not growthlog's, and only here: moved, not lost
+            elif beside is None:  # not growthlog's, and only here: moved, not lost
                 with contextlib.suppress(OSError):
                     there.parent.mkdir(parents=True, exist_ok=True)
                     os.rename(path, there)

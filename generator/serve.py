@@ -258,7 +258,7 @@ class Rebuilder:
             # A private log is previewed unencrypted: only on this machine, never in output/.
             report = build(self.root, output=self.preview, drafts=self.drafts, cache=self.cache,
                            seen=seen, base_url="/", private=False, only=only,
-                           workers=workers)
+                           workers=workers, keep_old=False)
             return report, list(report.warnings)
         except ProblemsFound as exc:
             return None, exc.problems

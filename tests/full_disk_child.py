@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from test_durable import AUTHOR_FILES, V1, V2, _log
 
 from generator.cli import main as growthlog
-from generator.output import staging_dir
+from generator.output import buffer_settled
 
 from conftest import read_tree
 
@@ -71,7 +71,7 @@ def _trial(scenario: str, mount: Path, free: int | None) -> dict[str, object]:
     _log(root, V1 if scenario == "reverted" else V2)
     again, said_again = _build(root)
     return {"free": free, "needed": needed, "code": code, "said": said, "again": again,
-            "said_again": said_again, "staging_left": staging_dir(out).exists(),
+            "said_again": said_again, "unsettled_left": not buffer_settled(out),
             "output": {k: hashlib.sha256(v).hexdigest() for k, v in read_tree(out).items()}
             if out.is_dir() else {}}
 

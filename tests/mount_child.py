@@ -59,7 +59,8 @@ def main() -> None:
         write_output(old, out, swap=True)
         (out / "CNAME").write_text("log.example.org\n")
     report = write_output([OutputFile("index.html", b"new"),
-                           OutputFile("tags/index.html", b"tags")], out, swap=True)
+                           OutputFile("tags/index.html", b"tags")], out, swap=True,
+                          keep=True)
     print(json.dumps({"written": report.written, "unchanged": report.unchanged,
                       "files": {k: v.decode() for k, v in read_tree(out).items()},
                       "left_beside": staging_dir(out).exists()}))

@@ -14,6 +14,7 @@ from generator import build_cache, cache
 from generator.build import build
 from generator.cli import main
 from generator.markup import LinkContext
+from generator.output import staging_dir
 
 from conftest import entry, make_log, read_tree
 
@@ -62,6 +63,10 @@ def test_a_second_build_renders_no_markdown_and_a_third_writes_nothing(
     again = build(root, use_cache=True)
     assert len(seen) == 2  # both bodies came from the cache
     assert again.written == ("search/index.json",)
+    # The old site kept beside the output folder is no reason to build again.
+    assert staging_dir(root / "output").is_dir()
+    assert cache.unchanged_build(root, root / "output", drafts=False, base_url=None,
+                                 private=None)[0] is not None
     third = build(root, use_cache=True)
     assert (third.written, third.removed, third.rendered) == ((), (), 0)
     assert (third.entries, third.tags, third.warnings) == (first.entries, first.tags,

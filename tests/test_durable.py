@@ -22,7 +22,7 @@ import pytest
 
 from generator.build import build, check
 from generator.errors import ProblemsFound
-from generator.output import staging_dir
+from generator.output import buffer_settled, staging_dir
 
 from conftest import entry, make_log, read_tree, run_in_own_namespace
 
@@ -63,6 +63,11 @@ V2 = {"content/2026/a.md": entry("Data Engineer at Acme", tags="[sql, rust]", bo
       "content/2025/c.md": entry("Lead at Corvid", "2025-06-01", stage="offer"),
       "content/2026/d.md": entry("Platform at Dunmore", "2026-04-01", company="Dunmore",
                                  tags="[kubernetes]")}
+
+V0 = {**V1, "content/2025/c.md": entry("Intern at Corvid", "2025-06-01", stage="offer"),
+      "content/2026/e.md": entry("Support at Evergreen", "2026-05-01", company="Evergreen",
+                                 tags="[support]")}
+"""A site before V1: kept beside the output folder while V1 is in it."""
 
 
 def _log(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -112,30 +117,45 @@ def _site(out: Path) -> dict[str, bytes]:
     return {k: v for k, v in read_tree(out).items() if k not in AUTHOR_FILES}
 
 
-@pytest.mark.parametrize(("later", "then"), [(False, V2), (True, V2), (True, V1)],
-                         ids=["first build", "later build", "later build, then reverted"])
+@pytest.mark.parametrize(("before", "then"), [("none", V2), ("site", V2), ("site", V1),
+                                              ("kept", V2), ("kept", V1)],
+                         ids=["first build", "later build", "later build, then reverted",
+                              "over the old site kept beside",
+                              "over the old site kept beside, then reverted"])
 def test_a_build_killed_at_any_point_is_repaired_by_the_next_plain_build(
-        tmp_path: Path, later: bool, then: dict[str, str | bytes]) -> None:
+        tmp_path: Path, before: str, then: dict[str, str | bytes]) -> None:
     """Issue 10 #1, #2: after kill -9 the next build refused the folder (first build), or
-    kept the killed build's pages and files (a later build, then the edits reverted)."""
+    kept the killed build's pages and files (a later build, then the edits reverted).
+    Issue 11: a build killed while it updates the old site a public build kept beside
+    (its starting point since) is repaired the same way."""
     clean = tmp_path / "clean"
     build(_log(clean, then), output=clean / "output")
     expected = _site(clean / "output")
     root = _log(tmp_path / "log", V1)
-    before = tmp_path / "before"
-    if later:
-        build(root, output=before)
-        for name, data in AUTHOR_FILES.items():
-            (before / name).parent.mkdir(parents=True, exist_ok=True)
-            (before / name).write_bytes(data)
-    _log(root, V2)
     out = tmp_path / "output"
-    _copy(before, out)
+    saved = tmp_path / "before"
+    if before == "site":
+        build(root, output=saved)
+        _author_files(saved)
+
+    def prepare() -> None:
+        """The folder before the build: nothing, a site, or a site with the one before
+        it kept beside (built again each time: a copy would not be hard-linked alike)."""
+        shutil.rmtree(staging_dir(out), ignore_errors=True)
+        _copy(saved, out)
+        if before == "kept":
+            build(_log(root, V0), output=out)
+            _author_files(out)
+            build(_log(root, V1), output=out)  # the author's files linked beside too
+            assert buffer_settled(out) and staging_dir(out).is_dir()
+        _log(root, V2)
+
+    prepare()
     code, total = _killed_at(root, out, 10**9)
     assert code == 0 and total > 20
     killed = 0
     for point in _points(total):
-        _copy(before, out)
+        prepare()
         code, seen = _killed_at(root, out, point)
         assert (code, seen) == (-signal.SIGKILL, point)
         killed += 1
@@ -143,9 +163,16 @@ def test_a_build_killed_at_any_point_is_repaired_by_the_next_plain_build(
         build(root, output=out)
         _log(root, V2)
         assert _site(out) == expected, f"killed before change {point} of {total}"
-        for name, data in AUTHOR_FILES.items() if later else ():
+        for name, data in AUTHOR_FILES.items() if before != "none" else ():
             assert (out / name).read_bytes() == data
+        assert buffer_settled(out)  # nothing beside but, at most, the old site
     assert killed == len(_points(total))
+
+
+def _author_files(out: Path) -> None:
+    for name, data in AUTHOR_FILES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -238,25 +265,41 @@ def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
             (folder / "output" / path).write_bytes(data)
         sites.append(_hashed(folder / "output"))
     out = tmp_path / "output"
-    _copy(tmp_path / "one" / "output", out)
-    root = _log(tmp_path / "log", V2)
-    code, total = _killed_at(root, out, 10**9)  # how many changes a build makes
-    assert code == 0 and _hashed(out) == sites[1]
+    root = _log(tmp_path / "log", V1)
+    totals = []  # how many changes a build from nothing beside the folder makes, at least
+    for first, files in ((tmp_path / "two" / "output", V1), (tmp_path / "one" / "output", V2)):
+        shutil.rmtree(staging_dir(out), ignore_errors=True)
+        _copy(first, out)
+        code, total = _killed_at(_log(root, files), out, 10**9)
+        assert code == 0 and _hashed(out) == sites[files is V2]
+        totals.append(total)
+    _log(root, V1)
+    code, kept = _killed_at(root, out, 10**9)  # over the old site kept beside: the fewest
+    assert code == 0 and _hashed(out) == sites[0] and buffer_settled(out)
     context = multiprocessing.get_context("fork")
     stop, seen, mixes = context.Event(), context.Value("i", 0), context.Queue()
     reader = context.Process(target=_reader, args=(str(out), sites, stop, seen, mixes))
     reader.start()
     rng, killed = random.Random(16), 0
+
+    def watched() -> None:
+        """Let the reader look at what the last build left."""
+        before = seen.value
+        for _ in range(500):
+            if seen.value >= before + 2:
+                break
+            time.sleep(0.01)
+
     try:
         for trial in range(TRIALS * 2 or 24):
-            _log(root, V1 if trial % 2 == 0 else V2)
-            code, _ = _killed_at(root, out, rng.randrange(total))
+            _log(root, V1 if _hashed(out) == sites[1] else V2)  # the site not in the folder
+            over_kept = staging_dir(out).is_dir() and buffer_settled(out)
+            code, _ = _killed_at(root, out, rng.randrange(kept if over_kept else min(totals)))
             killed += code == -signal.SIGKILL
-            before = seen.value
-            for _ in range(500):  # let the reader look at what the killed build left
-                if seen.value >= before + 2:
-                    break
-                time.sleep(0.01)
+            watched()
+            if trial % 3 == 2:  # completed: the next starts from the old site kept beside
+                build(root, output=out)
+                watched()
         build(root, output=out)
     finally:
         stop.set()
@@ -265,10 +308,10 @@ def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
     while not mixes.empty():
         found.append(mixes.get())
     assert found == []
-    assert killed >= TRIALS
+    assert killed == (TRIALS * 2 or 24)
     assert seen.value >= 2 * (TRIALS * 2 or 24)
     assert _hashed(out) in sites
-    assert not staging_dir(out).exists()
+    assert buffer_settled(out)
 
 
 # --- a full disk ---------------------------------------------------------------------------
@@ -304,5 +347,5 @@ def test_a_build_stopped_by_a_full_disk_is_repaired_by_the_next_plain_build(
         if scenario != "first":
             assert {k: trial["output"].get(k) for k in AUTHOR_FILES} == {
                 k: hashlib.sha256(v).hexdigest() for k, v in AUTHOR_FILES.items()}, seen
-        assert not trial["staging_left"], seen
+        assert not trial["unsettled_left"], seen  # at most the old site, kept beside
     assert stopped >= len(report["trials"]) - 1, report["trials"]

@@ -5,8 +5,12 @@ reader that watches the folder: tests/test_durable.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,7 @@ def _author_files(out: Path) -> None:
     (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
     (out / "CNAME").write_text("log.example.org\n")
     (out / "empty").mkdir()
+    (out / "tags").mkdir(exist_ok=True)
     (out / "tags" / "mine.txt").write_text("mine")
     os.symlink("CNAME", out / "link")
 
@@ -122,13 +127,184 @@ def test_a_first_build_appears_whole(tmp_path: Path) -> None:
 
 def test_build_swaps_and_a_later_build_in_the_same_process_for_the_same_folder_too(
         tmp_path: Path) -> None:
-    """`build` swaps; only a folder rebuilt by the same BuildState (serve's preview) is
-    written in place."""
+    """`build` swaps, and keeps the old site beside: the next build updates that folder
+    and swaps it back in. Only a folder rebuilt by the same BuildState (serve's preview)
+    is written in place."""
     root = make_log(tmp_path / "log", {"content/a.md": entry("A")})
     out = root / "output"
     build(root)
     first = os.stat(out).st_ino
     (root / "content" / "a.md").write_text(entry("A, edited"))
     build(root)
-    assert os.stat(out).st_ino != first
+    second = os.stat(out).st_ino
+    assert second != first and os.stat(staging_dir(out)).st_ino == first
+    (root / "content" / "a.md").write_text(entry("A, edited again"))
+    build(root)
+    assert os.stat(out).st_ino == first and os.stat(staging_dir(out)).st_ino == second
+
+
+# --- the old site kept beside: the next build's starting point ---------------------------
+
+def _changes_while(act: Callable[[], object], folder: Path) -> list[tuple[str, str]]:
+    """(event, path inside folder's parent) of every change `act` makes there: files opened
+    for writing, renames, removals, folders made or removed."""
+    seen: list[tuple[str, str]] = []
+    listening = True
+    base = os.fspath(folder.parent) + os.sep
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if not listening or not args or not isinstance(args[0], str | os.PathLike):
+            return
+        path = os.fspath(args[0])
+        if not isinstance(path, str) or not path.startswith(base):
+            return
+        writing = event == "open" and (isinstance(args[1], str) and args[1][0] in "wax"
+                                       or args[1] is None and isinstance(args[2], int)
+                                       and args[2] & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        if writing or event in ("os.rename", "os.remove", "os.mkdir", "os.rmdir"):
+            seen.append((event, path[len(base):]))
+
+    sys.addaudithook(hook)  # stays for the session, silent once `listening` is False
+    try:
+        act()
+    finally:
+        listening = False
+    return seen
+
+
+def _replaced(path: str) -> list[tuple[str, str]]:
+    """A file written through its temp file (output.py's scheme) and renamed."""
+    folder, name = path.rsplit("/", 1)
+    temp = f"{folder}/.{hashlib.sha256(name.encode()).hexdigest()[:16]}.growthlog-tmp"
+    return [("open", temp), ("os.rename", temp)]
+
+
+def _site(pages: int, changed: int = -1) -> list[OutputFile]:
+    return [OutputFile(f"p{i}/index.html", f"page {i}{' edited' * (i == changed)}".encode())
+            for i in range(pages)]
+
+
+def test_a_build_after_one_change_changes_only_that_page_in_the_old_site_kept_beside(
+        tmp_path: Path) -> None:
+    """Issue 11: a build after one entry was edited made a whole new copy of the site
+    (a folder and a link per page) and removed the old one, folder by folder: at 1,000
+    entries 1,000 mkdir and 1,000 rmdir, most of its time. The old site kept beside is
+    updated instead: one page written and the bookkeeping, no folder made or removed."""
+    out = tmp_path / "out"
+    for changed in (-1, 3):
+        write_output(_site(50, changed), out, swap=True, keep=True)
+    (out / "CNAME").write_text("log.example.org\n")
+    write_output(_site(50, 3), out, swap=True, keep=True)  # CNAME linked over
+    before = {p: os.stat(p).st_ino for p in out.rglob("*") if p.is_file()}
+    seen = _changes_while(lambda: write_output(_site(50, 7), out, swap=True, keep=True), out)
+    staging = staging_dir(out).name
+    assert sorted(seen) == sorted([
+        *_replaced(f"{staging}/{STAGING_LIST}"),  # what the folder holds of growthlog's
+        *_replaced(f"{staging}/p7/index.html"),  # p3: the old site had its bytes
+        *_replaced(f"{staging}/{MANIFEST}"), ("os.remove", f"{staging}/{STAGING_LIST}"),
+        *_replaced(f"{staging}/{STAGING_LIST}")])  # after the exchange: the old site's
+    assert read_tree(out) == {**{f.path: f.data for f in _site(50, 7)}, "CNAME":
+                              b"log.example.org\n", MANIFEST: (out / MANIFEST).read_bytes()}
+    after = {p: os.stat(p).st_ino for p in out.rglob("*") if p.is_file()}
+    # Unchanged pages and the author's file: the same files as before, hard-linked.
+    assert {p for p in before if after.get(p) != before[p]} == {
+        out / "p3" / "index.html", out / "p7" / "index.html", out / MANIFEST}
+
+
+def _kept(out: Path, *sites: dict[str, str]) -> None:
+    """Build these sites in turn, keeping the old site beside."""
+    for pages in sites:
+        write_output(_files(**pages), out, swap=True, keep=True)
+
+
+def test_a_file_you_deleted_from_the_folder_does_not_come_back_from_the_old_site_beside(
+        tmp_path: Path) -> None:
+    """The old site kept beside holds links to your files as they were: one you deleted
+    since is deleted there too, by the next build and by a build that clears it."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"})
+    _author_files(out)
+    _kept(out, {"a": "2"}, {"a": "3"})  # your files linked over twice: in both folders
+    for path in ("CNAME", ".git/HEAD", "tags/mine.txt", "link"):
+        (out / path).unlink()
+    for folder in ("empty", "tags"):
+        (out / folder).rmdir()
+    _kept(out, {"a": "4"})
+    assert read_tree(out) == {".git/objects/ab/cdef": b"blob", "a": b"4",
+                              MANIFEST: (out / MANIFEST).read_bytes()}
+    assert sorted(p.name for p in out.iterdir()) == [".git", MANIFEST, "a"]
+    (out / ".git" / "objects" / "ab" / "cdef").unlink()
+    write_output(_files(a="5"), out, swap=True)  # a build that keeps nothing beside
     assert not staging_dir(out).exists()
+    assert read_tree(out) == {"a": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert not (out / "empty").exists()
+
+
+def test_your_files_changed_in_the_folder_are_carried_over_as_they_are_now(
+        tmp_path: Path) -> None:
+    """Replaced (git writes a new file and renames it over), added, or a folder made
+    empty: the next build's folder has them as the old one has them."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"})
+    _author_files(out)
+    _kept(out, {"a": "2"}, {"a": "3"})
+    (out / "HEAD.new").write_text("ref: refs/heads/main\n")
+    os.replace(out / "HEAD.new", out / ".git" / "HEAD")
+    (out / "tags" / "later.txt").write_text("later")
+    (out / ".git" / "objects" / "ab" / "cdef").unlink()
+    _kept(out, {"a": "4"})
+    tree = read_tree(out)
+    assert tree.pop(MANIFEST) and tree == {
+        ".git/HEAD": b"ref: refs/heads/main\n", "CNAME": b"log.example.org\n", "a": b"4",
+        "tags/mine.txt": b"mine", "tags/later.txt": b"later", "link": b"log.example.org\n"}
+    assert (out / ".git" / "objects" / "ab").is_dir() and (out / "empty").is_dir()
+
+
+def test_a_file_you_put_in_the_old_site_beside_is_not_lost(tmp_path: Path) -> None:
+    """Saved into the hidden folder by hand: not growthlog's, so it is never deleted. At a
+    path of its own it goes into the site with the folder; where the new site needs its
+    path, it is moved into the output folder when that has nothing there, and kept beside
+    (the site written in place) when it has."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"})
+    staging = staging_dir(out)
+    (staging / "notes.txt").write_text("mine")
+    (staging / "new").write_text("mine too")
+    _kept(out, {"a": "3", "new": "a new page"})
+    assert read_tree(out) == {"a": b"3", "new": b"a new page", "notes.txt": b"mine",
+                              MANIFEST: (out / MANIFEST).read_bytes()}
+    assert (staging / "new").read_text() == "mine too"  # kept beside: written in place
+
+
+def test_the_old_site_beside_edited_by_hand_is_not_trusted(tmp_path: Path) -> None:
+    """A page of it replaced, another edited in place (a hard link: the site's file too),
+    its list damaged: the site built over it equals one built from nothing."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    site = {"a": "1", "b__c": "2", "d": "3"}
+    _kept(clean, site)
+    _kept(out, site, {**site, "a": "changed"})
+    staging = staging_dir(out)
+    (staging / "b" / "c.new").write_text("not 2")
+    os.replace(staging / "b" / "c.new", staging / "b" / "c")  # unchanged page, replaced
+    with open(staging / "d", "r+b") as file:  # the same file as out/d
+        file.write(b"4")
+    _kept(out, site)
+    assert read_tree(out) == read_tree(clean)
+    (staging / STAGING_LIST).write_text('{"version": 2, "settled": true, "pending": ["../x"]}')
+    (staging / "b" / "c").write_text("not 2")  # in place: now a file of the site's too
+    _kept(out, {**site, "a": "again"}, site)
+    assert read_tree(out) == read_tree(clean)
+    assert json.loads((staging / STAGING_LIST).read_text())["settled"] is True
+
+
+def test_the_old_site_beside_goes_when_the_folder_goes(tmp_path: Path) -> None:
+    """You deleted the output folder: the next build starts from the old site beside, and
+    none of your files in it come back."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"})
+    _author_files(out)
+    _kept(out, {"a": "2"}, {"a": "3"})
+    shutil.rmtree(out)
+    _kept(out, {"a": "4", "b": "5"})
+    assert read_tree(out) == {"a": b"4", "b": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert not staging_dir(out).exists()  # the old site was not there to keep

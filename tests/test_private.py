@@ -17,6 +17,7 @@ from generator.build import build
 from generator.cli import main
 from generator.crypto import SiteKeys, WrongPassphrase, open_file, padme
 from generator.errors import GrowthlogError
+from generator.output import staging_dir
 from generator.private import OpaqueNames, csp_hash, shell_parts
 
 from conftest import REPO, entry, make_log, read_tree
@@ -396,3 +397,22 @@ def test_what_an_observer_of_two_deploys_learns(tmp_path: Path) -> None:
     readme = next(line for line in (REPO / "README.md").read_text().splitlines()
                   if line.startswith("| `rerandomize`"))
     assert "hides which entry changed" not in readme and "size" in readme
+
+
+def test_a_private_build_keeps_nothing_beside_the_output_folder(tmp_path: Path) -> None:
+    """A public build keeps the old site beside the output folder (hidden) for the next
+    build to start from; a private build must leave no plaintext anywhere but content/:
+    switched to private, the old public site beside is cleared, and none is kept after."""
+    root = make_log(tmp_path / "log", {"content/a.md": entry("Zanzibar Quokka Holdings")})
+    keys.init_keyfile(root, PASSWORD)
+    build(root, private=False)
+    (root / "content" / "a.md").write_text(entry("Zanzibar Quokka Holdings", body="Edited."))
+    build(root, private=False)
+    beside = staging_dir(root / "output")
+    assert b"Zanzibar" in b"".join(read_tree(beside).values())  # the old public site
+    for _ in range(2):  # the switch, then a private build after a private build
+        build(root, private=True, password=PASSWORD)
+        assert not beside.exists()
+        assert b"Zanzibar" not in b"".join(read_tree(root / "output").values())
+    build(root, private=False)  # back to public: the old (sealed) site is kept beside
+    assert beside.is_dir() and b"Zanzibar" not in b"".join(read_tree(beside).values())

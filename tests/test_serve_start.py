@@ -126,9 +126,9 @@ def test_the_first_build_writes_the_new_preview_folder_in_place(
     swapped: list[Path] = []
     real = output._write_swapped
 
-    def spy(ordered: list[output.OutputFile], out_dir: Path) -> object:
+    def spy(ordered: list[output.OutputFile], out_dir: Path, keep: bool) -> object:
         swapped.append(out_dir)
-        return real(ordered, out_dir)
+        return real(ordered, out_dir, keep)
 
     monkeypatch.setattr(output, "_write_swapped", spy)
     root = make_log(tmp_path / "log", FILES)
