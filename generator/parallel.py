@@ -173,15 +173,23 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
                 done(min(len(items) - 1, mine + _taken_by_others(queue, chunks)))
 
         count = 0
-        for index in held:
-            results[index], filled[index] = fn(items[index]), True
-            count += 1
-            tick(count)
-        for number in _take(queue):
-            for index in chunks[number]:
+        try:
+            for index in held:
                 results[index], filled[index] = fn(items[index]), True
-            count += len(chunks[number])
-            tick(count)
+                count += 1
+                tick(count)
+            for number in _take(queue):
+                for index in chunks[number]:
+                    results[index], filled[index] = fn(items[index]), True
+                count += len(chunks[number])
+                tick(count)
+        except Exception:  # noqa: BLE001 - raised below, as one process raises it
+            # Which items this process took depends on timing: one process raises at the
+            # first item in order that fails, so the whole step is computed so, here.
+            for pid, pipe in children:
+                _stop(pid, pipe)
+            children.clear()
+            return _serial(fn, items, range(len(items)), None)
         while children:
             pid, pipe = children.pop(0)
             for number, got in _collect(pid, pipe, chunks):

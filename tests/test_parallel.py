@@ -98,6 +98,25 @@ def test_an_error_in_every_process_is_raised_as_one_process_raises_it() -> None:
 
 
 @needs_fork
+def test_the_first_failing_item_in_order_is_raised_whoever_took_it() -> None:
+    """Which process takes which chunk depends on timing; the error does not."""
+    import time
+
+    parent = os.getpid()
+
+    def fail_some(n: int) -> int:
+        if n == 0 and os.getpid() == parent:
+            time.sleep(0.3)  # meanwhile a child takes the next chunks, 137's among them
+        if n in (137, 301):
+            raise ValueError(f"item {n}")
+        return n
+
+    for processes in (2, 3):
+        with pytest.raises(ValueError, match="item 137"):
+            fork_map(fail_some, list(range(400)), processes)
+
+
+@needs_fork
 def test_pages_that_share_cached_rows_stay_in_one_process() -> None:
     """Each group of items is computed in one process (their shared work done once): the
     largest here; the rest anywhere."""
