@@ -402,6 +402,7 @@ def _render_rs(text: str, links: LinkContext, md: FastMarkdownIt) -> RenderedMar
                 node.srcmap[0] + 2:node.srcmap[1]]:
             return None  # a note that refers to a note
     starts: list[tuple[int, int]] = []
+    counted = (0, 1)  # (an offset, its line): runs come in order, so count on from there
     for kind, node, children, quotes in _inline_runs(tree):
         if kind == "todo" and len(children) == 1:
             return None
@@ -415,8 +416,12 @@ def _render_rs(text: str, links: LinkContext, md: FastMarkdownIt) -> RenderedMar
             summary = content
         if kind == "heading" and node.meta.get("level") in _ANCHOR_LEVELS:
             slugs.append(_unique(_slugify(_title(children)), taken))
-        if start >= 0:
-            starts.append((start, source.count(b"\n", 0, start) + 1 if targets else 0))
+        if start >= 0 and targets:
+            since = counted if counted[0] <= start else (0, 1)
+            counted = (start, since[1] + source.count(b"\n", since[0], start))
+            starts.append(counted)
+        elif start >= 0:
+            starts.append((start, 0))
     starts.sort()
     html = _tasks_in_labels(md.render(text))
     html = _TASK_OL.sub(r'<ol start="\1" class="contains-task-list">', html)
@@ -484,12 +489,13 @@ Run = tuple[str, "Node", list["Node"], int]
 def _inline_runs(node: Node, quotes: int = 0) -> Iterator[Run]:
     """Inline runs in markdown-it-py's token order: paragraphs, headings, table cells and
     the text of tight list items ('item'); a task's text is 'todo'."""
-    if node.name in _INLINE_HOLDERS:
+    name = node.name  # (each read of a node's name makes a new str)
+    if name in _INLINE_HOLDERS:
         children = list(node.children)
-        kind = "heading" if node.name in ("heading", "lheading") else node.name
+        kind = "heading" if name in ("heading", "lheading") else name
         yield (_item_kind(children) if kind == "paragraph" else kind), node, children, quotes
         return
-    quotes += node.name == "blockquote"
+    quotes += name == "blockquote"
     run: list[Node] = []
     for child in node.children:
         if child.name in _BLOCKS:
@@ -512,10 +518,10 @@ def _item_kind(run: list[Node]) -> str:
 def _raw(source: bytes, holder: Node, children: list[Node], quotes: int) -> tuple[str, int]:
     """The Markdown of an inline run as markdown-it-py gives it (quote marks removed), and
     where it starts in the source (-1: nowhere)."""
-    spans = [c.srcmap for c in children if c.srcmap is not None]
+    spans = [span for c in children if (span := c.srcmap) is not None]  # (made per call)
     if not spans:
         return "", -1
-    end = max(end for _, end in spans)
+    end = max([end for _, end in spans])
     if holder.srcmap is not None:
         end = min(end, holder.srcmap[1])
     lines = source[spans[0][0]:end].decode("utf-8").split("\n")
