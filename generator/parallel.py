@@ -166,7 +166,10 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
     gc.freeze()  # no collection here touches (and so copies) what the children share
     try:
         for _ in range(processes - 1):
-            children.append(_fork(fn, items, chunks, queue))
+            try:
+                children.append(_fork(fn, items, chunks, queue))
+            except OSError:  # no process to be had (a limit, memory): fewer do it all
+                break
 
         def tick(mine: int) -> None:
             if done is not None:

@@ -224,3 +224,28 @@ def test_a_private_build_in_two_processes_seals_the_same_pages(tmp_path: Path) -
     assert len(pages) > 20
     for path in pages:
         assert open_page(root, path, one_tree[path]) == open_page(root, path, two_tree[path])
+
+
+@needs_fork
+def test_a_fork_refused_leaves_the_work_to_fewer_processes() -> None:
+    """Where the system gives no more processes (RLIMIT_NPROC, memory: fork raises), the
+    step is done by the processes there are. (Refused through an audit hook on os.fork,
+    in a process of its own: a hook cannot be removed.)"""
+    import subprocess
+    import sys
+
+    child = (
+        "import os, sys\n"
+        "from generator.parallel import fork_map\n"
+        "forks = []\n"
+        "def refuse(event, args):\n"
+        "    if event == 'os.fork':\n"
+        "        forks.append(1)\n"
+        "        if len(forks) > 1:\n"
+        "            raise BlockingIOError(11, 'Resource temporarily unavailable')\n"
+        "sys.addaudithook(refuse)\n"
+        "got = fork_map(lambda n: n * n, list(range(500)), 4)\n"
+        "print(got == [n * n for n in range(500)], len(forks))\n")
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    assert done.stdout.split() == ["True", "2"], done.stderr
