@@ -65,7 +65,7 @@ from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import Entry
-from generator.render import PagePlan, RenderCache, make_renderer
+from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.theme import Theme, packaged_themes_dir
 from generator.urls import Urls
@@ -118,7 +118,7 @@ class BuildCache:
         self.theme, self.theme_print = theme, theme_print(theme)
         restored, self.restored = self.restored, None
         if restored is not None and restored[0] == (self.theme_print, *urls.key, config):
-            self.pages.renderer = make_renderer(theme, urls, config, self.pages.compiled)
+            self.pages.renderer = self.pages.make(theme, urls, config)
             self.pages.pages = restored[1]
         return theme
 

@@ -28,6 +28,8 @@ from jinja2.parser import Parser
 from markupsafe import Markup
 
 Key = tuple[Hashable, ...]
+EVERYTHING = frozenset({"*"})
+"""The reads of what was rendered unnoted (page_reads.EVERYTHING)."""
 T = TypeVar("T")
 CHUNK = 50
 
@@ -58,14 +60,27 @@ class FragmentStore:
         self._page: set[int] | None = None
         self._open: list[list[int]] = []
         """Fragments looked up inside each fragment being rendered, innermost last."""
+        self.noting = False
+        """Whether its environment notes what templates read of entries (page_reads.py)."""
+        self.reads: set[str] | None = None
+        """What the page or fragment being rendered read of entries, while noting."""
+        self.page_reads: dict[str, frozenset[str]] = {}
+        """What each page rendered since `clear_reads` read of entries, by path."""
 
     def begin_page(self) -> None:
         self._page, self._open = set(), []
+        self.reads = set() if self.noting else None
+
+    def clear_reads(self) -> None:
+        self.page_reads = {}
 
     def end_page(self, path: str) -> None:
         """The page at `path` now owns what it looked up since `begin_page`."""
         used = frozenset(self._page or ())
         self._page = None
+        if self.reads is not None:
+            self.page_reads[path] = frozenset(self.reads)
+            self.reads = None
         old = self._pages.get(path, frozenset())
         self._pages[path] = used
         for ident in used - old:
@@ -76,6 +91,7 @@ class FragmentStore:
         """Pages not in `paths` are gone: their fragments go with them."""
         for path in [p for p in self._pages if p not in paths]:
             self._release(self._pages.pop(path))
+        self.page_reads = {p: r for p, r in self.page_reads.items() if p in paths}
 
     def _release(self, idents: Iterable[int]) -> None:
         """One owner fewer for each; a fragment left with none goes, and so do its own."""
@@ -91,8 +107,11 @@ class FragmentStore:
 
     def get(self, key: Key, render: Callable[[], str]) -> Markup:
         fragment = self.fragments.get(key)
+        outer = self.reads
         if fragment is None:
             self._open.append([])
+            if self.noting:  # what this fragment reads, whichever page it is reused on
+                self.reads = set()
             try:
                 markup = Markup(render())
             except BaseException:
@@ -103,11 +122,18 @@ class FragmentStore:
                         made.owners = 1
                         self._release((ident,))
                 raise
+            finally:
+                reads, self.reads = self.reads, outer
             nested = tuple(dict.fromkeys(self._open.pop()))
-            fragment = _Fragment(next(self._ids), key, markup, nested)
+            # Rendered outside a page, its reads went unnoted: as if it read everything.
+            fragment = _Fragment(next(self._ids), key, markup, nested,
+                                 frozenset(reads) if outer is not None and reads is not None
+                                 else EVERYTHING)
             for ident in nested:
                 self._by_id[ident].owners += 1
             self.fragments[key] = self._by_id[fragment.ident] = fragment
+        if outer is not None:
+            outer |= fragment.reads
         if self._open:
             self._open[-1].append(fragment.ident)
         elif self._page is not None:
@@ -122,6 +148,8 @@ class _Fragment:
     markup: Markup
     nested: tuple[int, ...]
     """The fragments looked up while this one was rendered: it owns them."""
+    reads: frozenset[str]
+    """What it read of entries, those inside it included (page_reads.py)."""
     owners: int = 0
     """Pages that looked it up at their top level, and fragments that hold it."""
 

@@ -23,9 +23,10 @@ from generator.fragments import FragmentStore
 from generator.memo import Memo
 from generator.meter import Tick
 from generator.model import Entry, Site
+from generator.page_reads import EVERYTHING, ReadingEnvironment, same_view
 from generator.parallel import Workers
 from generator.progress import progress_figures
-from generator.theme import Theme
+from generator.theme import Theme, packaged_themes_dir
 from generator.urls import (
     PROGRESS_PATH,
     SEARCH_PATH,
@@ -84,9 +85,18 @@ class Renderer:
 
 
 def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
-                  compiled: jinja2.BytecodeCache | None = None) -> Renderer:
-    env = theme.environment(compiled, url=urls.href, config=config, nav=NAV,
-                            stages=config.stages)
+                  compiled: jinja2.BytecodeCache | None = None, *,
+                  note_reads: bool = False) -> Renderer:
+    """`note_reads`: note what each page reads of entries (page_reads.py), for a cache that
+    renders again after a save (serve); done only with growthlog's own templates."""
+    noting = note_reads and all(
+        folder.resolve().is_relative_to(packaged_themes_dir().resolve())
+        for folder in theme.template_dirs)
+    env = theme.environment(compiled, kind=ReadingEnvironment if noting else jinja2.Environment,
+                            url=urls.href, config=config, nav=NAV, stages=config.stages)
+    if isinstance(env, ReadingEnvironment):
+        env.watch_filters()
+        env.fragment_store.noting = True  # type: ignore[attr-defined]
     return Renderer(theme, (*urls.key, config), env)
 
 
@@ -100,14 +110,23 @@ class RenderCache:
     """Compiled templates to share between renderers (tests' reference builds)."""
     rendered: int = 0
     """Pages actually rendered (not reused) in the last render_site call."""
+    reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    """What each page's bytes read of entries, by output path, where noted (page_reads)."""
+    note_reads: bool = False
+    """Note them (serve, which renders again after each save; in one build it only costs)."""
 
     def renderer_for(self, theme: Theme, urls: Urls, config: SiteConfig) -> Renderer:
         """The renderer for these, kept while they stay the same (pages with it)."""
         key = (*urls.key, config)
         if self.renderer is None or self.renderer.theme is not theme \
                 or self.renderer.key != key:
-            self.renderer, self.pages = make_renderer(theme, urls, config, self.compiled), {}
+            self.renderer, self.pages = self.make(theme, urls, config), {}
+            self.reads = {}
         return self.renderer
+
+    def make(self, theme: Theme, urls: Urls, config: SiteConfig) -> Renderer:
+        """A new renderer for these, with this cache's compiled templates."""
+        return make_renderer(theme, urls, config, self.compiled, note_reads=self.note_reads)
 
 
 def plan_pages(site: Site, config: SiteConfig, memo: Memo | None = None) -> list[PagePlan]:
@@ -234,7 +253,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     todo: list[int] = []
     for index, (plan, path) in enumerate(zip(plans, paths, strict=True)):
         cached = cache.pages.get(path)
-        if cached is not None and (cached[0] is plan or cached[0] == plan):
+        if cached is not None and (cached[0] is plan or cached[0] == plan
+                                   or _same_bytes(cached[0], plan, cache.reads.get(path))):
             done.append(cached[1])
         else:
             done.append(None)
@@ -253,15 +273,20 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
         if progress is not None:
             progress("Rendering pages", len(plans) - len(todo) + count, len(plans))
 
+    fragments.clear_reads()
     rendered = (workers if workers is not None else Workers()).map(
         render, todo, tick, together=lambda index: _sharing(plans[index]))
     problems = [page for page in rendered if isinstance(page, Problem)]
+    noted = fragments.page_reads  # of pages rendered here (not in another process)
     fragments.keep_pages(set(paths))
     if problems:
         raise ProblemsFound(problems)
     for index, page in zip(todo, rendered, strict=True):
         if isinstance(page, bytes):
             done[index] = page
+    again = {paths[index] for index in todo}
+    cache.reads = {path: reads for path in paths if (
+        reads := noted.get(path) if path in again else cache.reads.get(path)) is not None}
     cache.rendered = len(todo)
     cache.pages = {path: (plan, data) for plan, path, data in zip(plans, paths, done, strict=True)
                    if data is not None}
@@ -276,6 +301,12 @@ def _sharing(plan: PagePlan) -> str | None:
     some fragments twice.)"""
     kind = plan.info.kind
     return None if kind == "entry" else "rows" if kind in ("timeline", "year") else "cards"
+
+
+def _same_bytes(old: PagePlan, new: PagePlan, reads: frozenset[str] | None) -> bool:
+    """The page of `new` shows what the page of `old` did: it differs only in entries whose
+    attributes that page read are equal (page_reads.py)."""
+    return reads is not None and EVERYTHING not in reads and same_view(old, new, reads)
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:

@@ -158,7 +158,7 @@ class Rebuilder:
         self.preview = preview
         self.drafts = drafts
         self.key = code_key() if disk else None
-        self.cache = _from_disk(self.root, self.key) if self.key else BuildCache()
+        self.cache = _serving(_from_disk(self.root, self.key) if self.key else BuildCache())
         if not preview.exists() or not any(preview.iterdir()):
             # Empty, and nobody deploys it: the first build writes into it in place, as
             # every rebuild does, with no staging folder to swap in (half its time).
@@ -268,7 +268,7 @@ class Rebuilder:
             return None, [template_problem(exc)]
         except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
             log.exception("rebuild failed")
-            self.cache = BuildCache()
+            self.cache = _serving(BuildCache())
             return None, [Problem("growthlog", f"internal error: {exc!r}")]
 
     def _hold_folders(self, listing: Listing | None, before: dict[str, Parsed],
@@ -318,13 +318,20 @@ class Rebuilder:
         """Drop what these changes make stale; what the next build may take as every
         change under content/ (None: it must look at all of content/)."""
         if changes.kind is Kind.CONFIG:
-            self.cache = BuildCache()
+            self.cache = _serving(BuildCache())
             return None
         if changes.kind is Kind.THEME:
             self.cache.forget_theme()
         # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
         self.cache.forget(changes.paths)
         return list(changes.content) if changes.kind is Kind.CONTENT else None
+
+
+def _serving(cache: BuildCache) -> BuildCache:
+    """A cache for serve's builds: its renderer notes what each page reads of entries, so
+    a save renders again only pages that show something it changed (page_reads.py)."""
+    cache.pages.note_reads = True
+    return cache
 
 
 def _unreadable(folder: Path) -> bool:

@@ -30,14 +30,16 @@ class Theme:
     root: Path | None = None
     """The log's folder: template problems name files relative to it."""
 
-    def environment(self, compiled: jinja2.BytecodeCache | None = None,
+    def environment(self, compiled: jinja2.BytecodeCache | None = None, *,
+                    kind: type[jinja2.Environment] = jinja2.Environment,
                     **site_globals: object) -> jinja2.Environment:
-        """A Jinja environment (strict, autoescaping) with these globals from the start:
-        a site renders with one per theme, URLs and config (render.Renderer)."""
-        env = jinja2.Environment(loader=self.loader, autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                 lstrip_blocks=True, keep_trailing_newline=True,
-                                 extensions=[FragmentCache], bytecode_cache=compiled)
+        """A Jinja environment (strict, autoescaping; of class `kind`) with these globals
+        from the start: a site renders with one per theme, URLs and config
+        (render.Renderer)."""
+        env = kind(loader=self.loader, autoescape=True,
+                   undefined=jinja2.StrictUndefined, trim_blocks=True,
+                   lstrip_blocks=True, keep_trailing_newline=True,
+                   extensions=[FragmentCache], bytecode_cache=compiled)
         env.filters["longdate"] = format_long_date
         env.filters["shortdate"] = format_short_date
         env.globals["practices"] = PRACTICES

@@ -107,3 +107,55 @@ def test_a_body_edit_plans_its_page_and_its_neighbours_only(
     assert rebuilder.rebuild(classify([path], root.resolve())).ok
     # Its page and its two neighbours' pages (which link to it), three paths each.
     assert 0 < len(made) <= 9
+
+
+def _two_paragraphs(tmp_path: Path, templates: dict[str, str] | None = None) -> Path:
+    files: dict[str, str | bytes] = {
+        f"content/e{n:02d}.md": entry(f"Role {n}", f"2025-{1 + n % 12:02d}-{1 + n % 27:02d}",
+                                      body=f"Summary {n}.\n\nMore of {n}.",
+                                      company=f"Firm {n % 3}", tags=f"[t{n % 3}]",
+                                      lessons=f"[Lesson {n}]")
+        for n in range(24)}
+    files.update({f"themes/default/templates/{name}": text
+                  for name, text in (templates or {}).items()})
+    return make_log(tmp_path / "log", files)
+
+
+def _edit_second_paragraph(root: Path) -> Path:
+    path = root / "content/e05.md"
+    path.write_text(path.read_text().replace("More of 5.", "More of five, edited."))
+    return path
+
+
+def test_a_page_that_shows_nothing_a_save_changed_is_not_rendered_again(
+        tmp_path: Path) -> None:
+    """The second paragraph of a body is on the entry's own page only (lists show its
+    summary, the first): the timeline, tag, company, month, lesson pages... are not
+    rendered again, and the preview is still the one a full build makes."""
+    root = _two_paragraphs(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    result = rebuilder.rebuild(classify([_edit_second_paragraph(root)], root.resolve()))
+    assert result.ok and result.report is not None
+    assert result.report.rendered == 1  # the entry's page
+    assert "entries/role-5/index.html" in result.changed
+    title = root / "content/e05.md"
+    title.write_text(title.read_text().replace("title: Role 5", "title: Role five"))
+    result = rebuilder.rebuild(classify([title], root.resolve()))
+    assert result.ok and result.report is not None and result.report.rendered > 8
+    Rebuilder(root, tmp_path / "fresh").rebuild()
+    assert read_tree(tmp_path / "preview") == read_tree(tmp_path / "fresh")
+
+
+def test_with_templates_of_the_log_own_every_page_that_holds_the_entry_is_rendered(
+        tmp_path: Path) -> None:
+    """A template of the log's own may show an entry whole, which nothing notes: then a
+    page is rendered again whenever its entries differ at all."""
+    root = _two_paragraphs(tmp_path, {"tag.html": "{% for e in tag.entries %}{{ e }}\n"
+                                                  "{% endfor %}"})
+    preview = tmp_path / "preview"
+    rebuilder = Rebuilder(root, preview)
+    assert rebuilder.rebuild().ok
+    result = rebuilder.rebuild(classify([_edit_second_paragraph(root)], root.resolve()))
+    assert "five, edited" in (preview / "tags/t2/index.html").read_text()
+    assert result.ok and result.report is not None and result.report.rendered > 8
