@@ -89,7 +89,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           password: str | None = None, use_cache: bool = False,
           progress: Tick | None = None, workers: Workers | None = None,
           only: Callable[[str], bool] | None = None,
-          keep_old: bool = True) -> BuildReport:
+          keep_old: bool = True, fingerprint: str | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -102,12 +102,15 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     put in place before the rest of the site; a build of the rest must follow).
     `keep_old`: a public build keeps the old site beside the output folder for the next
     build to update (output.py); never a private one, which leaves no plaintext there.
+    `fingerprint`: of the inputs, as the caller's own `unchanged_build` (which found
+    something changed) took it just before: not taken again (it reads every input file).
     """
     started = time.perf_counter()
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
-    last_build, print_ = (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url,
-                                          private=private) if use_cache else (None, None))
+    last_build, print_ = (None, fingerprint) if use_cache and fingerprint is not None else \
+        (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url, private=private)
+         if use_cache else (None, None))
     if last_build is not None:  # every input and output file as the last build left them
         return last_build
     key = code_key() if print_ is not None else ""

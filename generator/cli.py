@@ -112,8 +112,8 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
     root = _log_root(root)
     password = _build_passphrase(root, private, password_stdin, weak_ok)
     out_dir = output if output is not None else root / "output"
-    report = None if no_cache else unchanged_build(
-        root, out_dir, drafts=drafts, base_url=None, private=private)[0]
+    report, fingerprint = (None, None) if no_cache else unchanged_build(
+        root, out_dir, drafts=drafts, base_url=None, private=private)
     if report is None:  # something changed: only now load the pipeline
         from generator.meter import terminal_meter
 
@@ -124,7 +124,8 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
         try:
             report = build_site_files(root, output=output, drafts=drafts, private=private,
                                       password=password, use_cache=not no_cache,
-                                      progress=meter, workers=Workers.available())
+                                      progress=meter, workers=Workers.available(),
+                                      fingerprint=fingerprint)
         finally:
             if meter is not None:
                 meter.close()

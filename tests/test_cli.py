@@ -364,3 +364,30 @@ def test_colour_in_a_terminal_and_never_with_no_color_or_a_pipe(tmp_path: Path) 
 def test_date_options_show_a_readable_placeholder() -> None:
     assert "--due-before YYYY-MM-DD" in run("actions", "--help").output
     assert "--date YYYY-MM-DD" in run("new", "--help").output
+
+
+def test_a_build_from_the_command_line_reads_its_inputs_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line fingerprints the inputs to learn whether anything changed (before
+    it loads the pipeline); the build it then runs takes that fingerprint, rather than
+    reading every file of content/ and the theme a second time."""
+    import generator.cache
+
+    log = make_log(tmp_path / "log", {"content/2026/a.md": entry(),
+                                      "content/2026/b.md": entry("Analyst at B")})
+    taken: list[str] = []
+    fingerprint = generator.cache.fingerprint
+
+    def counted(*args: object, **kwargs: object) -> str:
+        taken.append("fingerprint")
+        return fingerprint(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.cache, "fingerprint", counted)
+    for change in ("", "Edited.", None):  # a first build, after an edit, nothing changed
+        if change:
+            (log / "content/2026/a.md").write_text(entry(body=change), encoding="utf-8")
+        done = run("build", log)
+        assert done.exit_code == 0, done.output
+        assert taken == ["fingerprint"]
+        taken.clear()
+    assert ": 0 files written" in done.output  # the fingerprint the build recorded was right
