@@ -20,7 +20,9 @@ the child's maximum resident set size.
 * growthlog build, first ever (no build cache, and no compiled templates in the user's
   cache folder: a folder of the benchmark's own, XDG_CACHE_HOME); cold (fresh output
   folder, no build cache: the log was never built, but growthlog has run before); again
-  with nothing changed; again after one entry was edited; `growthlog --version`,
+  with nothing changed; again after one entry was edited (the first build over a site:
+  nothing kept beside it yet), and after another (from the old site the last build kept
+  beside the output folder, as every build after the first); `growthlog --version`,
   `--help`; `growthlog check` of a copy of the sample log in this repository with no
   caches at all, with no build cache (templates compiled by an earlier check), and
   after one build (check reads what the build left in .growthlog-cache/);
@@ -280,6 +282,7 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         write_pelican(logs["pelican"], docs)
     gl, out = logs["growthlog"], work / f"out-{size}"
     edited = sorted((gl / "content").rglob("*.md"))[size // 2]
+    edited_too = sorted((gl / "content").rglob("*.md"))[size // 3]
     user_cache = work / f"user-cache-{size}"  # compiled templates (growthlog/compiled.py)
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1800000000",
            "XDG_CACHE_HOME": str(user_cache)}
@@ -319,6 +322,11 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         edited.write_text(edited.read_text(encoding="utf-8") + f"\nEdited in round {r}.\n",
                           encoding="utf-8")
         row["growthlog build, one entry edited"] = run(
+            growthlog_cmd("build", str(gl), "-o", str(out)), env=env)
+        # The next edit, as an author's build after build: from the old site kept beside.
+        edited_too.write_text(edited_too.read_text(encoding="utf-8") + f"\nRound {r}.\n",
+                              encoding="utf-8")
+        row["growthlog build, another entry edited"] = run(
             growthlog_cmd("build", str(gl), "-o", str(out)), env=env)
         row["growthlog --version"] = run(growthlog_cmd("--version"), env=env)
         row["growthlog --help"] = run(growthlog_cmd("--help"), env=env)
@@ -414,7 +422,7 @@ def targets(sizes: list[int], res: dict[int, dict[str, list[tuple[float, float, 
             1.0 if size <= 100 else 0.9)
     for size in sizes:
         if size >= 1000:
-            for step in ("nothing changed", "one entry edited"):
+            for step in ("nothing changed", "one entry edited", "another entry edited"):
                 say(f"{size:,} build, {step} / hugo cold (wall)",
                     paired(size, f"growthlog build, {step}", "hugo, cold"), 0.5)
     say("--version / hugo version (CPU)",

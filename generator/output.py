@@ -39,7 +39,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -372,18 +372,34 @@ def _others(real: Path, ours: set[str]) -> tuple[dict[str, os.stat_result], set[
     link (path → lstat), and each empty folder (growthlog leaves none of its own)."""
     found: dict[str, os.stat_result] = {}
     empty: set[str] = set()
-    for folder, dirs, names in os.walk(real):
-        here = Path(folder)
-        relative = here.relative_to(real).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        if not dirs and not names and prefix:
+    for relative, items in _tree(os.fspath(real)):
+        if not items and relative:
             empty.add(relative)
-        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
-            path = prefix + name
-            if path not in ours and not name.endswith(TEMP_SUFFIX):
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            path = prefix + item.name
+            if path not in ours and not item.name.endswith(TEMP_SUFFIX) \
+                    and not item.is_dir(follow_symlinks=False):
                 with contextlib.suppress(OSError):  # gone since it was listed
-                    found[path] = os.lstat(here / name)
+                    found[path] = item.stat(follow_symlinks=False)
     return found, empty
+
+
+def _tree(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Each folder under top, top first ('' for it), with what it holds; a symbolic link
+    to a folder is an item, not followed. os.walk's answers at a third of its cost (the
+    folder's items are typed by the listing itself: no look at each)."""
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        try:
+            with os.scandir(f"{top}/{relative}" if relative else top) as listing:
+                items = list(listing)
+        except OSError:  # gone since its folder was listed
+            continue
+        yield relative, items
+        stack += [f"{relative}/{i.name}" if relative else i.name for i in items
+                  if i.is_dir(follow_symlinks=False)]
 
 
 def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[str, str],
@@ -519,25 +535,24 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
     with a list of what in it is growthlog's. What the author put in the output folder
     while this build ran (not linked over) is moved into it, or made there (an empty
     folder), unless the new site has something at that path."""
-    ours = set(previous) | {MANIFEST, JOURNAL}
+    ours = set(previous) | {MANIFEST, JOURNAL, STAGING_LIST}
     folders = {p for path in [*ours, *others] for p in _parents(path)} | empty
-    for folder, dirs, names in os.walk(staging, topdown=False):
-        here = Path(folder)
-        relative = here.relative_to(staging).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        for name in [*names, *(d for d in dirs if os.path.islink(here / d))]:
-            path = prefix + name
-            if path in ours or name.endswith(TEMP_SUFFIX) or path == STAGING_LIST:
+    for relative, items in _tree(os.fspath(staging)):
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            path = prefix + item.name
+            if path in ours or item.name.endswith(TEMP_SUFFIX) or (
+                    item.is_dir(follow_symlinks=False)):
                 continue
             linked = others.get(path)
-            found = _lstat(here / name)
-            if found is None or (linked is not None and os.path.samestat(found, linked)):
-                continue
-            if _mode(real / path) is None:  # not growthlog's, and only here: moved in
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):
+                if linked is not None and os.path.samestat(
+                        item.stat(follow_symlinks=False), linked):
+                    continue
+                if _mode(real / path) is None:  # not growthlog's, and only here: moved in
                     (real / path).parent.mkdir(parents=True, exist_ok=True)
-                    os.rename(here / name, real / path)
-        if prefix and not dirs and not names and relative not in folders \
+                    os.rename(item.path, real / path)
+        if relative and not items and relative not in folders \
                 and _mode(real / relative) is None:
             with contextlib.suppress(OSError):
                 (real / relative).mkdir(parents=True)  # an empty folder made during the build
