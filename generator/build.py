@@ -341,11 +341,15 @@ def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
     `keep`: keep the old site beside for the next build (output.write_output)."""
     last, cache.written = cache.written, None
     again = last is not None and last[0] == out_dir
+    on_disk, cache.on_disk = cache.on_disk, None
     # A folder this cache rebuilds again and again (serve's preview, which nobody deploys)
     # is written in place: cheaper. Any other build swaps in the whole new site.
     written = write_output(files, out_dir, last[1] if last and again else None,
-                           swap=not again, keep=keep)
+                           swap=not again, keep=keep,
+                           on_disk=on_disk[1] if on_disk and on_disk[0] == out_dir.resolve()
+                           else None)
     cache.written = out_dir, {f.path: f.data for f in files}
+    cache.output = out_dir.resolve(), written.digests
     return written
 
 

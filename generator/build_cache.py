@@ -35,7 +35,13 @@ The parts, each with its key and what drops it:
 that entry and renders the pages that show it, like a rebuild in `serve`. Kept: config,
 links, parsed, bodies, markdown, linked, memo and the pages (with the theme files' hash
 and the renderer's key they were rendered with); not kept: the listing (content/ is
-listed again), files, theme, written (a build swaps in the whole new site). It is
+listed again), files, theme, written (a build swaps in the whole new site). A page's
+bytes are not kept again: the output folder has them. state.pickle holds their hash and
+the stamp (output.Stamp) of the file that holds them; the next build reads the files
+whose stamps are unchanged and renders again the pages whose files are not (edited or
+deleted by hand), and its write takes a page it did not render again as unchanged
+without reading or hashing it (`on_disk`). serve.pickle keeps the bytes (its preview
+folder is its own). It is
 stamped with cache.code_key (growthlog's code, the libraries' versions) and used only
 by a public build: what it holds are the log's entries as parsed and its pages as published, no
 more private than the Markdown and the output beside it. It is a pickle, so it is read
@@ -52,7 +58,8 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Collection, Hashable, Iterable
+import stat
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -65,6 +72,7 @@ from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import Entry
+from generator.output import OnDisk, Stamp, file_stamp
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.theme import Theme, packaged_themes_dir
@@ -82,6 +90,9 @@ OLD_TEMPLATES_DIR = "templates"
 """Where compiled templates were kept before they moved to the user's cache folder
 (compiled.py): removed by the next build."""
 _MAGIC = b"growthlog build state 1\n"
+Kept = bytes | tuple[str, int, int, int, int]
+"""A page's bytes, or (in state.pickle) its hash and the stamp of the output folder's file
+that holds them (output.Stamp)."""
 Listing = list[tuple[str, str]]
 """content/ as listed: (name inside content/, path on disk), in listing order."""
 
@@ -110,8 +121,15 @@ class BuildCache:
     bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     theme_print: str | None = None
     """A hash of every file of `theme` (pages of another theme are not reused)."""
-    restored: tuple[tuple[object, ...], dict[str, tuple[PagePlan, bytes]]] | None = None
-    """Pages from disk with the key they were rendered with, until the theme is known."""
+    restored: tuple[tuple[object, ...], dict[str, tuple[PagePlan, Kept]], str | None] | None \
+        = None
+    """Pages from disk with the key they were rendered with and the output folder their
+    bytes are in (Kept), until the theme is known."""
+    on_disk: tuple[Path, OnDisk] | None = None
+    """Pages whose bytes were read from the output folder the last build wrote, for this
+    build's write (output.write_output); dropped once written."""
+    output: tuple[Path, Mapping[str, str]] | None = None
+    """The folder this build wrote and the hash of each file it holds (for save)."""
 
     def use_theme(self, theme: Theme, urls: Urls, config: SiteConfig) -> Theme:
         """The theme found for this build: pages from disk stay if it is the same."""
@@ -119,7 +137,7 @@ class BuildCache:
         restored, self.restored = self.restored, None
         if restored is not None and restored[0] == (self.theme_print, *urls.key, config):
             self.pages.renderer = self.pages.make(theme, urls, config)
-            self.pages.pages = restored[1]
+            self.pages.pages, self.on_disk = _read_pages(restored[1], restored[2])
         return theme
 
     def use_config(self, config: SiteConfig) -> None:
@@ -209,8 +227,12 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     renderer = cache.pages.renderer
     if renderer is None or cache.theme_print is None or cache.markdown is None:
         return
+    pages: dict[str, tuple[PagePlan, Kept]] = dict(cache.pages.pages)
+    folder = None
+    if name == STATE_FILE and cache.output is not None:  # serve's preview: a folder of its own
+        pages, folder = _kept_pages(cache.pages.pages, cache.output), os.fspath(cache.output[0])
     state = (cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo,
-             ((cache.theme_print, *renderer.key), cache.pages.pages), cache.markdown.used())
+             ((cache.theme_print, *renderer.key), pages, folder), cache.markdown.used())
     head = _MAGIC + key.encode() + b"\n"
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
@@ -234,8 +256,56 @@ def _is_state(state: object) -> bool:
     types = (SiteConfig, LinkContext, dict, dict, dict, Memo, tuple, dict)
     return isinstance(state, tuple) and len(state) == len(types) and all(
         isinstance(part, kind) for part, kind in zip(state, types, strict=True)) \
-        and len(state[6]) == 2 and isinstance(state[6][0], tuple) \
-        and isinstance(state[6][1], dict)
+        and len(state[6]) == 3 and isinstance(state[6][0], tuple) \
+        and isinstance(state[6][1], dict) and isinstance(state[6][2], str | None)
+
+
+def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Mapping[str, str]]
+                ) -> dict[str, tuple[PagePlan, Kept]]:
+    """Each page as the output folder holds it: its hash and stamp, not its bytes again
+    (which were most of state.pickle); the bytes where the folder does not hold them."""
+    folder, digests = output
+    kept: dict[str, tuple[PagePlan, Kept]] = {}
+    for path, (plan, data) in pages.items():
+        digest = digests.get(path)
+        try:
+            found = os.lstat(folder / path)
+        except OSError:
+            found = None
+        if digest is None or found is None or not stat.S_ISREG(found.st_mode) \
+                or found.st_size != len(data):
+            kept[path] = plan, data
+        else:
+            kept[path] = plan, (digest, *file_stamp(found))
+    return kept
+
+
+def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None
+                ) -> tuple[dict[str, tuple[PagePlan, bytes]], tuple[Path, OnDisk] | None]:
+    """The pages from disk with their bytes, those the output folder holds read from it:
+    a page whose file is not as the last build left it (its stamp differs: edited by
+    hand, deleted) is dropped, so it is rendered and written again."""
+    found: dict[str, tuple[PagePlan, bytes]] = {}
+    known: dict[str, tuple[bytes, str, Stamp]] = {}
+    for path, (plan, data) in pages.items():
+        if isinstance(data, bytes):
+            found[path] = plan, data
+            continue
+        if folder is None:
+            continue
+        try:  # not followed if a link, not waited on if a pipe
+            handle = os.open(os.path.join(folder, path),
+                             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue
+        with open(handle, "rb") as file:
+            stamp = file_stamp(os.fstat(handle))
+            if stamp != data[1:] or not stat.S_ISREG(os.fstat(handle).st_mode):
+                continue
+            content = file.read()
+        found[path] = plan, content
+        known[path] = content, data[0], stamp
+    return found, (Path(folder), known) if folder is not None else None
 
 
 def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:

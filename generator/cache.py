@@ -6,7 +6,7 @@ versions). A file that is missing, corrupt, half-written or stamped with another
 ignored and rebuilt, never trusted; `build --no-cache` neither reads nor writes them.
 
 * build.json: a fingerprint of the last public build's inputs (every file in content/,
-  the config, every theme file, the options) and the files it wrote (size and mtime).
+  the config, every theme file, the options) and the files it wrote (size, mtime and ctime).
   When nothing differs and the output is as it was left, `build` writes nothing.
 * state.pickle: the last build's BuildCache (build_cache.py): entries as parsed, results
   per entry, rendered pages, and each entry body's rendered Markdown (HTML, words,
@@ -252,7 +252,7 @@ def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
             stat = os.stat(out_dir / path)
         except OSError:
             return None
-        if [stat.st_size, stat.st_mtime_ns] != stamp:
+        if [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns] != stamp:
             return None
     try:
         warnings = tuple(Problem(str(w["path"]), str(w["message"]), w.get("line"),
@@ -274,7 +274,7 @@ def record_build(root: Path, print_: str, out_dir: Path, written: Iterable[str],
             stat = os.stat(out_dir / path)
         except OSError:
             return  # something else is changing the folder: never skip the next build
-        files[path] = [stat.st_size, stat.st_mtime_ns]
+        files[path] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     _write_json(root / CACHE_DIR / BUILD_FILE, {
         "fingerprint": print_, "output": os.fspath(out_dir.resolve()), "files": files,
         "entries": last.entries, "tags": last.tags, "unchanged": last.unchanged,

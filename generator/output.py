@@ -40,7 +40,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,15 @@ class WriteReport:
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """Every file's hash, as the manifest has it."""
+
+
+Stamp = tuple[int, int, int, int]
+"""(size, mtime_ns, ctime_ns, inode) of a file as written: it still holds what was written
+while they are the same (ctime, which no tool sets, moves with any write)."""
+OnDisk = Mapping[str, tuple[bytes, str, Stamp]]
+"""Files known to be in the output folder: path → their bytes, hash and stamp."""
 
 
 def check_output_dir(out_dir: Path, root: Path) -> None:
@@ -162,7 +171,8 @@ def _parents(path: str) -> list[str]:
 
 def write_output(files: Iterable[OutputFile], out_dir: Path,
                  last_written: Mapping[str, bytes] | None = None, *,
-                 swap: bool = False, keep: bool = False) -> WriteReport:
+                 swap: bool = False, keep: bool = False,
+                 on_disk: OnDisk | None = None) -> WriteReport:
     """Write files whose bytes on disk differ, then remove files of earlier builds that no
     longer belong. Every path is checked, and every clash on disk found, before any write.
 
@@ -172,7 +182,9 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
     update in place (a public build; a private one must leave no plaintext beside).
     `last_written` (path → the bytes this folder last got from a complete build in this
     process, kept by `serve` for its own preview folder) lets a file with the same bytes be
-    skipped without reading it.
+    skipped without reading it. `on_disk` (a swapped build): files the output folder holds
+    as the last build left them (build_cache.py); a file whose bytes are that very object
+    is taken as unchanged while its stamp is, without reading or hashing it.
     """
     ordered = sorted(files, key=lambda f: f.path)
     problems = path_problems(f.path for f in ordered)
@@ -181,7 +193,7 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         raise OutputRefused("refusing to write the site; nothing was written:\n"
                             + "\n".join(problems[:10]) + more)
     if swap:
-        swapped = _write_swapped(ordered, out_dir, keep)
+        swapped = _write_swapped(ordered, out_dir, keep, on_disk or {})
         if swapped is not None:
             return swapped
     return _write_in_place(ordered, out_dir, last_written)
@@ -245,7 +257,8 @@ def _write_in_place(ordered: list[OutputFile], out_dir: Path,
         _unlink(out_dir / JOURNAL)
     for name in (MANIFEST, JOURNAL):
         _unlink(_temp_name(out_dir / name))
-    return WriteReport(tuple(written), len(current) - len(written), tuple(sorted(removed)))
+    return WriteReport(tuple(written), len(current) - len(written), tuple(sorted(removed)),
+                       current)
 
 
 def staging_dir(out_dir: Path) -> Path:
@@ -303,7 +316,8 @@ class _Conflict(Exception):
     needs a path: it is cleared as a killed build's would be (clear_staging decides)."""
 
 
-def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool) -> WriteReport | None:
+def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
+                   on_disk: OnDisk) -> WriteReport | None:
     """Build the new site beside the output folder and exchange the two at once; None
     (nothing changed) when this system or folder cannot, so the caller writes in place."""
     real, staging = out_dir.resolve(), staging_dir(out_dir)
@@ -321,17 +335,24 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool) -> Writ
             return None  # what is left there is not all ours: kept, and the folder written in place
     previous = read_manifest(real) if mode is not None else {}
     wanted = {f.path for f in ordered}
-    current = {f.path: hashlib.sha256(f.data).hexdigest() for f in ordered}
+    current: dict[str, str] = {}
     same: dict[str, os.stat_result] = {}
-    for file in ordered if mode is not None else ():
-        found = _same_file(real / file.path, file.data)
+    for file in ordered:
+        known = on_disk.get(file.path) if mode is not None else None
+        if known is not None and known[0] is file.data:  # not read, not hashed
+            found = _lstat(real / file.path)
+            if found is not None and stat.S_ISREG(found.st_mode) and known[2] == file_stamp(found):
+                same[file.path], current[file.path] = found, known[1]
+                continue
+        current[file.path] = hashlib.sha256(file.data).hexdigest()
+        found = _same_file(real / file.path, file.data) if mode is not None else None
         if found is not None:
             same[file.path] = found
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
     if mode is not None:
         _blockers(real, wanted, set(previous))  # refuses what is not ours in the site's way
         if len(same) == len(wanted) and not stale and previous == current:
-            return WriteReport((), len(current), ())  # nothing changes: nothing is touched
+            return WriteReport((), len(current), (), current)  # nothing changes: nothing touched
     ours = set(previous) | {MANIFEST, JOURNAL}
     for attempt in (listed, None):
         others, empty = _others(real, ours | wanted) if mode is not None else ({}, set())
@@ -364,7 +385,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool) -> Writ
             _settle(real, staging, previous, others, empty)
     else:
         clear_staging(out_dir)
-    return WriteReport(tuple(written), len(current) - len(written), tuple(stale))
+    return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current)
 
 
 def _others(real: Path, ours: set[str]) -> tuple[dict[str, os.stat_result], set[str]]:
@@ -560,6 +581,10 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
         "version": 2, "settled": True, "pending": sorted(previous),
         "carried": {p: [found.st_ino] for p, found in sorted(others.items())},
         "folders": sorted(empty)}))
+
+
+def file_stamp(found: os.stat_result) -> Stamp:
+    return found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino
 
 
 def _parent(path: str) -> str:

@@ -117,7 +117,7 @@ def test_the_cache_file_is_never_held_whole_in_memory(tmp_path: Path) -> None:
     from generator.build_cache import STATE_FILE, load_build_cache, save_build_cache
     from generator.cache import CACHE_DIR, code_key
 
-    long = {name: str(text).replace("Body", "A long body. " * 300)
+    long = {name: str(text).replace("Body", "A long body. " * 600)
             for name, text in _entries(60).items()}
     root = make_log(tmp_path / "log", long, CONFIG)
     build(root, output=tmp_path / "out", use_cache=True)

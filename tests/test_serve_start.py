@@ -6,6 +6,7 @@ preview is kept nowhere but its temporary folder."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_check_cache import Work
@@ -126,9 +127,9 @@ def test_the_first_build_writes_the_new_preview_folder_in_place(
     swapped: list[Path] = []
     real = output._write_swapped
 
-    def spy(ordered: list[output.OutputFile], out_dir: Path, keep: bool) -> object:
+    def spy(ordered: list[output.OutputFile], out_dir: Path, *rest: Any) -> object:
         swapped.append(out_dir)
-        return real(ordered, out_dir, keep)
+        return real(ordered, out_dir, *rest)
 
     monkeypatch.setattr(output, "_write_swapped", spy)
     root = make_log(tmp_path / "log", FILES)
