@@ -100,5 +100,6 @@ def _own_folder(folder: Path) -> bool:
         info = os.stat(folder)
     except OSError:
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() \
+    uid = getattr(os, "getuid", None)  # (none on Windows, whose home folder is the user's)
+    return stat.S_ISDIR(info.st_mode) and (uid is None or info.st_uid == uid()) \
         and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
