@@ -13,19 +13,24 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 
 from generator.memo import Memo
 from generator.model import (
     MIN_ENTRIES,
+    PRACTICES,
+    ActionItem,
     ActionQuarter,
     AnswerTime,
     Count,
     Entry,
     Insight,
+    Lesson,
     PracticeShare,
     ProgressPoint,
     StaleAction,
     action_items,
+    lessons_of,
 )
 from generator.recurring import recurring_lessons, resurface
 
@@ -112,14 +117,12 @@ def _by_quarter(oldest: Sequence[Entry]) -> dict[str, list[Entry]]:
 
 def practices_by_quarter(oldest: Sequence[Entry]) -> tuple[PracticeShare, ...]:
     """For each quarter with entries: how many showed each practice."""
-    return tuple(PracticeShare(
-        quarter=quarter, entries=len(group),
-        feedback_asked=sum(e.practices.feedback_asked for e in group),
-        support_sought=sum(e.practices.support_sought for e in group),
-        postmortem_written=sum(e.practices.postmortem_written for e in group),
-        thank_you_sent=sum(e.practices.thank_you_sent for e in group),
-        actions_set=sum(e.practices.actions_set for e in group),
-    ) for quarter, group in _by_quarter(oldest).items())
+    shares = []
+    for quarter, group in _by_quarter(oldest).items():
+        shown = [e.practices for e in group]
+        shares.append(PracticeShare(quarter, len(group), **{
+            p.key: sum(map(attrgetter(p.key), shown)) for p in PRACTICES}))
+    return tuple(shares)
 
 
 def actions_by_quarter(oldest: Sequence[Entry]) -> tuple[ActionQuarter, ...]:
@@ -129,15 +132,26 @@ def actions_by_quarter(oldest: Sequence[Entry]) -> tuple[ActionQuarter, ...]:
                  for quarter, group in _by_quarter(oldest).items())
 
 
+Parts = tuple[tuple[ActionItem, ...], tuple[Lesson, ...]]
+_NO_PARTS: Parts = ((), ())
+
+
+def entry_parts(entry: Entry, memo: Memo) -> Parts:
+    """The entry's action items and lessons, through the memo (the same objects while the
+    entry is equal: the pages that list them are then found unchanged at once)."""
+    if not entry.actions and not entry.lessons:
+        return _NO_PARTS
+    return memo.get(("entry parts", entry.source), entry,
+                    lambda: (action_items(entry), lessons_of(entry)))
+
+
 def stale_actions(oldest: Sequence[Entry], as_of: dt.date,
                   memo: Memo | None = None) -> tuple[StaleAction, ...]:
     """Open actions set more than STALE_DAYS before as_of, oldest first."""
     memo = memo if memo is not None else Memo()
     return tuple(StaleAction(item, (as_of - e.date).days) for e in oldest
                  if e.actions and (as_of - e.date).days > STALE_DAYS
-                 for item in memo.get(("action items", e.source), e,
-                                      lambda: action_items(e))  # noqa: B023
-                 if not item.action.done)
+                 for item in entry_parts(e, memo)[0] if not item.action.done)
 
 
 def answer_times(oldest: Sequence[Entry]) -> tuple[AnswerTime, ...]:

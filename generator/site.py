@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from generator.config import SiteConfig
-from generator.insight import compute_insight
+from generator.insight import compute_insight, entry_parts
 from generator.memo import Memo
 from generator.model import (
     Company,
@@ -21,8 +21,6 @@ from generator.model import (
     Tag,
     TagRef,
     Year,
-    action_items,
-    lessons_of,
 )
 from generator.slugs import make_slug
 
@@ -43,8 +41,8 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
     # init's example shows only until the author writes an entry, and never counts.
     shown = _canonical_tags(_unique_slugs(own or kept, memo), memo)
     counted = [e for e in shown if not e.example]
-    items = [item for e in counted for item in memo.get(("action items", e.source), e,
-                                                        lambda: action_items(e))]  # noqa: B023
+    parts = [entry_parts(e, memo) for e in counted]
+    items = [item for own, _ in parts for item in own]
     open_actions = tuple(item for item in items if not item.action.done)
     done_actions = tuple(item for item in items if item.action.done)
     companies = _companies(counted, memo)
@@ -52,8 +50,7 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
         entries=tuple(shown),
         tags=_tags(shown),
         timeline=_timeline(shown),
-        lessons=tuple(lesson for e in counted for lesson in memo.get(
-            ("lessons", e.source), e, lambda: lessons_of(e))),  # noqa: B023
+        lessons=tuple(lesson for _, own in parts for lesson in own),
         open_actions=open_actions,
         done_actions=done_actions,
         stats=_stats(counted, config, len(companies), len(open_actions), len(done_actions)),
@@ -67,6 +64,8 @@ def build_site(entries: Iterable[Entry], config: SiteConfig, *, drafts: bool = F
 
 def _unique_slugs(newest_first: list[Entry], memo: Memo) -> list[Entry]:
     """Oldest entry keeps the plain slug; later ones with the same slug get -2, -3 …"""
+    if len({entry.slug for entry in newest_first}) == len(newest_first):
+        return newest_first  # no two alike: each keeps its own (serve asks on every save)
     taken: set[str] = set()
     unique: dict[int, Entry] = {}
     for index in range(len(newest_first) - 1, -1, -1):
@@ -84,6 +83,10 @@ def _unique_slugs(newest_first: list[Entry], memo: Memo) -> list[Entry]:
 
 def _canonical_tags(entries: list[Entry], memo: Memo) -> list[Entry]:
     """One tag per slug, named by its most common spelling (ties: the first alphabetically)."""
+    first: dict[str, str] = {}
+    if all(first.setdefault(tag.slug, tag.name) == tag.name
+           for entry in entries for tag in entry.tags):
+        return entries  # one spelling of each: nothing to rename (serve asks on every save)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in entries:
         for tag in entry.tags:
@@ -99,22 +102,26 @@ def _with_tags(entry: Entry, tags: tuple[TagRef, ...], memo: Memo) -> Entry:
 
 
 def _tags(entries: list[Entry]) -> tuple[Tag, ...]:
-    members: dict[TagRef, list[Entry]] = defaultdict(list)
+    members: dict[tuple[str, str], list[Entry]] = defaultdict(list)  # (slug, name): a tag
     for entry in entries:
         for tag in entry.tags:
-            members[tag].append(entry)
-    return tuple(Tag(ref.slug, ref.name, tuple(group))
-                 for ref, group in sorted(members.items(), key=lambda i: (i[0].name.lower(),
-                                                                          i[0].slug)))
+            members[tag.slug, tag.name].append(entry)
+    return tuple(Tag(slug, name, tuple(group))
+                 for (slug, name), group in sorted(members.items(),
+                                                   key=lambda i: (i[0][1].lower(), i[0][0])))
 
 
 def _companies(entries: list[Entry], memo: Memo) -> tuple[Company, ...]:
     """One facet per company (case-insensitive), named by its most common spelling."""
     groups: dict[str, list[Entry]] = defaultdict(list)
+    slugs: dict[str, str] = {}
     for entry in entries:
         if (company := entry.company) and company.strip():
-            groups[memo.get(("company slug", entry.source), company,
-                            lambda: make_slug(company))].append(entry)  # noqa: B023
+            slug = slugs.get(company)
+            if slug is None:  # each spelling once: serve asks on every save
+                slug = slugs[company] = memo.get(("company slug", company), None,
+                                                 lambda: make_slug(company))  # noqa: B023
+            groups[slug].append(entry)
     companies = []
     for slug, group in groups.items():
         names = Counter(" ".join(e.company.split()) for e in group if e.company)
