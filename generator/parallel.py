@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import pickle
 import signal
@@ -144,24 +145,13 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
     are computed in one process: the largest group here, first; each other one as one
     chunk at the head of the queue. `done(n)` is told, in this process, about how many
     items are finished."""
-    ordered = sorted((sorted(set(group)) for group in groups if group), key=len, reverse=True)
-    if len(ordered) > _MAX_CHUNKS // 2:  # (more groups than the queue holds: one process)
-        ordered = [sorted({i for group in ordered for i in group})]
-    held = ordered[0] if ordered else []
-    grouped = {i for group in ordered for i in group}
-    rest = [i for i in range(len(items)) if i not in grouped]
-    if processes <= 1 or not (rest or len(ordered) > 1):
+    plan = _plan(len(items), processes, groups)
+    if plan is None:
         return _serial(fn, items, range(len(items)), done)
-    chunks = ordered[1:] + _chunks(
-        rest, min(_MAX_CHUNKS - len(ordered), processes * CHUNKS_PER_PROCESS))
-    results: list[R | None] = [None] * len(items)
-    filled = [False] * len(items)
+    held, chunks = plan
+    queue = _queue(len(chunks))
+    results: dict[int, R] = {}
     children: list[tuple[int, int]] = []
-    queue, feed = os.pipe()
-    try:
-        os.write(feed, b"".join(_CHUNK.pack(n) for n in range(len(chunks))))
-    finally:
-        os.close(feed)  # the queue ends (reads give b"") once every chunk is taken
     frozen = gc.get_freeze_count()
     gc.freeze()  # no collection here touches (and so copies) what the children share
     try:
@@ -175,42 +165,56 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
             if done is not None:
                 done(min(len(items) - 1, mine + _taken_by_others(queue, chunks)))
 
-        count = 0
         try:
-            for index in held:
-                results[index], filled[index] = fn(items[index]), True
-                count += 1
-                tick(count)
-            for number in _take(queue):
-                for index in chunks[number]:
-                    results[index], filled[index] = fn(items[index]), True
-                count += len(chunks[number])
-                tick(count)
+            mine = itertools.chain(held, (i for number in _take(queue) for i in chunks[number]))
+            for n, index in enumerate(mine, 1):  # (a chunk is taken when the last is done)
+                results[index] = fn(items[index])
+                tick(n)
         except Exception:  # noqa: BLE001 - raised below, as one process raises it
             # Which items this process took depends on timing: one process raises at the
             # first item in order that fails, so the whole step is computed so, here.
-            for pid, pipe in children:
-                _stop(pid, pipe)
-            children.clear()
             return _serial(fn, items, range(len(items)), None)
         while children:
-            pid, pipe = children.pop(0)
-            for number, got in _collect(pid, pipe, chunks):
-                for index, result in zip(chunks[number], got, strict=True):
-                    results[index], filled[index] = cast(R, result), True
-        missing = [i for i, ok in enumerate(filled) if not ok]  # a child failed: again, here
-        for index, result in zip(missing, _serial(fn, items, missing, None), strict=True):
-            results[index] = result
+            for number, got in _collect(*children.pop(0), chunks):
+                results.update(zip(chunks[number], cast(list[R], got), strict=True))
+        missing = [i for i in range(len(items)) if i not in results]  # a child failed
+        results.update(zip(missing, _serial(fn, items, missing, None), strict=True))
         if done is not None:
             done(len(items))
     finally:
-        for pid, pipe in children:  # this process raised: stop the others
+        for pid, pipe in children:  # this process raised (or gave up): stop the others
             _stop(pid, pipe)
         with contextlib.suppress(OSError):
             os.close(queue)
         if not frozen:  # (serve freezes what its first build keeps: that stays frozen)
             gc.unfreeze()
-    return cast(list[R], results)  # every index was filled
+    return [results[i] for i in range(len(items))]
+
+
+def _plan(count: int, processes: int, groups: Sequence[Sequence[int]],
+          ) -> tuple[list[int], list[list[int]]] | None:
+    """(the indices this process computes first, the chunks of the queue); None when
+    one process is to compute them all."""
+    ordered = sorted((sorted(set(group)) for group in groups if group), key=len, reverse=True)
+    if len(ordered) > _MAX_CHUNKS // 2:  # (more groups than the queue holds: one process)
+        ordered = [sorted({i for group in ordered for i in group})]
+    grouped = {i for group in ordered for i in group}
+    rest = [i for i in range(count) if i not in grouped]
+    if processes <= 1 or not (rest or len(ordered) > 1):
+        return None
+    return (ordered[0] if ordered else []), ordered[1:] + _chunks(
+        rest, min(_MAX_CHUNKS - len(ordered), processes * CHUNKS_PER_PROCESS))
+
+
+def _queue(chunks: int) -> int:
+    """A pipe holding the chunk numbers 0..chunks-1, to read from; it ends (reads give
+    b"") once every chunk is taken."""
+    queue, feed = os.pipe()
+    try:
+        os.write(feed, b"".join(_CHUNK.pack(n) for n in range(chunks)))
+    finally:
+        os.close(feed)
+    return queue
 
 
 def _chunks(indices: list[int], count: int) -> list[list[int]]:
