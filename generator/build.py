@@ -331,7 +331,8 @@ def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> l
         log.site.entries, urls, cache.memo if cache is not None else None))]
     if not log.config.private:
         files.append(OutputFile(urls.output_path(FEED_PATH),
-                                build_feed(log.site.entries, log.config)))
+                                build_feed(log.site.entries, log.config,
+                                           cache.memo if cache is not None else None)))
     return files
 
 

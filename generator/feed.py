@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from generator.config import SiteConfig
+from generator.memo import Memo
 from generator.model import Entry
 from generator.urls import FEED_PATH, entry_path
 
@@ -43,8 +44,17 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None,
     return element
 
 
-def build_feed(entries: Sequence[Entry], config: SiteConfig) -> bytes:
-    """The newest FEED_ENTRIES entries (newest first in `entries`) as Atom XML bytes."""
+def build_feed(entries: Sequence[Entry], config: SiteConfig, memo: Memo | None = None) -> bytes:
+    """The newest FEED_ENTRIES entries (newest first in `entries`) as Atom XML bytes.
+    `memo`: the build cache's; serve asks on every save, which most often changes none
+    of the newest entries."""
+    newest = tuple(entries[:FEED_ENTRIES])
+    if memo is None:
+        return _feed(newest, config)
+    return memo.get(("feed",), (newest, config), lambda: _feed(newest, config))
+
+
+def _feed(entries: tuple[Entry, ...], config: SiteConfig) -> bytes:
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
     _sub(feed, "title", config.title)
     _sub(feed, "id", _id(config, ""))
@@ -55,7 +65,7 @@ def build_feed(entries: Sequence[Entry], config: SiteConfig) -> bytes:
     author = _sub(feed, "author")
     _sub(author, "name", config.author or config.title)
     _sub(feed, "generator", "growthlog")
-    for entry in entries[:FEED_ENTRIES]:
+    for entry in entries:
         logical = entry_path(entry)
         item = _sub(feed, "entry")
         _sub(item, "title", entry.title)

@@ -159,3 +159,28 @@ def test_with_templates_of_the_log_own_every_page_that_holds_the_entry_is_render
     result = rebuilder.rebuild(classify([_edit_second_paragraph(root)], root.resolve()))
     assert "five, edited" in (preview / "tags/t2/index.html").read_text()
     assert result.ok and result.report is not None and result.report.rendered > 8
+
+
+def test_a_save_of_an_entry_not_in_the_feed_makes_no_feed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import feed
+
+    root = _log(tmp_path)  # 40 entries: the feed holds the newest 20
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    made: list[int] = []
+    make = feed._feed
+
+    def counted(entries: Any, config: Any) -> bytes:
+        made.append(len(entries))
+        return make(entries, config)
+
+    monkeypatch.setattr(feed, "_feed", counted)
+    newest = max(range(40), key=lambda n: (1 + n % 12, 1 + n % 27, f"e{n:02d}"))
+    oldest = min(range(40), key=lambda n: (1 + n % 12, 1 + n % 27, f"e{n:02d}"))
+    for n, feeds in ((oldest, 0), (newest, 1)):
+        path = root / f"content/e{n:02d}.md"
+        path.write_text(path.read_text().replace(f"Role {n}", f"Role {n}, renamed"))
+        assert rebuilder.rebuild(classify([path], root.resolve())).ok
+        assert len(made) == feeds, n
+    assert b"renamed" in (tmp_path / "preview/atom.xml").read_bytes()
