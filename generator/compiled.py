@@ -19,8 +19,10 @@ and those of a log's own theme (code the author wrote for their theme, and its p
 never an entry, a config value or a page. A private build neither reads nor writes it;
 nor does `build --no-cache`. A file that is damaged, half-written (each is written under
 a temporary name, then renamed), from another growthlog, or in a folder that another user
-owns or may write to, is not used: the template is compiled again. Another growthlog's
-files are removed when this one writes and they are over a week old.
+owns or may write to, is not used: the template is compiled again. When this growthlog
+writes a file, it keeps those of the three other growthlogs (other versions, an edited
+checkout) that wrote last and removes the rest: the folder holds at most four sets of
+about 0.3 MB.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import time
 import types
 from pathlib import Path
 
@@ -37,8 +38,8 @@ import jinja2.bccache
 
 FOLDER = ("growthlog", "templates")
 """Inside the user's cache folder."""
-STALE = 7 * 24 * 3600
-"""Seconds after which another growthlog's compiled templates are removed."""
+OTHERS = 3
+"""Other growthlogs whose compiled templates are kept (those that wrote last)."""
 
 
 def user_cache_dir() -> Path | None:
@@ -78,18 +79,26 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
             return
         with contextlib.suppress(OSError):  # a full disk, a folder gone: compiled next time
             super().dump_bytecode(bucket)
-            self._drop_stale()
+            self._drop_others()
 
-    def _drop_stale(self) -> None:
-        """Remove another growthlog's compiled templates not written for a week."""
+    def _drop_others(self) -> None:
+        """Remove the compiled templates of all but the OTHERS other growthlogs (code
+        keys) that wrote last."""
         assert self.folder is not None
-        now = time.time()
+        written: dict[str, float] = {}
+        files: list[tuple[str, str]] = []
         for old in os.scandir(self.folder):
-            if not old.name.startswith(self.prefix) and old.name.endswith(".cache") \
-                    and old.is_file(follow_symlinks=False) \
-                    and now - old.stat(follow_symlinks=False).st_mtime > STALE:
+            key = old.name[:len(self.prefix)]
+            if key != self.prefix and old.name.endswith(".cache") \
+                    and old.is_file(follow_symlinks=False):
+                mtime = old.stat(follow_symlinks=False).st_mtime
+                written[key] = max(written.get(key, mtime), mtime)
+                files.append((key, old.path))
+        kept = sorted(written, key=written.__getitem__, reverse=True)[:OTHERS]
+        for key, path in files:
+            if key not in kept:
                 with contextlib.suppress(OSError):
-                    os.unlink(old.path)
+                    os.unlink(path)
 
 
 def _own_folder(folder: Path) -> bool:

@@ -18,7 +18,6 @@ import jinja2.bccache
 import pytest
 
 from generator.build import build, check
-from generator.compiled import STALE
 
 from conftest import REPO, entry, make_log, read_tree
 
@@ -144,18 +143,24 @@ def test_a_folder_others_may_write_to_is_not_used(
     assert read_tree(folder) == before
 
 
-def test_another_growthlogs_files_are_not_read_and_go_after_a_week(
+def test_another_growthlogs_files_are_not_read_and_only_the_last_three_kept(
         tmp_path: Path, folder: Path, compiled: list[str | None]) -> None:
+    """Another growthlog (another version, an edited checkout) has a code key of its own:
+    its files are never read. When this one writes, the files of the three other keys
+    written last stay; older ones go (a checkout edited all day made a set per edit)."""
     build(_log(tmp_path / "one"), use_cache=True)
     files = sorted(folder.iterdir())
-    week_ago = time.time() - STALE - 60
-    for n, file in enumerate(files):
-        other = file.with_name("0" * 32 + file.name[32:])  # another code key
-        file.rename(other)
-        if n % 2:
-            os.utime(other, (week_ago, week_ago))
+    ours = files[0].name[:32]
+    now = time.time()
+    for n in range(5):  # key 0 written last, key 4 first
+        for file in files:
+            other = file.with_name(f"{n}" * 32 + file.name[32:])
+            other.write_bytes(file.read_bytes())
+            os.utime(other, (now - 3600 * (n + 1), now - 3600 * (n + 1)))
+    for file in files:
+        file.unlink()
     compiled.clear()
     build(_log(tmp_path / "two"), use_cache=True)
-    assert len(compiled) > 10
-    others = sorted(f.name for f in folder.iterdir() if f.name.startswith("0" * 32))
-    assert others == sorted("0" * 32 + f.name[32:] for n, f in enumerate(files) if not n % 2)
+    assert len(compiled) > 10  # none of the others' files was read
+    keys = {f.name[:32] for f in folder.iterdir()}
+    assert keys == {ours, "0" * 32, "1" * 32, "2" * 32}
