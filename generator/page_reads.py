@@ -27,6 +27,7 @@ from typing import Any
 
 import jinja2
 import jinja2.ext
+import jinja2.nodes
 import jinja2.runtime
 from jinja2.utils import Cycler, Joiner, Namespace, internalcode
 
@@ -52,14 +53,27 @@ def _reads(env: jinja2.Environment) -> set[str] | None:
     return reads
 
 
-def _holds_entry(values: Any) -> bool:
-    """An Entry among values, or in a list or tuple among them."""
-    for value in values:
-        if type(value) is Entry:
-            return True
-        if type(value) in (list, tuple) and any(type(item) is Entry for item in value):
-            return True
-    return False
+def _shows_entry(value: Any) -> bool:
+    """Whether code given `value` may see an Entry in it: an entry, or a list, mapping or
+    model object holding one; and anything else but plain values (a generator, say),
+    which cannot be looked into without using it up."""
+    if value is None or isinstance(value, _LEAVES):
+        return False
+    if type(value) is Entry:
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(map(_shows_entry, value))
+    if isinstance(value, dict):
+        return any(map(_shows_entry, value)) or any(map(_shows_entry, value.values()))
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return any(_shows_entry(getattr(value, name)) for name in fields)
+    return True
+
+
+_LEAVES = (str, int, float, dt.date, jinja2.Undefined, jinja2.runtime.Context,
+           jinja2.nodes.EvalContext, jinja2.Environment)
+"""Values that hold no entry, or that a filter gets besides its arguments (Jinja's)."""
 
 
 class ReadingContext(jinja2.runtime.Context):
@@ -73,7 +87,7 @@ class ReadingContext(jinja2.runtime.Context):
                 if any(type(arg) is Entry for arg in args):
                     reads.add("slug")  # urls.entry_path: its slug only
             elif not isinstance(getattr(__obj, "__self__", None), (*_PLAIN, jinja2.ext.Extension)) \
-                    and _holds_entry((*args, *kwargs.values(), getattr(__obj, "__self__", None))):
+                    and _shows_entry((*args, *kwargs.values(), getattr(__obj, "__self__", None))):
                 reads.add(EVERYTHING)
         return super().call(__obj, *args, **kwargs)
 
@@ -107,7 +121,7 @@ class ReadingEnvironment(jinja2.Environment):
         @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment mark
         def watched(*args: Any, **kwargs: Any) -> Any:
             reads = _reads(self)
-            if reads is not None and _holds_entry((*args, *kwargs.values())):
+            if reads is not None and _shows_entry((*args, *kwargs.values())):
                 reads.add(EVERYTHING)
             return function(*args, **kwargs)
 
