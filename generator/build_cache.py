@@ -55,11 +55,12 @@ which object happens to come back.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import stat
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -210,7 +211,8 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache
         with open(root / CACHE_DIR / name, "rb") as file:
             if file.read(len(head)) != head:
                 return cache
-            state = pickle.load(file)
+            with _no_collection():
+                state = pickle.load(file)
     except Exception:  # noqa: BLE001 - missing, or damaged in any way: not trusted
         return cache
     if not _is_state(state):
@@ -237,11 +239,26 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
         file.write(head)
-        pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+        with _no_collection():
+            pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
 
     write_cache_file(root / CACHE_DIR / name, write)
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's garbage collector held off: (un)pickling the state makes and drops objects
+    by the hundred thousand, none of them garbage to find, and the collections it set off
+    were a third of loading it (1,000 entries: 40-60 ms, 29 ms without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _drop_old_templates(folder: Path) -> None:
