@@ -360,8 +360,8 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         try:
             written = _update(staging, real, ordered, current, same, others, empty, attempt)
             break
-        except _Conflict:  # before any change: what is in the way is cleared as a killed
-            clear_staging(out_dir)  # build's (moved into the output folder, or kept there)
+        except _Conflict:  # something not ours in the way: cleared as a killed build's
+            clear_staging(out_dir)  # folder is (moved into the output folder, or kept there)
             if attempt is None or _mode(staging) is not None:
                 return None
         except OSError as exc:

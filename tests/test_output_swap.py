@@ -217,10 +217,12 @@ def _kept(out: Path, *sites: dict[str, str]) -> None:
         write_output(_files(**pages), out, swap=True, keep=True)
 
 
+@pytest.mark.parametrize("keep", [True, False], ids=["kept again", "cleared"])
 def test_a_file_you_deleted_from_the_folder_does_not_come_back_from_the_old_site_beside(
-        tmp_path: Path) -> None:
+        tmp_path: Path, keep: bool) -> None:
     """The old site kept beside holds links to your files as they were: one you deleted
-    since is deleted there too, by the next build and by a build that clears it."""
+    since is deleted there too, by the next build that keeps it and by one that clears it
+    (a private build); so is a folder you removed."""
     out = tmp_path / "out"
     _kept(out, {"a": "1"})
     _author_files(out)
@@ -229,15 +231,11 @@ def test_a_file_you_deleted_from_the_folder_does_not_come_back_from_the_old_site
         (out / path).unlink()
     for folder in ("empty", "tags"):
         (out / folder).rmdir()
-    _kept(out, {"a": "4"})
+    write_output(_files(a="4"), out, swap=True, keep=keep)
     assert read_tree(out) == {".git/objects/ab/cdef": b"blob", "a": b"4",
                               MANIFEST: (out / MANIFEST).read_bytes()}
     assert sorted(p.name for p in out.iterdir()) == [".git", MANIFEST, "a"]
-    (out / ".git" / "objects" / "ab" / "cdef").unlink()
-    write_output(_files(a="5"), out, swap=True)  # a build that keeps nothing beside
-    assert not staging_dir(out).exists()
-    assert read_tree(out) == {"a": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
-    assert not (out / "empty").exists()
+    assert staging_dir(out).exists() == keep
 
 
 def test_your_files_changed_in_the_folder_are_carried_over_as_they_are_now(
@@ -286,10 +284,12 @@ def test_the_old_site_beside_edited_by_hand_is_not_trusted(tmp_path: Path) -> No
     staging = staging_dir(out)
     (staging / "b" / "c.new").write_text("not 2")
     os.replace(staging / "b" / "c.new", staging / "b" / "c")  # unchanged page, replaced
+    stray = f".{hashlib.sha256(b'c').hexdigest()[:16]}.growthlog-tmp"  # its temp file's name
+    (staging / "b" / stray).write_text("a stray file")
     with open(staging / "d", "r+b") as file:  # the same file as out/d
         file.write(b"4")
     _kept(out, site)
-    assert read_tree(out) == read_tree(clean)
+    assert read_tree(out) == read_tree(clean) and not (out / "b" / stray).exists()
     (staging / STAGING_LIST).write_text('{"version": 2, "settled": true, "pending": ["../x"]}')
     (staging / "b" / "c").write_text("not 2")  # in place: now a file of the site's too
     _kept(out, {**site, "a": "again"}, site)
@@ -308,3 +308,95 @@ def test_the_old_site_beside_goes_when_the_folder_goes(tmp_path: Path) -> None:
     _kept(out, {"a": "4", "b": "5"})
     assert read_tree(out) == {"a": b"4", "b": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
     assert not staging_dir(out).exists()  # the old site was not there to keep
+
+
+def test_a_list_beside_that_names_a_path_outside_is_not_followed(tmp_path: Path) -> None:
+    """The old site's list names a file beside the folders (by its inode, as a link of
+    yours it made): the list is not trusted, and that file is not touched."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"})
+    victim = tmp_path / "victim"
+    victim.write_text("not the site's")
+    listed = staging_dir(out) / STAGING_LIST
+    data = json.loads(listed.read_text())
+    data["carried"] = {"../victim": [victim.stat().st_ino]}
+    listed.write_text(json.dumps(data))
+    _kept(out, {"a": "3"})
+    assert victim.read_text() == "not the site's"
+    assert read_tree(out) == {"a": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
+
+
+def test_a_folder_in_the_old_site_beside_where_a_page_now_is(tmp_path: Path) -> None:
+    """The old site kept beside has a folder where the new site has a page the output
+    folder holds already (the site changed shape; or a page there replaced by a folder by
+    hand): the site is put together from nothing instead, and your file in that folder is
+    kept."""
+    out = tmp_path / "out"
+    _kept(out, {"a__b": "1"}, {"a": "2"})
+    assert (staging_dir(out) / "a").is_dir()
+    _kept(out, {"a": "2", "c": "3"})
+    assert read_tree(out) == {"a": b"2", "c": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
+    _kept(out, {"a": "2", "c": "4"})
+    beside = staging_dir(out)
+    (beside / "a").unlink()
+    (beside / "a").mkdir()
+    (beside / "a" / "mine.txt").write_text("mine")
+    _kept(out, {"a": "2", "c": "5"})
+    assert read_tree(out) == {"a": b"2", "c": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert (beside / "a" / "mine.txt").read_text() == "mine"
+
+
+class _Killed(BaseException):
+    """As a SIGKILL would: nothing after it runs, not even the build's own clean-up."""
+
+
+def test_a_build_killed_after_linking_your_files_beside_does_not_bring_back_one_you_delete(
+        tmp_path: Path) -> None:
+    """Killed after it linked your files into the old site beside (before the exchange):
+    the list there names them (by inode) from the start, so one you then delete from the
+    output folder goes from beside it too, and does not come back into the site."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"})
+    (out / "CNAME").write_text("log.example.org\n")
+    manifest = staging_dir(out) / MANIFEST
+    armed = True
+
+    def kill(event: str, args: tuple[object, ...]) -> None:
+        nonlocal armed
+        if armed and event == "os.rename" and str(args[1]) == str(manifest):
+            armed = False
+            raise _Killed
+
+    sys.addaudithook(kill)  # stays for the session, silent once it has acted
+    with pytest.raises(_Killed):
+        _kept(out, {"a": "3"})
+    assert (staging_dir(out) / "CNAME").is_file()  # linked over before the kill
+    (out / "CNAME").unlink()
+    _kept(out, {"a": "3"})
+    assert read_tree(out) == {"a": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept beside", "cleared"])
+def test_what_you_put_in_the_folder_while_a_build_runs_is_in_it_after_the_swap(
+        tmp_path: Path, keep: bool) -> None:
+    """Files and empty folders you make in the site while a build writes the new one (after
+    it linked your files over): they are in the folder after the swap, not left in the old
+    site beside it."""
+    out = tmp_path / "out"
+    _kept(out, {"index_html": "old", "tags__index_html": "tags"},
+          {"index_html": "older", "tags__index_html": "tags"})
+    armed = True
+
+    def make(event: str, args: tuple[object, ...]) -> None:
+        nonlocal armed
+        if armed and event == "ctypes.dlsym" and args[1] == "renameat2":  # the exchange
+            armed = False
+            (out / "drafts").mkdir()
+            (out / "notes" / "later").mkdir(parents=True)
+            (out / "tags" / "mine.txt").write_text("mine")
+
+    sys.addaudithook(make)
+    write_output(_files(index_html="new", tags__index_html="tags"), out, swap=True, keep=keep)
+    assert (out / "drafts").is_dir() and (out / "notes" / "later").is_dir()
+    assert (out / "tags" / "mine.txt").read_text() == "mine"
+    assert (out / "index_html").read_text() == "new"
