@@ -13,7 +13,8 @@ that reaches any other code (a filter or a function that is not known to read no
 it, a method of something holding entries) counts as all of it read: that page is
 compared as a whole, as every page is without this. So is every page of a log whose own
 templates override growthlog's: those could print an entry whole (`{{ entry }}`), which
-no hook sees, so only growthlog's own templates, which never do, are trusted to be seen.
+no hook sees, so only growthlog's own templates, which never do, are trusted to be seen
+(render._growthlogs_own: shipped ones, or a byte-for-byte copy of them in the log).
 """
 
 from __future__ import annotations

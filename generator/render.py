@@ -89,15 +89,32 @@ def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
                   note_reads: bool = False) -> Renderer:
     """`note_reads`: note what each page reads of entries (page_reads.py), for a cache that
     renders again after a save (serve); done only with growthlog's own templates."""
-    noting = note_reads and all(
-        folder.resolve().is_relative_to(packaged_themes_dir().resolve())
-        for folder in theme.template_dirs)
+    noting = note_reads and _growthlogs_own(theme)
     env = theme.environment(compiled, kind=ReadingEnvironment if noting else jinja2.Environment,
                             url=urls.href, config=config, nav=NAV, stages=config.stages)
     if isinstance(env, ReadingEnvironment):
         env.watch_filters()
         env.fragment_store.noting = True  # type: ignore[attr-defined]
     return Renderer(theme, (*urls.key, config), env)
+
+
+def _growthlogs_own(theme: Theme) -> bool:
+    """Whether every template the theme can load is growthlog's own, byte for byte: from
+    the shipped themes, or a copy of the default theme's in the log."""
+    shipped = packaged_themes_dir().resolve()
+    default = shipped / "default" / "templates"
+    for folder in theme.template_dirs:
+        if folder.resolve().is_relative_to(shipped):
+            continue
+        for path in folder.rglob("*"):
+            if path.is_file() or path.is_symlink():
+                own = default / path.relative_to(folder)
+                try:
+                    if not own.is_file() or path.read_bytes() != own.read_bytes():
+                        return False
+                except OSError:
+                    return False
+    return True
 
 
 @dataclass

@@ -184,3 +184,27 @@ def test_a_save_of_an_entry_not_in_the_feed_makes_no_feed(
         assert rebuilder.rebuild(classify([path], root.resolve())).ok
         assert len(made) == feeds, n
     assert b"renamed" in (tmp_path / "preview/atom.xml").read_bytes()
+
+
+def test_a_copy_of_growthlogs_own_templates_counts_as_them(tmp_path: Path) -> None:
+    """A log holding a byte-for-byte copy of the default theme (as the incremental ==
+    full property test does) is rendered as with the shipped one; change one byte of
+    one template and every page that holds a changed entry is rendered again."""
+    import shutil
+
+    from generator.theme import packaged_themes_dir
+
+    root = _two_paragraphs(tmp_path)
+    shutil.copytree(packaged_themes_dir() / "default", root / "themes/default")
+    rebuilder = Rebuilder(root, tmp_path / "preview")
+    assert rebuilder.rebuild().ok
+    result = rebuilder.rebuild(classify([_edit_second_paragraph(root)], root.resolve()))
+    assert result.ok and result.report is not None and result.report.rendered == 1
+    timeline = root / "themes/default/templates/timeline.html"
+    timeline.write_text(timeline.read_text() + "{# mine #}\n")
+    again = Rebuilder(root, tmp_path / "again")
+    assert again.rebuild().ok
+    path = root / "content/e05.md"
+    path.write_text(path.read_text().replace("edited.", "edited twice."))
+    result = again.rebuild(classify([path], root.resolve()))
+    assert result.ok and result.report is not None and result.report.rendered > 8
