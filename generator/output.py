@@ -27,6 +27,9 @@ settled list (a build killed while writing there, a list damaged by hand) is cle
 before and the site put together from nothing. The author's files are taken from the
 output folder as they are now, so one deleted there does not come back from the old site;
 what the author put only in the hidden folder is never deleted: it goes into the site.
+(A link growthlog made is known by its inode number, which the file system may give to a
+new file once the last link is gone: a file put beside by hand at the very path of one
+just deleted from the output folder may be taken for that link.)
 """
 
 from __future__ import annotations
@@ -340,12 +343,13 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     inside = f"{real}/"  # strings, not Paths: a thousand files take a third of the time
     for file in ordered:
         known = on_disk.get(file.path) if mode is not None else None
-        if known is not None and known[0] is file.data:  # not read, not hashed
+        current[file.path] = digest = known[1] if known is not None and known[0] is file.data \
+            else hashlib.sha256(file.data).hexdigest()  # the same bytes: not hashed again
+        if known is not None and known[1] == digest:  # not read
             found = _lstat(inside + file.path)
             if found is not None and stat.S_ISREG(found.st_mode) and known[2] == file_stamp(found):
-                same[file.path], current[file.path] = found, known[1]
+                same[file.path] = found
                 continue
-        current[file.path] = hashlib.sha256(file.data).hexdigest()
         found = _same_file(inside + file.path, file.data) if mode is not None else None
         if found is not None:
             same[file.path] = found

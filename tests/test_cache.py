@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from generator import build_cache, cache
 from generator.build import build
 from generator.cli import main
 from generator.markup import LinkContext
-from generator.output import staging_dir
+from generator.output import buffer_settled, staging_dir
 
 from conftest import entry, make_log, read_tree
 
@@ -229,3 +230,48 @@ def test_the_build_state_does_not_hold_the_pages_again(tmp_path: Path) -> None:
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
     assert b"<!doctype html>" in (root / "output" / "index.html").read_bytes()
     assert b"<!doctype html>" not in state.read_bytes()
+
+
+def test_a_build_left_part_way_beside_the_output_folder_is_not_taken_for_nothing_to_do(
+        tmp_path: Path) -> None:
+    """The old site kept beside is no reason to build again, but a folder there that a
+    build was killed while writing is: the next build clears it, even with nothing else
+    changed."""
+    root = make_log(tmp_path / "log", FILES)
+    build(root, use_cache=True)
+    (root / "content/2026/b.md").write_text(entry("Analyst at Brightline", "2026-02-01",
+                                                  body="Edited."), encoding="utf-8")
+    build(root, use_cache=True)
+    beside = staging_dir(root / "output")
+    listed = beside / ".growthlog-staging.json"
+    listed.write_bytes(listed.read_bytes().replace(b'"settled":true', b'"settled":false'))
+    assert not buffer_settled(root / "output")
+    build(root, use_cache=True)
+    assert buffer_settled(root / "output") and not beside.exists()
+
+
+def test_each_page_is_read_once(tmp_path: Path) -> None:
+    """After an edit, each page the last build wrote is read from the output folder once
+    (its bytes are no longer in state.pickle); the write knows it by its hash and stamp
+    (unchanged, or rendered again to the same bytes) without reading it again."""
+    root = make_log(tmp_path / "log", FILES)
+    for _ in range(2):
+        build(root, use_cache=True)
+    (root / "content/2026/b.md").write_text(entry("Analyst at Brightline", "2026-02-01",
+                                                  body="Edited."), encoding="utf-8")
+    out = os.fspath(root / "output") + os.sep
+    opened: list[str] = []
+    listening = True
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if listening and event == "open" and isinstance(args[0], str) \
+                and args[0].startswith(out) and not args[0].endswith(".growthlog-tmp"):
+            opened.append(args[0][len(out):])
+
+    sys.addaudithook(hook)  # stays for the session, silent once `listening` is False
+    try:
+        build(root, use_cache=True)
+    finally:
+        listening = False
+    assert "index.html" in opened
+    assert max(opened.count(path) for path in opened) == 1

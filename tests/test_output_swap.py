@@ -400,3 +400,21 @@ def test_what_you_put_in_the_folder_while_a_build_runs_is_in_it_after_the_swap(
     assert (out / "drafts").is_dir() and (out / "notes" / "later").is_dir()
     assert (out / "tags" / "mine.txt").read_text() == "mine"
     assert (out / "index_html").read_text() == "new"
+
+
+def test_what_is_gone_from_beside_or_yours_there_now_is_left_alone(tmp_path: Path) -> None:
+    """A page of the old site beside that is no longer needed was deleted there by hand, and
+    a file of yours it had linked was replaced there by one of your own: the build removes
+    neither (nothing of the first is left; the second is yours), and puts the site together."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1", "b": "2"})
+    (out / "CNAME").write_text("log.example.org\n")
+    _kept(out, {"a": "2", "b": "2"})  # beside: a, b and CNAME, linked from out
+    beside = staging_dir(out)
+    (beside / "b").unlink()
+    (beside / "CNAME.new").write_text("mine, beside\n")  # made while the old one is there:
+    (out / "CNAME").unlink()  # a new inode (a freed one may be given to the next new file)
+    os.replace(beside / "CNAME.new", beside / "CNAME")
+    _kept(out, {"a": "4"})
+    assert read_tree(out) == {"a": b"4", "CNAME": b"mine, beside\n",
+                              MANIFEST: (out / MANIFEST).read_bytes()}
