@@ -418,3 +418,20 @@ def test_what_is_gone_from_beside_or_yours_there_now_is_left_alone(tmp_path: Pat
     _kept(out, {"a": "4"})
     assert read_tree(out) == {"a": b"4", "CNAME": b"mine, beside\n",
                               MANIFEST: (out / MANIFEST).read_bytes()}
+
+
+def test_a_page_in_the_old_site_beside_where_a_folder_now_is(tmp_path: Path) -> None:
+    """The old site kept beside has a page where the new site needs a folder: the page is
+    removed there and the folder made. Where that file is yours (put there by hand), it is
+    moved into the output folder, like any file of yours found beside, and there it is in
+    the site's way: refused, as in the output folder itself."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"}, {"a__b": "3"})
+    assert read_tree(out) == {"a/b": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
+    _kept(out, {"c": "4"})  # beside: a/b
+    beside = staging_dir(out)
+    shutil.rmtree(beside / "a")
+    (beside / "a").write_text("mine")
+    with pytest.raises(OutputRefused, match="a is a file where the site needs a folder"):
+        _kept(out, {"a__b": "5"})
+    assert (out / "a").read_text() == "mine" and not beside.exists()
