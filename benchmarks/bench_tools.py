@@ -298,7 +298,10 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
     results: dict[str, list[tuple[float, float, float]]] = {}
 
     def fresh(path: Path) -> Path:
-        shutil.rmtree(path, ignore_errors=True)
+        """An output folder that is not there, nor the old site a build keeps beside it
+        (`.NAME.growthlog-staging`, output.py): a cold build starts from nothing on disk."""
+        for old in (path, *path.parent.glob(f".{path.name}.*")):
+            shutil.rmtree(old, ignore_errors=True)
         return path
 
     def no_cache(user: bool = False) -> None:
