@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,14 @@ import pytest
 
 from generator.build import build
 from generator.errors import OutputRefused
-from generator.output import MANIFEST, STAGING_LIST, read_manifest, staging_dir, write_output
+from generator.output import (
+    MANIFEST,
+    STAGING_LIST,
+    buffer_settled,
+    read_manifest,
+    staging_dir,
+    write_output,
+)
 from generator.render import OutputFile
 
 from conftest import entry, make_log, read_tree
@@ -435,3 +443,52 @@ def test_a_page_in_the_old_site_beside_where_a_folder_now_is(tmp_path: Path) -> 
     with pytest.raises(OutputRefused, match="a is a file where the site needs a folder"):
         _kept(out, {"a__b": "5"})
     assert (out / "a").read_text() == "mine" and not beside.exists()
+
+
+def test_the_output_folder_keeps_its_permissions_through_a_swap_from_the_old_site(
+        tmp_path: Path) -> None:
+    """Changed since the old site beside was made: the folder swapped in has them too."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"})
+    out.chmod(0o750)
+    beside = os.stat(staging_dir(out)).st_ino
+    _kept(out, {"a": "3"})
+    assert os.stat(out).st_ino == beside  # the old site, updated and swapped in
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o750
+
+
+def test_a_page_rendered_anew_where_the_old_site_beside_has_a_folder(tmp_path: Path) -> None:
+    """A page of the old site beside replaced by a folder by hand, and the page changed:
+    the site is put together from nothing, your file in that folder kept beside."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1", "c": "1"}, {"a": "2", "c": "2"})
+    beside = staging_dir(out)
+    (beside / "a").unlink()
+    (beside / "a").mkdir()
+    (beside / "a" / "mine.txt").write_text("mine")
+    _kept(out, {"a": "3", "c": "3"})
+    assert read_tree(out) == {"a": b"3", "c": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
+    assert (beside / "a" / "mine.txt").read_text() == "mine"
+
+
+def test_a_file_you_make_where_the_new_site_has_a_page_stays_beside(tmp_path: Path) -> None:
+    """Made in the folder while a build runs, under a name the new site has as a page: it
+    cannot go into the site; it stays beside, and the rest is settled as usual."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"}, {"a": "2"})
+    armed = True
+
+    def make(event: str, args: tuple[object, ...]) -> None:
+        nonlocal armed
+        if armed and event == "ctypes.dlsym" and args[1] == "renameat2":  # the exchange
+            armed = False
+            (out / "fresh").mkdir()
+            (out / "fresh" / "mine.txt").write_text("mine")
+            (out / "notes.txt").write_text("notes")
+
+    sys.addaudithook(make)
+    _kept(out, {"a": "3", "fresh": "a new page"})
+    assert (out / "fresh").read_text() == "a new page"
+    assert (out / "notes.txt").read_text() == "notes"
+    assert (staging_dir(out) / "fresh" / "mine.txt").read_text() == "mine"
+    assert buffer_settled(out)
