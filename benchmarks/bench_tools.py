@@ -280,7 +280,7 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         write_hugo(logs["hugo"], docs)
     if tools["pelican"]:
         write_pelican(logs["pelican"], docs)
-    gl, out = logs["growthlog"], work / f"out-{size}"
+    gl = logs["growthlog"]
     edited = sorted((gl / "content").rglob("*.md"))[size // 2]
     edited_too = sorted((gl / "content").rglob("*.md"))[size // 3]
     user_cache = work / f"user-cache-{size}"  # compiled templates (growthlog/compiled.py)
@@ -297,12 +297,25 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
     run(growthlog_cmd("build", str(samples["built"])), env=env)
     results: dict[str, list[tuple[float, float, float]]] = {}
 
-    def fresh(path: Path) -> Path:
-        """An output folder that is not there, nor the old site a build keeps beside it
-        (`.NAME.growthlog-staging`, output.py): a cold build starts from nothing on disk."""
-        for old in (path, *path.parent.glob(f".{path.name}.*")):
-            shutil.rmtree(old, ignore_errors=True)
-        return path
+    made: list[Path] = []
+
+    def fresh(name: str, r: int) -> Path:
+        """A new output folder for this round. Nothing is deleted while the rounds run
+        (deleting a site just written slowed the next command: a cold build timed right
+        after the deletion of the first one's output took 0.1-0.25 s more than one into a
+        new folder, on this disk, which discards freed blocks); all goes at the end."""
+        made.append(work / f"{name}-{size}-{r}")
+        return made[-1]
+
+    def clear() -> None:
+        """Every output of the rounds, with the old site a build keeps beside its output
+        (`.NAME.growthlog-staging`, output.py); then the disk is let settle."""
+        for path in made:
+            for old in (path, *path.parent.glob(f".{path.name}.*")):
+                shutil.rmtree(old, ignore_errors=True)
+        made.clear()
+        os.sync()
+        time.sleep(1)
 
     def no_cache(user: bool = False) -> None:
         shutil.rmtree(gl / ".growthlog-cache", ignore_errors=True)
@@ -313,13 +326,14 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         row: dict[str, Run] = {}
         if tools["python"]:
             row["naive floor (python)"] = run(
-                [str(tools["python"]), "-c", NAIVE, str(gl), str(fresh(work / "naive"))])
+                [str(tools["python"]), "-c", NAIVE, str(gl), str(fresh("naive", r))])
         no_cache(user=True)
         row["growthlog build, first ever (no user cache)"] = run(
-            growthlog_cmd("build", str(gl), "-o", str(fresh(out))), env=env)
+            growthlog_cmd("build", str(gl), "-o", str(fresh("first", r))), env=env)
         no_cache()
+        out = fresh("out", r)
         row["growthlog build, cold"] = run(
-            growthlog_cmd("build", str(gl), "-o", str(fresh(out))), env=env)
+            growthlog_cmd("build", str(gl), "-o", str(out)), env=env)
         row["growthlog build, nothing changed"] = run(
             growthlog_cmd("build", str(gl), "-o", str(out)), env=env)
         edited.write_text(edited.read_text(encoding="utf-8") + f"\nEdited in round {r}.\n",
@@ -342,12 +356,12 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
             growthlog_cmd("check", str(samples["built"])), env=env)
         if tools["hugo"]:
             hugo = str(tools["hugo"])
-            row["hugo, cold"] = run([hugo, "--quiet", "-d", str(fresh(work / "hugo-out"))],
+            row["hugo, cold"] = run([hugo, "--quiet", "-d", str(fresh("hugo-out", r))],
                                     cwd=logs["hugo"])
             row["hugo version"] = run([hugo, "version"])
         if tools["pelican"]:
             row["pelican, cold"] = run([str(tools["pelican"]), "-q", "content", "-s",
-                                        "pelicanconf.py", "-o", str(fresh(work / "pel-out"))],
+                                        "pelicanconf.py", "-o", str(fresh("pel-out", r))],
                                        cwd=logs["pelican"])
         floor = row.get("naive floor (python)")
         for name, got in row.items():
@@ -366,6 +380,7 @@ def bench_size(size: int, rounds: int, tools: dict[str, Path | None], work: Path
         results.setdefault("(load average)", []).append((os.getloadavg()[0], 0, 0))
         print(f"  {size}: round {r + 1}/{rounds} done (load average "
               f"{os.getloadavg()[0]:.1f})", file=sys.stderr)
+    clear()
     return results
 
 
