@@ -217,6 +217,16 @@ def test_a_build_after_one_change_changes_only_that_page_in_the_old_site_kept_be
     # Unchanged pages and the author's file: the same files as before, hard-linked.
     assert {p for p in before if after.get(p) != before[p]} == {
         out / "p3" / "index.html", out / "p7" / "index.html", out / MANIFEST}
+    # Next: p9 edited. Beside, p3 is the edited page of two builds ago: replaced by a link
+    # to the output folder's, through a temp name; p7's old bytes are there already.
+    seen = _changes_while(lambda: write_output(_site(50, 9), out, swap=True, keep=True), out)
+    p3 = _replaced(f"{staging}/p3/index.html")
+    assert sorted(seen) == sorted([
+        *_replaced(f"{staging}/{STAGING_LIST}"), ("os.remove", p3[0][1]), p3[1],
+        *_replaced(f"{staging}/p9/index.html"), *_replaced(f"{staging}/{MANIFEST}"),
+        ("os.remove", f"{staging}/{STAGING_LIST}"), *_replaced(f"{staging}/{STAGING_LIST}")])
+    assert read_tree(out) == {**{f.path: f.data for f in _site(50, 9)}, "CNAME":
+                              b"log.example.org\n", MANIFEST: (out / MANIFEST).read_bytes()}
 
 
 def _kept(out: Path, *sites: dict[str, str]) -> None:
@@ -492,3 +502,18 @@ def test_a_file_you_make_where_the_new_site_has_a_page_stays_beside(tmp_path: Pa
     assert (out / "notes.txt").read_text() == "notes"
     assert (staging_dir(out) / "fresh" / "mine.txt").read_text() == "mine"
     assert buffer_settled(out)
+
+
+def test_your_folders_keep_their_permissions_through_a_swap_from_the_old_site(
+        tmp_path: Path) -> None:
+    """A folder of yours (a .git) whose permissions you changed since the old site beside
+    was made has them in the folder swapped in."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"})
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref\n")
+    _kept(out, {"a": "2"}, {"a": "3"})
+    (out / ".git").chmod(0o700)
+    _kept(out, {"a": "4"})
+    assert stat.S_IMODE(os.stat(out / ".git").st_mode) == 0o700
+    assert (out / ".git" / "HEAD").read_text() == "ref\n"
