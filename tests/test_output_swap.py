@@ -494,13 +494,16 @@ def test_a_file_you_make_where_the_new_site_has_a_page_stays_beside(tmp_path: Pa
             armed = False
             (out / "fresh").mkdir()
             (out / "fresh" / "mine.txt").write_text("mine")
+            (out / "also").write_text("mine too")
             (out / "notes.txt").write_text("notes")
 
     sys.addaudithook(make)
-    _kept(out, {"a": "3", "fresh": "a new page"})
+    _kept(out, {"a": "3", "fresh": "a new page", "also": "another"})
     assert (out / "fresh").read_text() == "a new page"
+    assert (out / "also").read_text() == "another"
     assert (out / "notes.txt").read_text() == "notes"
     assert (staging_dir(out) / "fresh" / "mine.txt").read_text() == "mine"
+    assert (staging_dir(out) / "also").read_text() == "mine too"
     assert buffer_settled(out)
 
 
