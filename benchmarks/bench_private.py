@@ -103,8 +103,8 @@ def child(mode: str, root: Path, out: Path) -> None:
     started, cpu_started = time.perf_counter(), cpu()
     if mode == "audit":
         from generator.audit import audit_files, site_needles
-        from generator.build import load_log
         from generator.keys import unlock
+        from generator.pipeline import load_log
         from generator.private import shell_parts
         from generator.site_audit import read_site
 

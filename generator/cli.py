@@ -144,7 +144,7 @@ def _build_passphrase(root: Path, private: bool | None, from_stdin: bool,
     config, problems = load_config(root)
     if any(p.is_error for p in problems):
         # Every problem at once, as `check` reports them, not only the config's.
-        from generator.build import load_log
+        from generator.pipeline import load_log
 
         raise_on_errors(load_log(root).problems)
     if not (private or config.private):
@@ -385,9 +385,9 @@ def new(title: str, root: Path, company: str | None, role: str | None, stage: st
 def actions(root: Path, open_only: bool, due_before: dt.datetime | None,
             ics_file: Path | None, force: bool) -> None:
     """List action items with their entry and due date, or export them to a calendar."""
-    from generator.build import load_log
     from generator.errors import raise_on_errors
     from generator.named_files import write_named_file
+    from generator.pipeline import load_log
     from generator.reminders import (
         actions_calendar,
         dated,

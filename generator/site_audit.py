@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator.audit import Leak, audit_files, site_needles
-from generator.build import load_log
 from generator.errors import GrowthlogError, raise_on_errors
+from generator.pipeline import load_log
 from generator.private import shell_parts
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.audit import Leak, Needle, audit_view, entry_needles, entry_texts, withheld_needles
-from generator.build import LoadedLog, load_log, site_files
 from generator.build_cache import BuildCache
 from generator.clock import today
 from generator.config import SiteConfig
@@ -23,6 +22,7 @@ from generator.crypto import KeyBlob, SiteKeys, Slot
 from generator.errors import GrowthlogError
 from generator.keys import Reader
 from generator.model import Entry
+from generator.pipeline import LoadedLog, load_log, site_files
 from generator.private import OpaqueNames, encrypt_site
 from generator.render import OutputFile, RenderCache
 from generator.share_rules import as_shared, rules_for, shared_with, view_entries

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from generator.build import load_log
 from generator.model import Site
+from generator.pipeline import load_log
 
 A = """---
 title: Data Engineer at Acme

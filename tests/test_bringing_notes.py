@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from generator import keys
-from generator.build import build, load_log
+from generator.build import build
 from generator.build_cache import BuildCache
 from generator.config import SiteConfig
 from generator.entries import parse_entry
 from generator.errors import ProblemsFound
 from generator.markup import LinkContext
 from generator.model import Entry
+from generator.pipeline import load_log
 from generator.redirects import old_address
 from generator.sources import is_entry_name, split_source
 

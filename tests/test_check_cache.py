@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from generator import build as build_module
+from generator import pipeline
 from generator.build import build, check
 from generator.errors import ProblemsFound
 
@@ -31,7 +31,7 @@ class Work:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.parsed: list[str] = []
         self.compiled: list[str | None] = []
-        parse, compile_ = build_module._parse, jinja2.Environment.compile
+        parse, compile_ = pipeline._parse, jinja2.Environment.compile
 
         def parse_spy(root: Path, path: Path, *args: object) -> object:
             self.parsed.append(path.name)
@@ -42,7 +42,7 @@ class Work:
             self.compiled.append(name)
             return compile_(env, source, name, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(build_module, "_parse", parse_spy)
+        monkeypatch.setattr(pipeline, "_parse", parse_spy)
         monkeypatch.setattr(jinja2.Environment, "compile", compile_spy)
 
     def clear(self) -> None:
@@ -99,7 +99,7 @@ def test_a_check_after_an_edit_parses_only_that_entry_and_says_what_a_fresh_chec
 
 def test_a_template_broken_after_a_build_is_reported_as_without_the_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = Path(build_module.__file__).parent.parent / "themes/default/templates/entry.html"
+    shipped = Path(pipeline.__file__).parent.parent / "themes/default/templates/entry.html"
     root = make_log(tmp_path / "log", {
         **FILES, "themes/default/templates/entry.html": shipped.read_text(encoding="utf-8")})
     build(root, use_cache=True)

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from generator import keys
 from generator.audit import audit_files, site_needles
-from generator.build import load_log
 from generator.cli import main
 from generator.deploy import deploy
 from generator.errors import GrowthlogError
+from generator.pipeline import load_log
 from generator.private import shell_parts
 from generator.site_audit import read_site
 

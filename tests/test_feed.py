@@ -8,7 +8,8 @@ from typing import Any
 
 from insight_log import FILES
 
-from generator.build import build, data_files, load_log
+from generator.build import build
+from generator.pipeline import data_files, load_log
 from generator.urls import Urls
 
 ATOM = "{http://www.w3.org/2005/Atom}"

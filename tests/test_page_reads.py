@@ -9,10 +9,10 @@ from typing import Any
 import jinja2
 import pytest
 
-from generator.build import load_log
 from generator.fragments import FragmentCache
 from generator.model import Entry, Tag
 from generator.page_reads import EVERYTHING, ReadingEnvironment, same_view
+from generator.pipeline import load_log
 from generator.urls import Urls
 
 from conftest import entry, make_log

@@ -16,10 +16,11 @@ from test_private import PASSWORD, sample_log
 
 from generator import audit, private
 from generator.audit import Needle, audit_files, encodings, may_show, site_needles
-from generator.build import build, load_log
+from generator.build import build
 from generator.config import SiteConfig
 from generator.crypto import SiteKeys, wrap_site_key
 from generator.keys import unlock
+from generator.pipeline import load_log
 from generator.private import shell_parts
 from generator.render import OutputFile
 

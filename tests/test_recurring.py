@@ -15,7 +15,7 @@ import pytest
 from insight_log import FILES
 
 from generator import recurring
-from generator.build import load_log
+from generator.pipeline import load_log
 from generator.recurring import (
     CANDIDATES,
     POSTINGS_READ,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import build, load_log
+from generator.build import build
 from generator.config import DEFAULT_OUTCOMES, DEFAULT_STAGES
+from generator.pipeline import load_log
 
 from conftest import REPO, read_tree
 

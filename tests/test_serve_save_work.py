@@ -45,7 +45,7 @@ class _Counting(Urls):
 
 
 def test_the_search_index_asks_no_href_of_an_unchanged_entry(tmp_path: Path) -> None:
-    from generator.build import load_log
+    from generator.pipeline import load_log
 
     site = load_log(_log(tmp_path)).site
     memo = Memo()

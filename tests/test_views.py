@@ -174,7 +174,7 @@ def test_share_in_front_matter_is_checked_and_another_tools_share_flag_is_not(
 
 
 def test_the_view_audit_finds_what_a_view_must_not_show(shared: Path) -> None:
-    from generator.build import load_log
+    from generator.pipeline import load_log
     from generator.render import OutputFile
     from generator.views import View, audit_views, build_views
 

@@ -1,0 +1,282 @@
+"""The steps of the pipeline: config → sources → entries → site → pages, as data.
+
+`load_log` reads and checks the config and every entry and organises them into a Site;
+`site_files` renders every output file of it. `growthlog build` (build.py) runs them,
+then seals (private mode) and writes; `check`, `actions`, a reader's view (views.py) and
+the audit use them too. A BuildCache (build_cache.py) lets them re-parse only files that
+changed and re-render only pages whose data changed; the result equals a full run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.build_cache import BuildCache, FileKey, Listing, Parsed
+from generator.clock import today
+from generator.config import SiteConfig, load_config
+from generator.entry_links import resolve_entry_links
+from generator.errors import Problem, Severity, raise_on_errors
+from generator.feed import build_feed
+from generator.markup import LinkContext, Markdown, RenderMarkdown
+from generator.meter import Tick
+from generator.model import Entry, Site
+from generator.parallel import Workers
+from generator.redirects import redirect_pages
+from generator.render import OutputFile, RenderCache, plan_pages, render_site
+from generator.search_index import build_search_index
+from generator.site import build_site
+from generator.sources import (
+    attachments,
+    is_entry_name,
+    links_inside,
+    read_source,
+    scan_content,
+    unreadable_problem,
+)
+from generator.theme import Theme, load_theme
+from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """content/ as listed: every file, the attachments to publish, and what was said."""
+
+    listing: Listing
+    assets: tuple[str, ...]
+    problems: list[Problem]
+    watched: bool = False
+    """The listing follows from a watcher's report: only the files it named changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedLog:
+    config: SiteConfig
+    site: Site
+    assets: tuple[str, ...]
+    """Attachments to publish: all but those that only left-out drafts refer to."""
+    problems: list[Problem]
+    urls: Urls = field(default_factory=Urls)
+    """The hrefs entry bodies were rendered with; render the rest of the site with them."""
+
+
+def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = None,
+             seen: Collection[Path] | None = None,
+             urls: Callable[[SiteConfig], Urls] | None = None,
+             progress: Tick | None = None,
+             select: Callable[[list[Entry]], list[Entry]] | None = None,
+             workers: Workers | None = None) -> LoadedLog:
+    """Read and validate config and every entry; organise them into a Site.
+
+    `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
+    it is asked only when the config has no errors. Default: the config's base URL.
+    `progress` is told of each entry read (meter.Tick).
+    `select`: the entries to keep of those parsed (a reader's view, views.py).
+    """
+    cache = cache if cache is not None else BuildCache()
+    config, problems = load_config(root)
+    site_urls = Urls(config.base_url) if urls is None or any(p.is_error for p in problems) \
+        else urls(config)
+    cache.use_config(config)
+    sources = read_sources(root, cache, seen)
+    entries, more = read_entries(root, sources, config, site_urls, cache, progress, workers)
+    if select is not None:  # a reader's view: only its entries, before links resolve
+        entries = select(entries)
+    entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
+                                          href=site_urls.href)
+    site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
+    example = [Problem(f"content/{e.source}", "is the example `growthlog init` wrote; now "
+                       "that the log has entries of your own it is left out (delete it when "
+                       "you like)", severity=Severity.WARNING)
+               for e in entries if e.example and e not in site.entries]
+    shown = {a for e in site.entries for a in e.attachments}
+    hidden = {a for e in entries for a in e.attachments} - shown
+    return LoadedLog(config, site, tuple(a for a in sources.assets if a not in hidden),
+                     problems + sources.problems + more + linked + example, site_urls)
+
+
+def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None) -> Sources:
+    """content/: listed again, or (when a watcher saw only entry files change) as the
+    cache had it with those changes."""
+    if seen is not None:
+        cache.forget(seen)
+    listing = cache.listing_after(seen, root / "content") if seen is not None else None
+    watched = listing is not None
+    if listing is None:
+        outside: list[str] = []
+        unreadable: list[tuple[str, str]] = []
+        listing = scan_content(root / "content", outside, unreadable)
+        cache.outside, cache.unreadable = tuple(outside), tuple(unreadable)
+    cache.listing = listing
+    problems = [Problem(f"content/{inside}", "is a link to something outside content/; it is "
+                        "not read or published (copy the file into content/ instead)",
+                        severity=Severity.WARNING) for inside in cache.outside]
+    problems += [unreadable_problem(inside, why) for inside, why in cache.unreadable]
+    assets, withheld = attachments(listing)
+    return Sources(listing, assets, problems + withheld, watched)
+
+
+def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
+                 cache: BuildCache, progress: Tick | None = None,
+                 workers: Workers | None = None) -> tuple[list[Entry], list[Problem]]:
+    """Every entry file parsed (or, unchanged on disk, as the cache parsed it) and its
+    problems. A listing from a watcher's report needs no look at unchanged files: the
+    report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms).
+    The files to parse are split across processes as `workers` allows."""
+    links = LinkContext("", frozenset(sources.assets), urls)
+    cache.use_links(links)
+    markdown = cache.markdown
+    render = markdown.render if markdown is not None else Markdown()  # one per build
+    paths = [path for inside, path in sources.listing if is_entry_name(inside)]
+    found: dict[str, Parsed] = {}
+    todo: list[tuple[str, FileKey]] = []
+    for path in paths:
+        cached = cache.parsed.get(path)
+        if cached is None or not sources.watched:
+            try:
+                key = _file_key(path)
+            except OSError:  # deleted between listing and reading (an editor's atomic save)
+                continue
+            if cached is None or cached[0] != key:
+                todo.append((path, key))
+                continue
+        found[path] = cached
+
+    def parse(item: tuple[str, FileKey]) -> _ParsedFile:
+        asked = len(markdown.asked) if markdown is not None else 0
+        entry, said = _parse(root, Path(item[0]), config, links, render)
+        if markdown is None:
+            return entry, said, (), []
+        digests = tuple(markdown.asked[asked:])
+        return entry, said, digests, markdown.known(digests)
+
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress("Reading entries", len(found) + done, len(found) + len(todo))
+
+    if todo:  # here, not in each process `map` may fork (pydantic takes ~0.1 s to load)
+        import generator.entries  # noqa: F401
+    results = (workers if workers is not None else Workers()).map(parse, todo, tick)
+    for (path, key), (entry, said, digests, known) in zip(todo, results, strict=True):
+        found[path] = (key, entry, said)
+        if markdown is not None:
+            cache.bodies[path] = digests
+            markdown.adopt(digests, known)
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    parsed: dict[str, Parsed] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
+    for path in paths:
+        if path not in found:
+            continue
+        if markdown is not None:  # its bodies stay in the Markdown cache
+            bodies[path] = cache.bodies.get(path, ())
+            markdown.keep(bodies[path])
+        parsed[path] = cached = found[path]
+        problems += cached[2]
+        if cached[1] is not None:
+            entries.append(cached[1])
+    cache.parsed, cache.bodies = parsed, bodies
+    return entries, problems
+
+
+_ParsedFile = tuple[Entry | None, list[Problem], tuple[str, ...], list[list[object]]]
+"""An entry file parsed (in this process or another): its Entry, problems, and the
+digests and results of the Markdown bodies it rendered (for the Markdown cache)."""
+
+
+def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
+           render: RenderMarkdown) -> tuple[Entry | None, list[Problem]]:
+    display = path.relative_to(root).as_posix()
+    source, problems = read_source(path, display)
+    if source is None:
+        return None, problems
+    from generator.entries import parse_entry, source_dir  # with pydantic: only to parse
+
+    here = LinkContext(source_dir(display), links.assets, links.urls)
+    entry, more = parse_entry(source, config, here, render)
+    return entry, problems + more
+
+
+def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache, *,
+               public: bool = True, progress: Tick | None = None,
+               workers: Workers | None = None,
+               only: Callable[[str], bool] | None = None) -> list[OutputFile]:
+    """Every output file: rendered pages, theme static files, attachments, data files,
+    and (public mode only) redirects from old addresses; `only`: those at the output
+    paths it holds true for (the others are neither rendered nor read)."""
+    urls = log.urls
+    theme = cache.theme if cache.theme is not None else \
+        cache.use_theme(load_theme(root, log.config), urls, log.config)
+    plans = plan_pages(log.site, log.config, cache.memo)
+    if only is not None:
+        plans = [plan for plan in plans if only(urls.output_path(plan.info.path))]
+    files = render_site(plans, theme, urls, log.config, pages, progress, workers)
+    files += [OutputFile(urls.output_path(static_path(name)), data)
+              for name, data in _static_files(theme, cache).items()]
+    unreadable: list[Problem] = []
+    for asset in log.assets:
+        if only is not None and not only(urls.output_path(media_path(asset))):
+            continue
+        try:
+            data = _read_cached(root / "content" / asset, cache)
+        except OSError as exc:  # unreadable, or deleted since content/ was listed
+            unreadable.append(Problem(f"content/{asset}", f"cannot be read ({exc.strerror}); "
+                                      "fix its permissions, or build again if it was just "
+                                      "moved or deleted"))
+            continue
+        files.append(OutputFile(urls.output_path(media_path(asset)), data))
+    raise_on_errors(log.problems + unreadable)
+    if only is not None:
+        return [f for f in files if only(f.path)]
+    files += data_files(log, urls, cache)
+    if public:  # a page at a readable path names the entry: old addresses only in public
+        files += redirect_pages(log.site.entries, urls, {f.path for f in files},
+                                log.config.language)
+    return files
+
+
+def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> list[OutputFile]:
+    """The search index (fetched by static/search.js) and, in public mode only, the feed."""
+    files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH), build_search_index(
+        log.site.entries, urls, cache.memo if cache is not None else None))]
+    if not log.config.private:
+        files.append(OutputFile(urls.output_path(FEED_PATH),
+                                build_feed(log.site.entries, log.config,
+                                           cache.memo if cache is not None else None)))
+    return files
+
+
+def _static_files(theme: Theme, cache: BuildCache) -> dict[str, bytes]:
+    """Theme static files; a file in a more specific theme folder wins."""
+    found: dict[str, bytes] = {}
+    for folder in theme.static_dirs:
+        real = os.path.realpath(folder)
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and name not in found and not path.name.startswith(".") \
+                    and _stays_in(path, folder, real):
+                found[name] = _read_cached(path, cache)
+    return dict(sorted(found.items()))
+
+
+def _stays_in(path: Path, folder: Path, real_folder: str) -> bool:
+    """False for a file reached through a link that leads out of its folder (as in content/)."""
+    inside = os.path.join(real_folder, os.fspath(path.relative_to(folder)))
+    return os.path.realpath(path) == inside or links_inside(os.fspath(path), real_folder)
+
+
+def _read_cached(path: Path, cache: BuildCache) -> bytes:
+    key = _file_key(path)
+    cached = cache.files.get(os.fspath(path))
+    if cached is None or cached[0] != key:
+        cached = (key, path.read_bytes())
+        cache.files[os.fspath(path)] = cached
+    return cached[1]
+
+
+def _file_key(path: Path | str) -> FileKey:
+    stat = os.stat(path)
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size
