@@ -412,11 +412,14 @@ def test_what_you_put_in_the_folder_while_a_build_runs_is_in_it_after_the_swap(
             (out / "drafts").mkdir()
             (out / "notes" / "later").mkdir(parents=True)
             (out / "tags" / "mine.txt").write_text("mine")
+            (out / "ideas").mkdir()
+            (out / "ideas" / "one.txt").write_text("one")
 
     sys.addaudithook(make)
     write_output(_files(index_html="new", tags__index_html="tags"), out, swap=True, keep=keep)
     assert (out / "drafts").is_dir() and (out / "notes" / "later").is_dir()
     assert (out / "tags" / "mine.txt").read_text() == "mine"
+    assert (out / "ideas" / "one.txt").read_text() == "one"
     assert (out / "index_html").read_text() == "new"
 
 
@@ -520,3 +523,31 @@ def test_your_folders_keep_their_permissions_through_a_swap_from_the_old_site(
     _kept(out, {"a": "4"})
     assert stat.S_IMODE(os.stat(out / ".git").st_mode) == 0o700
     assert (out / ".git" / "HEAD").read_text() == "ref\n"
+
+
+def test_folders_the_new_site_no_longer_has_are_gone_from_it(tmp_path: Path) -> None:
+    """Pages of the old site beside, nested in folders the new site does not have: those
+    folders go with them (deepest first), and new folders are made as mkdir makes them."""
+    out = tmp_path / "out"
+    _kept(out, {"a__b__c": "1", "d": "1"}, {"a__b__c": "1", "d": "2"})
+    _kept(out, {"d": "3"})  # beside: a/b/c, removed there
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "d"]
+    _kept(out, {"d": "4", "e__f": "5"})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(out / "e").st_mode) == 0o777 & ~umask
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "d", "e"]
+
+
+def test_a_link_of_yours_changed_stays_a_link(tmp_path: Path) -> None:
+    """A symbolic link in the output folder pointed elsewhere since the old site beside was
+    made: the folder swapped in has the link as it is now, a link, not what it points to."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1"})
+    (out / "CNAME").write_text("log.example.org\n")
+    os.symlink("CNAME", out / "link")
+    _kept(out, {"a": "2"}, {"a": "3"})
+    (out / "link").unlink()
+    os.symlink("a", out / "link")
+    _kept(out, {"a": "4"})
+    assert os.readlink(out / "link") == "a"
