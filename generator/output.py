@@ -486,6 +486,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
             if stat.S_ISREG(there.st_mode) and there.st_nlink == 1 and _same_bytes(
                     target, file.data):
                 continue  # the old site had these bytes (an edit undone)
+        _unlink(_temp_name(target))  # never written into: it could be a link to the site's
         _replace(target, file.data)
     needed = wanted | set(others) | {MANIFEST}
     emptied: set[str] = set()

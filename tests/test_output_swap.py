@@ -187,6 +187,13 @@ def _replaced(path: str) -> list[tuple[str, str]]:
     return [("open", temp), ("os.rename", temp)]
 
 
+def _written(path: str) -> list[tuple[str, str]]:
+    """A page written into the old site beside: any file under its temp name removed
+    first (it could be a link to the output folder's), then written and renamed."""
+    temp = _replaced(path)
+    return [("os.remove", temp[0][1]), *temp]
+
+
 def _site(pages: int, changed: int = -1) -> list[OutputFile]:
     return [OutputFile(f"p{i}/index.html", f"page {i}{' edited' * (i == changed)}".encode())
             for i in range(pages)]
@@ -208,7 +215,7 @@ def test_a_build_after_one_change_changes_only_that_page_in_the_old_site_kept_be
     staging = staging_dir(out).name
     assert sorted(seen) == sorted([
         *_replaced(f"{staging}/{STAGING_LIST}"),  # what the folder holds of growthlog's
-        *_replaced(f"{staging}/p7/index.html"),  # p3: the old site had its bytes
+        *_written(f"{staging}/p7/index.html"),  # p3: the old site had its bytes
         *_replaced(f"{staging}/{MANIFEST}"), ("os.remove", f"{staging}/{STAGING_LIST}"),
         *_replaced(f"{staging}/{STAGING_LIST}")])  # after the exchange: the old site's
     assert read_tree(out) == {**{f.path: f.data for f in _site(50, 7)}, "CNAME":
@@ -223,7 +230,7 @@ def test_a_build_after_one_change_changes_only_that_page_in_the_old_site_kept_be
     p3 = _replaced(f"{staging}/p3/index.html")
     assert sorted(seen) == sorted([
         *_replaced(f"{staging}/{STAGING_LIST}"), ("os.remove", p3[0][1]), p3[1],
-        *_replaced(f"{staging}/p9/index.html"), *_replaced(f"{staging}/{MANIFEST}"),
+        *_written(f"{staging}/p9/index.html"), *_replaced(f"{staging}/{MANIFEST}"),
         ("os.remove", f"{staging}/{STAGING_LIST}"), *_replaced(f"{staging}/{STAGING_LIST}")])
     assert read_tree(out) == {**{f.path: f.data for f in _site(50, 9)}, "CNAME":
                               b"log.example.org\n", MANIFEST: (out / MANIFEST).read_bytes()}
@@ -389,6 +396,7 @@ def test_a_build_killed_after_linking_your_files_beside_does_not_bring_back_one_
     with pytest.raises(_Killed):
         _kept(out, {"a": "3"})
     assert (staging_dir(out) / "CNAME").is_file()  # linked over before the kill
+    assert not buffer_settled(out)  # so it is cleared, not built on
     (out / "CNAME").unlink()
     _kept(out, {"a": "3"})
     assert read_tree(out) == {"a": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
@@ -551,3 +559,16 @@ def test_a_link_of_yours_changed_stays_a_link(tmp_path: Path) -> None:
     os.symlink("a", out / "link")
     _kept(out, {"a": "4"})
     assert os.readlink(out / "link") == "a"
+
+
+def test_a_page_is_never_written_into_a_file_the_site_has(tmp_path: Path) -> None:
+    """A file under a page's temp name beside that is a link to the output folder's page
+    (left there by hand, or by a build killed mid-link): the build removes it before it
+    writes, so the site in the output folder never changes under a reader before the swap."""
+    out = tmp_path / "out"
+    _kept(out, {"a": "1", "b": "1"}, {"a": "1", "b": "2"})
+    temp = f".{hashlib.sha256(b'a').hexdigest()[:16]}.growthlog-tmp"
+    os.link(out / "a", staging_dir(out) / temp)
+    _kept(out, {"a": "3", "b": "2"})
+    assert (out / "a").read_text() == "3"
+    assert (staging_dir(out) / "a").read_text() == "1"  # the old site, as it was
