@@ -93,7 +93,7 @@ def _normal(project: str) -> str:
 def _version(name: str) -> str:
     """Where no .dist-info folder names it (an egg, a zip): importlib.metadata's answer."""
     from importlib import metadata
-    
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -125,7 +125,7 @@ class MarkdownCache:
         rendered = _rendered(known) if known is not None else None
         if rendered is None or known is None:
             rendered = render_markdown(text, links, unsafe_html=unsafe_html,
-                                   markdown=self.markdown)
+                                       markdown=self.markdown)
             known = [rendered.html, rendered.text, rendered.summary,
                      [list(b) for b in rendered.broken_links], list(rendered.attachments),
                      [list(e) for e in rendered.entry_links]]

@@ -351,6 +351,13 @@ def test_a_list_beside_that_names_a_path_outside_is_not_followed(tmp_path: Path)
     assert read_tree(out) == {"a": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
 
 
+def _page_made_a_folder_by_hand(page: Path) -> None:
+    """The author replaces a page of the old site beside by a folder holding a file."""
+    page.unlink()
+    page.mkdir()
+    (page / "mine.txt").write_text("mine")
+
+
 def test_a_folder_in_the_old_site_beside_where_a_page_now_is(tmp_path: Path) -> None:
     """The old site kept beside has a folder where the new site has a page the output
     folder holds already (the site changed shape; or a page there replaced by a folder by
@@ -363,9 +370,7 @@ def test_a_folder_in_the_old_site_beside_where_a_page_now_is(tmp_path: Path) -> 
     assert read_tree(out) == {"a": b"2", "c": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
     _kept(out, {"a": "2", "c": "4"})
     beside = staging_dir(out)
-    (beside / "a").unlink()
-    (beside / "a").mkdir()
-    (beside / "a" / "mine.txt").write_text("mine")
+    _page_made_a_folder_by_hand(beside / "a")
     _kept(out, {"a": "2", "c": "5"})
     assert read_tree(out) == {"a": b"2", "c": b"5", MANIFEST: (out / MANIFEST).read_bytes()}
     assert (beside / "a" / "mine.txt").read_text() == "mine"
@@ -484,9 +489,7 @@ def test_a_page_rendered_anew_where_the_old_site_beside_has_a_folder(tmp_path: P
     out = tmp_path / "out"
     _kept(out, {"a": "1", "c": "1"}, {"a": "2", "c": "2"})
     beside = staging_dir(out)
-    (beside / "a").unlink()
-    (beside / "a").mkdir()
-    (beside / "a" / "mine.txt").write_text("mine")
+    _page_made_a_folder_by_hand(beside / "a")
     _kept(out, {"a": "3", "c": "3"})
     assert read_tree(out) == {"a": b"3", "c": b"3", MANIFEST: (out / MANIFEST).read_bytes()}
     assert (beside / "a" / "mine.txt").read_text() == "mine"
