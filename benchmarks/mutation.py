@@ -257,10 +257,17 @@ def _annotation_ids(tree: ast.AST) -> set[int]:
 
 
 def _description_ids(tree: ast.AST) -> set[int]:
-    """`description=` texts (pydantic fields): documentation, like docstrings."""
-    return {id(part) for node in ast.walk(tree)
-            if isinstance(node, ast.keyword) and node.arg == "description"
-            for part in ast.walk(node.value)}
+    """`description=` texts and the descriptions of schema.py's keys and schemas (`Key`'s
+    third argument, `Schema`'s second): documentation, like docstrings."""
+    found = {id(part) for node in ast.walk(tree)
+             if isinstance(node, ast.keyword) and node.arg == "description"
+             for part in ast.walk(node.value)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            at = {"Key": 2, "Schema": 1}.get(node.func.id)
+            if at is not None and len(node.args) > at:
+                found.update(id(part) for part in ast.walk(node.args[at]))
+    return found
 
 
 def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str]]:

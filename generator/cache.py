@@ -55,7 +55,7 @@ def code_key() -> str:
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
-             "pydantic", "python-slugify")
+             "pydantic-core", "python-slugify")
     found = installed_versions(names)
     for name in names:
         digest.update(f"{name}={found.get(name) or _version(name)}\0".encode())

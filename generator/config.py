@@ -175,7 +175,7 @@ def parse_config(data: dict[str, Any],
                                     severity=Severity.WARNING))
             continue
         if key == "fields":
-            from generator.schema import builtin_keys  # pydantic: only for custom fields
+            from generator.schema import builtin_keys  # the validator: only for custom fields
 
             values[key], more = parse_fields(value, builtin_keys(), CONFIG_NAME, at)
             problems += more

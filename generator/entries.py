@@ -10,10 +10,9 @@ import datetime as dt
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ValidationError
 
 from generator.config import SiteConfig
 from generator.custom_fields import check_values
@@ -40,7 +39,9 @@ from generator.schema import (
     NESTED_MAPPINGS,
     OTHER_TOOL_KEYS,
     EntrySchema,
+    Schema,
     known_keys,
+    validate_entry,
 )
 from generator.slugs import make_slug as make_slug  # also imported from here
 from generator.sources import (
@@ -52,6 +53,11 @@ from generator.sources import (
     title_from_name,
 )
 from generator.suggest import closest_key, unknown_key_message
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from generator.schema import EntryData
 
 _EXPECTED = {
     "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
@@ -73,10 +79,11 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
         return None, problems
     if inline_tags and isinstance(meta.get("tags", []), list | str):
         meta["tags"] = [*_to_list(meta.get("tags", [])), *inline_tags]
+    data: EntryData | None
     try:
-        data = EntrySchema.model_validate(meta, context={  # () checks nothing
-            "stage": () if "stages" in config.unchecked else config.stages,
-            "outcome": () if "outcomes" in config.unchecked else config.outcomes})
+        data = validate_entry(  # () checks nothing
+            meta, () if "stages" in config.unchecked else config.stages,
+            () if "outcomes" in config.unchecked else config.outcomes)
     except ValidationError as exc:
         problems += [_problem(source, error) for error in exc.errors()]
         data = None
@@ -96,7 +103,7 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
             "growthlog.toml to let it through", line=_file_line(source, shown[1]),
             severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
-    tags = _tag_refs(data.tags)
+    tags = _tag_refs(data["tags"])
     more += _far_off_dates(source, data) + _long_lists(source, data, len(tags))
     entry = _entry(source, data, tags, config, callouts(rendered.html),
                    plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
@@ -234,10 +241,10 @@ PLAUSIBLE_YEARS = range(1900, 2101)
 from the oldest entry to the newest."""
 
 
-def _far_off_dates(source: SourceFile, data: EntrySchema) -> list[Problem]:
-    dated: list[tuple[KeyPath, dt.date | None]] = [(("date",), data.date),
-                                                   (("applied",), data.applied)]
-    dated += [(("actions", i, "due"), a.due) for i, a in enumerate(data.actions)]
+def _far_off_dates(source: SourceFile, data: EntryData) -> list[Problem]:
+    dated: list[tuple[KeyPath, dt.date | None]] = [(("date",), data["date"]),
+                                                   (("applied",), data["applied"])]
+    dated += [(("actions", i, "due"), a["due"]) for i, a in enumerate(data["actions"])]
     return [Problem(source.path, f"the year {day.year} is far from now; is it a typo? "
                     f"(charts span every month from the oldest date to the newest)",
                     line=source.lines.get(at) or source.lines.get(at[:1]),
@@ -252,7 +259,7 @@ MANY_ITEMS = 1000
 generated list): the entry's page shows every one."""
 
 
-def _long_lists(source: SourceFile, data: EntrySchema, tags: int) -> list[Problem]:
+def _long_lists(source: SourceFile, data: EntryData, tags: int) -> list[Problem]:
     """A warning for each list far longer than an entry needs (issue 10 #8: 100,000 tags
     built 100,000 tag pages without a word). Building them costs time linear in their
     length, so they are built; the author is asked. `tags`: how many different tags."""
@@ -271,15 +278,15 @@ def _long_lists(source: SourceFile, data: EntrySchema, tags: int) -> list[Proble
                     severity=Severity.WARNING) for at, message in found]
 
 
-def _old_addresses(source: SourceFile, data: EntrySchema
+def _old_addresses(source: SourceFile, data: EntryData
                    ) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
     """Old addresses to send readers on from, and the entry's other names."""
     found: list[str] = []
     names: list[str] = []
     problems: list[Problem] = []
-    written: list[tuple[str, int | None, str]] = [("permalink", None, data.permalink)] \
-        if data.permalink else []
-    for number, alias in enumerate(data.aliases):
+    written: list[tuple[str, int | None, str]] = [("permalink", None, data["permalink"])] \
+        if data["permalink"] else []
+    for number, alias in enumerate(data["aliases"]):
         if is_address(alias, source.syntax):
             written.append(("aliases", number, alias))
         elif " ".join(alias.split()) not in names:
@@ -322,14 +329,15 @@ def _missing_date(source: SourceFile) -> Problem:
                                 f"({example})", line=1, field="date")
 
 
-def _entry(source: SourceFile, data: EntrySchema, tags: tuple[TagRef, ...], config: SiteConfig,
+def _entry(source: SourceFile, data: EntryData, tags: tuple[TagRef, ...], config: SiteConfig,
            html: str, text: str, summary: str, attachments: tuple[str, ...]) -> Entry:
-    fb, pm, br = data.feedback, data.postmortem, data.bridges
-    feedback = Feedback(fb.asked, fb.from_, fb.received, fb.other_openings) if fb else None
-    postmortem = Postmortem(tuple(pm.went_well), tuple(pm.to_improve)) if pm else None
-    bridges = Bridges(br.thank_you_sent, br.keep_in_touch) if br else None
-    support = tuple(Support(s.who, s.took_away) for s in data.support)
-    actions = tuple(Action(a.text, a.done, a.due) for a in data.actions)
+    fb, pm, br = data["feedback"], data["postmortem"], data["bridges"]
+    feedback = Feedback(fb["asked"], fb["from"], fb["received"], fb["other_openings"]) \
+        if fb else None
+    postmortem = Postmortem(tuple(pm["went_well"]), tuple(pm["to_improve"])) if pm else None
+    bridges = Bridges(br["thank_you_sent"], br["keep_in_touch"]) if br else None
+    support = tuple(Support(s["who"], s["took_away"]) for s in data["support"])
+    actions = tuple(Action(a["text"], a["done"], a["due"]) for a in data["actions"])
     practices = Practices(
         feedback_asked=bool(feedback and (feedback.asked or feedback.received)),
         support_sought=bool(support),
@@ -337,17 +345,19 @@ def _entry(source: SourceFile, data: EntrySchema, tags: tuple[TagRef, ...], conf
         thank_you_sent=bool(bridges and bridges.thank_you_sent),
         actions_set=bool(actions),
     )
+    stage = data["stage"]
     return Entry(
-        source=source.path.removeprefix("content/"), title=data.title, date=data.date,
-        company=data.company, role=data.role, stage=data.stage,
-        stage_index=config.stages.index(data.stage) if data.stage in config.stages else None,
-        outcome=data.outcome, applied=data.applied,
+        source=source.path.removeprefix("content/"), title=data["title"], date=data["date"],
+        company=data["company"], role=data["role"], stage=stage,
+        stage_index=config.stages.index(stage) if stage in config.stages else None,
+        outcome=data["outcome"], applied=data["applied"],
         tags=tags,
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
-        lessons=tuple(data.lessons), actions=actions, draft=data.draft, example=data.example,
-        slug=make_slug(data.slug or data.title), body_html=html, body_text=text,
-        summary=data.description or summary, practices=practices, attachments=attachments,
-        share=tuple(dict.fromkeys(data.share)), share_line=source.lines.get(("share",)),
+        lessons=tuple(data["lessons"]), actions=actions, draft=data["draft"],
+        example=data["example"], slug=make_slug(data["slug"] or data["title"]), body_html=html,
+        body_text=text, summary=data["description"] or summary, practices=practices,
+        attachments=attachments, share=tuple(dict.fromkeys(data["share"])),
+        share_line=source.lines.get(("share",)),
     )
 
 
@@ -360,7 +370,7 @@ def _tag_refs(tags: list[str]) -> tuple[TagRef, ...]:
     return tuple(TagRef(slug, " ".join(tag.split())) for slug, tag in seen.items())
 
 
-def _unknown_keys(source: SourceFile, model: type[BaseModel], data: Any,
+def _unknown_keys(source: SourceFile, model: Schema, data: Any,
                   at: KeyPath, declared: tuple[str, ...] = ()) -> list[Problem]:
     if not isinstance(data, dict):
         return []

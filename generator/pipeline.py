@@ -156,7 +156,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
         if progress is not None:
             progress("Reading entries", len(found) + done, len(found) + len(todo))
 
-    if todo:  # here, not in each process `map` may fork (pydantic takes ~0.1 s to load)
+    if todo:  # here, not in each process `map` may fork (its imports take a while)
         import generator.entries  # noqa: F401
     results = (workers if workers is not None else Workers()).map(parse, todo, tick)
     for (path, key), (entry, said, digests, known) in zip(todo, results, strict=True):
@@ -193,7 +193,7 @@ def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
     source, problems = read_source(path, display)
     if source is None:
         return None, problems
-    from generator.entries import parse_entry, source_dir  # with pydantic: only to parse
+    from generator.entries import parse_entry, source_dir  # the validator: only to parse
 
     here = LinkContext(source_dir(display), links.assets, links.urls)
     entry, more = parse_entry(source, config, here, render)
