@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import ValidationError
@@ -25,6 +25,7 @@ from generator.model import (
     Bridges,
     Entry,
     Feedback,
+    FieldValue,
     Postmortem,
     Practices,
     Support,
@@ -69,6 +70,37 @@ _EXPECTED = {
 def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
                 render: RenderMarkdown = render_markdown) -> tuple[Entry | None, list[Problem]]:
     """Validate one file's front matter and render its body (`render`: the build cache's)."""
+    front, problems = read_front(source, config, links)
+    if front is None:
+        return None, problems
+    return finish_entry(front, links, render, unsafe_html=config.unsafe_html)
+
+
+@dataclass(frozen=True, slots=True)
+class Front:
+    """An entry file read but for its Markdown body (`finish_entry` renders it): serve's
+    first page renders only the bodies it shows. Its errors are all found by now."""
+
+    entry: Entry
+    """The entry with what its body gives left empty (html, text, attachments, links; the
+    summary too, unless the front matter sets a description)."""
+    path: str
+    """The file, as problems name it: 'content/x.md'."""
+    body: str
+    body_line: int
+    """The file line the body starts on."""
+    described: bool
+    """The front matter sets the summary (`description`)."""
+    before: tuple[Problem, ...]
+    """What reading the front matter said (said before the body's warnings)."""
+    after: tuple[Problem, ...]
+    """Said after the body's warnings."""
+
+
+def read_front(source: SourceFile, config: SiteConfig, links: LinkContext
+               ) -> tuple[Front | None, list[Problem]]:
+    """Validate one file's front matter (and read the body's Obsidian fields and tags):
+    the entry but for its rendered body, or None and the problems that stop it."""
     declared = tuple(f.name for f in config.fields)
     problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
     source, inline_tags, more = _read_notes(source, links, declared)
@@ -92,31 +124,42 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
                  for name, message in wrong]
     if data is None or wrong:
         return None, problems
-    rendered = render(body, links, unsafe_html=config.unsafe_html)
-    for line, target in rendered.broken_links:
-        problems.append(Problem(source.path, f"links to '{target}', which is not in content/",
-                                line=_file_line(source, line), severity=Severity.WARNING))
-    shown = None if config.unsafe_html else escaped_tag(rendered.html, body)
-    if shown is not None:  # as a Jekyll or Hugo site would not: say so, and how to change it
-        problems.append(Problem(
-            source.path, f"raw HTML ({shown[0]}) is shown as text; set unsafe_html = true in "
-            "growthlog.toml to let it through", line=_file_line(source, shown[1]),
-            severity=Severity.WARNING))
     addresses, names, more = _old_addresses(source, data)
     tags = _tag_refs(data["tags"])
     more += _far_off_dates(source, data) + _long_lists(source, data, len(tags))
-    entry = _entry(source, data, tags, config, callouts(rendered.html),
-                   plain_wikilinks(rendered.text), plain_wikilinks(rendered.summary),
-                   rendered.attachments)
-    extra = {k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS}
-    pending = tuple((_file_line(source, line) or 0, address, written)
+    entry = _entry(source, data, tags, config, addresses, names, fields)
+    return Front(entry, source.path, body, source.body_line, bool(data["description"]),
+                 tuple(problems), tuple(more)), problems + more
+
+
+def finish_entry(front: Front, links: LinkContext, render: RenderMarkdown = render_markdown,
+                 *, unsafe_html: bool = False) -> tuple[Entry, list[Problem]]:
+    """The entry with its body rendered, and every problem of its file (what parse_entry
+    gives): `links` and `unsafe_html` as `read_front` had them."""
+    body = front.body
+    rendered = render(body, links, unsafe_html=unsafe_html)
+    said: list[Problem] = []
+    for line, target in rendered.broken_links:
+        said.append(Problem(front.path, f"links to '{target}', which is not in content/",
+                            line=_body_line(front.body_line, line), severity=Severity.WARNING))
+    shown = None if unsafe_html else escaped_tag(rendered.html, body)
+    if shown is not None:  # as a Jekyll or Hugo site would not: say so, and how to change it
+        said.append(Problem(
+            front.path, f"raw HTML ({shown[0]}) is shown as text; set unsafe_html = true in "
+            "growthlog.toml to let it through", line=_body_line(front.body_line, shown[1]),
+            severity=Severity.WARNING))
+    pending = tuple((_body_line(front.body_line, line) or 0, address, written)
                     for line, address, written in rendered.entry_links)
-    return replace(entry, extra=extra, old_addresses=addresses, names=names, fields=fields,
-                   entry_links=pending), problems + more
+    entry = replace(front.entry, body_html=callouts(rendered.html),
+                    body_text=plain_wikilinks(rendered.text),
+                    summary=front.entry.summary if front.described
+                    else plain_wikilinks(rendered.summary),
+                    attachments=rendered.attachments, entry_links=pending)
+    return entry, [*front.before, *said, *front.after]
 
 
-def _file_line(source: SourceFile, body_line: int) -> int | None:
-    return source.body_line + body_line - 1 if body_line else None
+def _body_line(body_line: int, line: int) -> int | None:
+    return body_line + line - 1 if line else None
 
 
 _INLINE_KEYS = frozenset({"title", "date", "company", "role", "stage", "outcome", "applied",
@@ -330,7 +373,9 @@ def _missing_date(source: SourceFile) -> Problem:
 
 
 def _entry(source: SourceFile, data: EntryData, tags: tuple[TagRef, ...], config: SiteConfig,
-           html: str, text: str, summary: str, attachments: tuple[str, ...]) -> Entry:
+           addresses: tuple[str, ...], names: tuple[str, ...],
+           fields: tuple[FieldValue, ...]) -> Entry:
+    """The entry but for what its body gives (finish_entry)."""
     fb, pm, br = data["feedback"], data["postmortem"], data["bridges"]
     feedback = Feedback(fb["asked"], fb["from"], fb["received"], fb["other_openings"]) \
         if fb else None
@@ -354,10 +399,11 @@ def _entry(source: SourceFile, data: EntryData, tags: tuple[TagRef, ...], config
         tags=tags,
         feedback=feedback, support=support, postmortem=postmortem, bridges=bridges,
         lessons=tuple(data["lessons"]), actions=actions, draft=data["draft"],
-        example=data["example"], slug=make_slug(data["slug"] or data["title"]), body_html=html,
-        body_text=text, summary=data["description"] or summary, practices=practices,
-        attachments=attachments, share=tuple(dict.fromkeys(data["share"])),
-        share_line=source.lines.get(("share",)),
+        example=data["example"], slug=make_slug(data["slug"] or data["title"]), body_html="",
+        body_text="", summary=data["description"] or "", practices=practices,
+        extra={k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS},
+        old_addresses=addresses, names=names, fields=fields,
+        share=tuple(dict.fromkeys(data["share"])), share_line=source.lines.get(("share",)),
     )
 
 
