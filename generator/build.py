@@ -79,7 +79,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
                    urls=lambda config: _site_urls(root, config, base_url, private,  # sources,
                                                   password, sealing),           # entries, site
-                   workers=workers)
+                   workers=workers, only=only)
     raise_on_errors(log.problems)
     warnings = log.problems + _origin_warnings(log, sealing)
     if sealing and not log.config.private:  # --private: the theme must know (no feed link)

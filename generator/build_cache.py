@@ -15,6 +15,8 @@ The parts, each with its key and what drops it:
   entry files saved, created or deleted (`listing_after`).
 * parsed: each entry file's Entry and problems, by path on disk; dropped when its
   (mtime, size) differs or a watcher reports it (`forget`).
+* fronts: entry files read but for their bodies (serve's first page renders only the
+  bodies it shows), by path on disk with their key: until a build renders them.
 * files: bytes of attachments and theme static files, by path on disk; likewise.
 * linked: entries with their links to other entries resolved, by source (entry_links.py).
 * memo: results computed per entry, by (kind, source): the entry with a unique slug or
@@ -63,7 +65,7 @@ import stat
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from generator.cache import CACHE_DIR, OLD_MARKDOWN_FILE, MarkdownCache, write_cache_file
 from generator.compiled import CompiledTemplates
@@ -78,6 +80,9 @@ from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.theme import Theme, packaged_themes_dir
 from generator.urls import Urls
+
+if TYPE_CHECKING:  # the validator loads only when an entry is parsed
+    from generator.entries import Front
 
 FileKey = tuple[int, int, int]
 """(mtime_ns, ctime_ns, size): a file whose key is unchanged is not re-read. ctime, which
@@ -111,6 +116,7 @@ class BuildCache:
     """Names inside content/ that could not be listed or followed, with the reason."""
     parsed: dict[str, Parsed] = field(default_factory=dict)
     """By path on disk (a str: serve looks up every entry on every save)."""
+    fronts: dict[str, tuple[FileKey, Front]] = field(default_factory=dict)
     files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     linked: LinkCache = field(default_factory=dict)
     memo: Memo = field(default_factory=Memo)
@@ -144,17 +150,18 @@ class BuildCache:
     def use_config(self, config: SiteConfig) -> None:
         """Entries parsed, and the theme found, under another config are not valid."""
         if config != self.config:
-            self.config, self.parsed, self.theme = config, {}, None
+            self.config, self.parsed, self.fronts, self.theme = config, {}, {}, None
 
     def use_links(self, links: LinkContext) -> None:
         """Entries link attachments: another set of attachments means parsing again."""
         if links != self.links:
-            self.links, self.parsed = links, {}
+            self.links, self.parsed, self.fronts = links, {}, {}
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Drop what was read from these files, e.g. ones a watcher saw change."""
         for path in map(os.fspath, paths):
             self.parsed.pop(path, None)
+            self.fronts.pop(path, None)
             self.bodies.pop(path, None)
             self.files.pop(path, None)
 

@@ -9,10 +9,12 @@ changed and re-render only pages whose data changed; the result equals a full ru
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.build_cache import BuildCache, FileKey, Listing, Parsed
 from generator.clock import today
@@ -38,6 +40,9 @@ from generator.sources import (
 )
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
+
+if TYPE_CHECKING:  # the validator loads only when an entry is parsed
+    from generator.entries import Front
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +72,18 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
              urls: Callable[[SiteConfig], Urls] | None = None,
              progress: Tick | None = None,
              select: Callable[[list[Entry]], list[Entry]] | None = None,
-             workers: Workers | None = None) -> LoadedLog:
+             workers: Workers | None = None,
+             only: Callable[[str], bool] | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
     it is asked only when the config has no errors. Default: the config's base URL.
     `progress` is told of each entry read (meter.Tick).
     `select`: the entries to keep of those parsed (a reader's view, views.py).
+    `only`: the site is for the pages at the output paths it holds true for (serve's
+    first page): only the bodies of entries those pages show are rendered; the others
+    wait in the cache for the next load (the Site holds them with empty bodies, and
+    their problems but for their bodies' warnings).
     """
     cache = cache if cache is not None else BuildCache()
     config, problems = load_config(root)
@@ -81,12 +91,23 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
         else urls(config)
     cache.use_config(config)
     sources = read_sources(root, cache, seen)
-    entries, more = read_entries(root, sources, config, site_urls, cache, progress, workers)
-    if select is not None:  # a reader's view: only its entries, before links resolve
-        entries = select(entries)
-    entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
-                                          href=site_urls.href)
-    site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
+    bodies: set[str] | None = set() if only is not None else None
+    while True:
+        entries, more = read_entries(root, sources, config, site_urls, cache, progress,
+                                     workers, bodies)
+        if select is not None:  # a reader's view: only its entries, before links resolve
+            entries = select(entries)
+        entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
+                                              href=site_urls.href)
+        site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
+        if bodies is None or only is None:
+            break
+        # What the site holds and where does not depend on any body: once every entry
+        # those pages show has its body, they are what a full load gives them.
+        shown = _shown(site, config, site_urls, only, cache)
+        if shown is not None and shown <= bodies:
+            break
+        bodies = shown | bodies if shown is not None else None
     example = [Problem(f"content/{e.source}", "is the example `growthlog init` wrote; now "
                        "that the log has entries of your own it is left out (delete it when "
                        "you like)", severity=Severity.WARNING)
@@ -118,19 +139,54 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None) -
     return Sources(listing, assets, problems + withheld, watched)
 
 
+def _shown(site: Site, config: SiteConfig, urls: Urls, only: Callable[[str], bool],
+           cache: BuildCache) -> set[str] | None:
+    """The sources of the entries the pages `only` selects show (None: cannot tell)."""
+    shown: set[str] = set()
+    for plan in plan_pages(site, config, cache.memo):
+        if only(urls.output_path(plan.info.path)) and not _entries_in(plan.context, shown):
+            return None
+    return shown
+
+
+def _entries_in(value: object, found: set[str]) -> bool:
+    """Add the source of every entry `value` holds to `found`; False if it holds
+    something that cannot be looked into (which may hold an entry)."""
+    if value is None or isinstance(value, str | int | float | dt.date):
+        return True
+    if type(value) is Entry:
+        found.add(value.source)
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_entries_in(item, found) for item in value)
+    if isinstance(value, dict):
+        return all(_entries_in(key, found) and _entries_in(item, found)
+                   for key, item in value.items())
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    return fields is not None and all(_entries_in(getattr(value, name), found)
+                                      for name in fields)
+
+
 def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
                  cache: BuildCache, progress: Tick | None = None,
-                 workers: Workers | None = None) -> tuple[list[Entry], list[Problem]]:
+                 workers: Workers | None = None, bodies: Collection[str] | None = None
+                 ) -> tuple[list[Entry], list[Problem]]:
     """Every entry file parsed (or, unchanged on disk, as the cache parsed it) and its
     problems. A listing from a watcher's report needs no look at unchanged files: the
     report already dropped every changed one from the cache (a 1,000-entry log: ~8 ms).
-    The files to parse are split across processes as `workers` allows."""
+    The files to parse are split across processes as `workers` allows.
+    `bodies`: render only these entries' bodies (by source inside content/); the others
+    come with theirs empty, their front matter read kept in the cache (`fronts`) for a
+    later call to render them from."""
     links = LinkContext("", frozenset(sources.assets), urls)
     cache.use_links(links)
     markdown = cache.markdown
     render = markdown.render if markdown is not None else Markdown()  # one per build
     paths = [path for inside, path in sources.listing if is_entry_name(inside)]
+    fronts = cache.fronts
     found: dict[str, Parsed] = {}
+    waiting: dict[str, Front] = {}
+    """Read but for their bodies, which are not asked for yet."""
     todo: list[tuple[str, FileKey]] = []
     for path in paths:
         cached = cache.parsed.get(path)
@@ -140,17 +196,34 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:
-                todo.append((path, key))
+                held = fronts.get(path)
+                if held is not None and held[0] == key and bodies is not None \
+                        and held[1].entry.source not in bodies:
+                    waiting[path] = held[1]
+                else:
+                    todo.append((path, key))
                 continue
         found[path] = cached
 
     def parse(item: tuple[str, FileKey]) -> _ParsedFile:
+        path, key = item
+        held = fronts.get(path)
+        front: Front | None
+        said: list[Problem] = []
+        if held is not None and held[0] == key:
+            front = held[1]
+        else:
+            front, said = _front(root, Path(path), config, links)
+        if front is None:
+            return None, None, said, (), []
+        if bodies is not None and front.entry.source not in bodies:
+            return None, front, [], (), []
         asked = len(markdown.asked) if markdown is not None else 0
-        entry, said = _parse(root, Path(item[0]), config, links, render)
+        entry, said = _finish(front, links, render, config.unsafe_html)
         if markdown is None:
-            return entry, said, (), []
+            return entry, None, said, (), []
         digests = tuple(markdown.asked[asked:])
-        return entry, said, digests, markdown.known(digests)
+        return entry, None, said, digests, markdown.known(digests)
 
     def tick(done: int) -> None:
         if progress is not None:
@@ -159,7 +232,11 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     if todo:  # here, not in each process `map` may fork (its imports take a while)
         import generator.entries  # noqa: F401
     results = (workers if workers is not None else Workers()).map(parse, todo, tick)
-    for (path, key), (entry, said, digests, known) in zip(todo, results, strict=True):
+    for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
+        if front is not None:
+            fronts[path] = key, front
+            waiting[path] = front
+            continue
         found[path] = (key, entry, said)
         if markdown is not None:
             cache.bodies[path] = digests
@@ -167,37 +244,57 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     entries: list[Entry] = []
     problems: list[Problem] = []
     parsed: dict[str, Parsed] = {}
-    bodies: dict[str, tuple[str, ...]] = {}
+    digested: dict[str, tuple[str, ...]] = {}
     for path in paths:
+        if path in waiting:
+            front = waiting[path]
+            problems += [*front.before, *front.after]
+            entries.append(front.entry)
+            continue
         if path not in found:
             continue
         if markdown is not None:  # its bodies stay in the Markdown cache
-            bodies[path] = cache.bodies.get(path, ())
-            markdown.keep(bodies[path])
+            digested[path] = cache.bodies.get(path, ())
+            markdown.keep(digested[path])
         parsed[path] = cached = found[path]
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
-    cache.parsed, cache.bodies = parsed, bodies
+    cache.parsed, cache.bodies = parsed, digested
+    cache.fronts = {path: fronts[path] for path in waiting}
     return entries, problems
 
 
-_ParsedFile = tuple[Entry | None, list[Problem], tuple[str, ...], list[list[object]]]
-"""An entry file parsed (in this process or another): its Entry, problems, and the
-digests and results of the Markdown bodies it rendered (for the Markdown cache)."""
+_ParsedFile = tuple[Entry | None, "Front | None", list[Problem], tuple[str, ...],
+                    list[list[object]]]
+"""An entry file parsed (in this process or another): its Entry, or what was read of it
+but for its body (not asked for); its problems; and the digests and results of the
+Markdown bodies it rendered (for the Markdown cache)."""
 
 
-def _parse(root: Path, path: Path, config: SiteConfig, links: LinkContext,
-           render: RenderMarkdown) -> tuple[Entry | None, list[Problem]]:
+def _front(root: Path, path: Path, config: SiteConfig, links: LinkContext
+           ) -> tuple[Front | None, list[Problem]]:
+    """An entry file read but for its body, and its problems but for the body's."""
     display = path.relative_to(root).as_posix()
     source, problems = read_source(path, display)
     if source is None:
         return None, problems
-    from generator.entries import parse_entry, source_dir  # the validator: only to parse
+    from generator.entries import read_front, source_dir  # the validator: only to parse
 
-    here = LinkContext(source_dir(display), links.assets, links.urls)
-    entry, more = parse_entry(source, config, here, render)
-    return entry, problems + more
+    front, more = read_front(source, config, LinkContext(source_dir(display), links.assets,
+                                                         links.urls))
+    if front is not None and problems:
+        front = replace(front, before=(*problems, *front.before))
+    return front, problems + more
+
+
+def _finish(front: Front, links: LinkContext, render: RenderMarkdown,
+            unsafe_html: bool) -> tuple[Entry, list[Problem]]:
+    """The entry with its body rendered, and every problem of its file."""
+    from generator.entries import finish_entry, source_dir
+
+    here = LinkContext(source_dir(front.path), links.assets, links.urls)
+    return finish_entry(front, here, render, unsafe_html=unsafe_html)
 
 
 def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache, *,

@@ -31,7 +31,7 @@ class Work:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.parsed: list[str] = []
         self.compiled: list[str | None] = []
-        parse, compile_ = pipeline._parse, jinja2.Environment.compile
+        parse, compile_ = pipeline._front, jinja2.Environment.compile
 
         def parse_spy(root: Path, path: Path, *args: object) -> object:
             self.parsed.append(path.name)
@@ -42,7 +42,7 @@ class Work:
             self.compiled.append(name)
             return compile_(env, source, name, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(pipeline, "_parse", parse_spy)
+        monkeypatch.setattr(pipeline, "_front", parse_spy)
         monkeypatch.setattr(jinja2.Environment, "compile", compile_spy)
 
     def clear(self) -> None:

@@ -5,13 +5,18 @@ preview is kept nowhere but its temporary folder."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_check_cache import Work
-from test_watch import Served
+from test_watch import Served, eventually
 
+from generator import markup
 from generator.build import build
 from generator.serve import Rebuilder, first_pages
 from generator.watch import classify
@@ -158,3 +163,111 @@ def test_the_first_pages_are_built_first_and_the_rest_after_as_one_build_would(
     assert rest.report.rendered == fresh.report.rendered - 2
     assert not set(rest.report.written) & set(first.report.written)
     assert read_tree(tmp_path / "p") == read_tree(tmp_path / "fresh")
+
+
+# --- from nothing: the home page renders only the bodies it shows ---------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent
+SOURCES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def _recent_and_held(old: int) -> dict[str, str | bytes]:
+    """Five recent entries (the home page's list), and `old` older ones that no list of
+    the home page shows (no lesson, no action), their bodies marked HELD."""
+    files: dict[str, str | bytes] = {
+        f"content/2026/new-{n}.md": entry(f"Recent role {n}", f"2026-03-0{n}",
+                                          lessons=f"['Lesson {n}: prepare examples']",
+                                          body=f"Fresh body {n}: what the day *taught*.")
+        for n in range(1, 6)}
+    files.update({f"content/2025/old-{n:02}.md": entry(
+        f"Old role {n}", f"2025-01-{n:02}", body=f"HELD body {n}, with a [link](old-01.md).")
+        for n in range(1, old + 1)})
+    return files
+
+
+def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_does_not_show(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home page needs every entry's front matter (counts, tags, the recent list) but
+    only the bodies it shows: it is answered while every other body still waits to be
+    rendered, byte for byte as a whole build makes it; a page whose body is not rendered
+    yet is waited for, never a 404."""
+    root = make_log(tmp_path / "log", _recent_and_held(30))
+    build(root, output=tmp_path / "whole", drafts=True, base_url="/", private=False)
+    whole = read_tree(tmp_path / "whole")
+    gate = threading.Event()
+    rendered: list[str] = []
+    real = markup.Markdown.__call__
+
+    def held(self: markup.Markdown, text: str, links: markup.LinkContext, *,
+             unsafe_html: bool = False) -> markup.RenderedMarkdown:
+        if "HELD" in text:
+            gate.wait(60)
+        rendered.append(text)
+        return real(self, text, links, unsafe_html=unsafe_html)
+
+    monkeypatch.setattr(markup.Markdown, "__call__", held)
+    server = Served(root)
+    server.thread.start()
+    try:
+        eventually(lambda: any(line.startswith("Serving") for line in server.lines), 20)
+        with urllib.request.urlopen(server.url, timeout=10) as reply:
+            assert re.sub(rb'<script src="/__growthlog__/livereload.js"[^>]*></script>', b"",
+                          reply.read()) == whole["index.html"]
+        assert sorted(text.split(":")[0] for text in rendered) == [
+            f"Fresh body {n}" for n in range(1, 6)]  # and no HELD body
+        waiting: list[tuple[int, str]] = []
+        asker = threading.Thread(target=lambda: waiting.append(server.get("entries/old-role-7/")))
+        asker.start()
+        asker.join(0.5)
+        assert asker.is_alive() and not waiting  # not written yet: waited for
+        gate.set()
+        asker.join(10)
+        assert waiting and waiting[0][0] == 200 and "HELD body 7" in waiting[0][1]
+        assert server.ready.wait(20)
+        assert len(rendered) == 35  # each body rendered once
+    finally:
+        gate.set()
+        server.stop.set()
+        server.thread.join(20)
+
+
+def test_every_problem_of_every_entry_is_said_when_bodies_wait_for_the_first_page(
+        tmp_path: Path) -> None:
+    """Warnings of bodies the home page does not show (a broken link, raw HTML), and
+    errors anywhere, come out of serve's first build as a whole build says them."""
+    files = _recent_and_held(3)
+    files["content/2025/old-02.md"] = entry("Old role 2", "2025-01-02",
+                                            body="Line one.\n\nSee [gone](gone.md) and <b>x</b>.")
+    for broken in (False, True):
+        if broken:
+            files["content/2025/old-03.md"] = entry("Old role 3", "2025-01-03",
+                                                    applied="someday", body="HELD <i>y</i>")
+        root = make_log(tmp_path / f"log-{broken}", files)
+        rebuilder = Rebuilder(root, tmp_path / f"p-{broken}")
+        first = rebuilder.rebuild(only=first_pages)
+        assert first.ok is not broken
+        rest = rebuilder.rebuild()
+        whole = Rebuilder(root, tmp_path / f"whole-{broken}").rebuild()
+        assert rest.problem_lines == whole.problem_lines
+        assert any(line.startswith("content/2025/old-02.md:7: warning: links to 'gone.md'")
+                   for line in rest.problem_lines)
+        assert any(line.startswith("content/2025/old-02.md:7: warning: raw HTML")
+                   for line in rest.problem_lines)
+        assert any(line.startswith("content/2025/old-03.md:") for line in rest.problem_lines) \
+            is broken
+        assert read_tree(tmp_path / f"p-{broken}") == read_tree(tmp_path / f"whole-{broken}")
+
+
+@pytest.mark.parametrize("log", ["sample", "hugo", "jekyll", "obsidian"])
+def test_the_first_pages_are_byte_for_byte_a_whole_builds(tmp_path: Path, log: str) -> None:
+    """Whatever the log, the pages of the first build are the ones a whole build makes."""
+    root = make_log(tmp_path / "log", {})
+    shutil.copytree(SAMPLE / "content" if log == "sample" else SOURCES / log, root / "content")
+    first = Rebuilder(root, tmp_path / "first").rebuild(only=first_pages)
+    assert first.ok
+    whole = Rebuilder(root, tmp_path / "whole").rebuild()
+    assert whole.ok
+    tree, early = read_tree(tmp_path / "whole"), read_tree(tmp_path / "first")
+    assert "index.html" in early
+    assert {name: tree[name] for name in early if not name.startswith(".")} \
+        == {name: data for name, data in early.items() if not name.startswith(".")}
