@@ -36,7 +36,8 @@ The parts, each with its key and what drops it:
 (`load_build_cache`, `save_build_cache`), so a build after one entry was edited parses
 that entry and renders the pages that show it, like a rebuild in `serve`. Kept: config,
 links, parsed, bodies, markdown, linked, memo and the pages (with the theme files' hash
-and the renderer's key they were rendered with); not kept: the listing (content/ is
+and the renderer's key they were rendered with, and what each read of entries: its
+renderer notes that, as serve's does, page_reads.py); not kept: the listing (content/ is
 listed again), files, theme, written (a build swaps in the whole new site). A page's
 bytes are not kept again: the output folder has them. state.pickle holds their hash and
 the stamp (output.Stamp) of the file that holds them; the next build reads the files
@@ -128,10 +129,10 @@ class BuildCache:
     bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     theme_print: str | None = None
     """A hash of every file of `theme` (pages of another theme are not reused)."""
-    restored: tuple[tuple[object, ...], dict[str, tuple[PagePlan, Kept]], str | None] | None \
-        = None
-    """Pages from disk with the key they were rendered with and the output folder their
-    bytes are in (Kept), until the theme is known."""
+    restored: tuple[tuple[object, ...], dict[str, tuple[PagePlan, Kept]], str | None,
+                    dict[str, frozenset[str]]] | None = None
+    """Pages from disk with the key they were rendered with, the output folder their
+    bytes are in (Kept) and what each read of entries, until the theme is known."""
     on_disk: tuple[Path, OnDisk] | None = None
     """Pages whose bytes were read from the output folder the last build wrote, for this
     build's write (output.write_output); dropped once written."""
@@ -145,6 +146,8 @@ class BuildCache:
         if restored is not None and restored[0] == (self.theme_print, *urls.key, config):
             self.pages.renderer = self.pages.make(theme, urls, config)
             self.pages.pages, self.on_disk = _read_pages(restored[1], restored[2])
+            self.pages.reads = {path: read for path, read in restored[3].items()
+                                if path in self.pages.pages}
         return theme
 
     def use_config(self, config: SiteConfig) -> None:
@@ -212,7 +215,7 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache
     disk, or a fresh cache when there is none or it cannot be trusted (damaged,
     half-written, another key)."""
     cache = BuildCache(markdown=MarkdownCache(),
-                       pages=RenderCache(compiled=CompiledTemplates(key)))
+                       pages=RenderCache(compiled=CompiledTemplates(key), note_reads=True))
     head = _MAGIC + key.encode() + b"\n"
     try:  # read as it is unpickled: the file's bytes are never all in memory at once
         with open(root / CACHE_DIR / name, "rb") as file:
@@ -241,7 +244,8 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     if name == STATE_FILE and cache.output is not None:  # serve's preview: a folder of its own
         pages, folder = _kept_pages(cache.pages.pages, cache.output), os.fspath(cache.output[0])
     state = (cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo,
-             ((cache.theme_print, *renderer.key), pages, folder), cache.markdown.used())
+             ((cache.theme_print, *renderer.key), pages, folder, cache.pages.reads),
+             cache.markdown.used())
     head = _MAGIC + key.encode() + b"\n"
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
@@ -280,8 +284,9 @@ def _is_state(state: object) -> bool:
     types = (SiteConfig, LinkContext, dict, dict, dict, Memo, tuple, dict)
     return isinstance(state, tuple) and len(state) == len(types) and all(
         isinstance(part, kind) for part, kind in zip(state, types, strict=True)) \
-        and len(state[6]) == 3 and isinstance(state[6][0], tuple) \
-        and isinstance(state[6][1], dict) and isinstance(state[6][2], str | None)
+        and len(state[6]) == 4 and isinstance(state[6][0], tuple) \
+        and isinstance(state[6][1], dict) and isinstance(state[6][2], str | None) \
+        and isinstance(state[6][3], dict)
 
 
 def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Mapping[str, str]]

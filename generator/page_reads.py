@@ -45,6 +45,9 @@ QUIET_FILTERS = frozenset({
 attribute named to map, sort or select) or not at all (its place in a list)."""
 
 _PLAIN = (str, int, float, dt.date, Cycler, Joiner, Namespace, jinja2.runtime.LoopContext)
+_QUIET_OWNERS = (*_PLAIN, jinja2.ext.Extension)
+"""Objects whose methods read nothing of an entry given to them (a string's, the `cache`
+tag's)."""
 
 
 def _reads(env: jinja2.Environment) -> set[str] | None:
@@ -82,15 +85,16 @@ class ReadingContext(jinja2.runtime.Context):
 
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's
-        reads = _reads(__self.environment)
+        env = __self.environment
+        reads = env.fragment_store.reads  # type: ignore[attr-defined]
         if reads is not None and not isinstance(__obj, jinja2.runtime.Macro):
-            if __obj is __self.environment.globals.get("url"):
-                if any(type(arg) is Entry for arg in args):
+            if __obj is env.globals.get("url"):  # (the commonest call: tried first)
+                if args and type(args[0]) is Entry:
                     reads.add("slug")  # urls.entry_path: its slug only
-            elif not isinstance(getattr(__obj, "__self__", None), (*_PLAIN, jinja2.ext.Extension)) \
+            elif not isinstance(getattr(__obj, "__self__", None), _QUIET_OWNERS) \
                     and _shows_entry((*args, *kwargs.values(), getattr(__obj, "__self__", None))):
                 reads.add(EVERYTHING)
-        return super().call(__obj, *args, **kwargs)
+        return jinja2.runtime.Context.call(__self, __obj, *args, **kwargs)
 
 
 class ReadingEnvironment(jinja2.Environment):
@@ -100,9 +104,13 @@ class ReadingEnvironment(jinja2.Environment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Entry:
-            reads = _reads(self)
+            reads = self.fragment_store.reads  # type: ignore[attr-defined]
             if reads is not None:
                 reads.add(attribute)
+            try:  # Jinja's own first step, without a call more (the commonest lookup)
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
         return jinja2.Environment.getattr(self, obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:

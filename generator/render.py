@@ -130,7 +130,8 @@ class RenderCache:
     reads: dict[str, frozenset[str]] = field(default_factory=dict)
     """What each page's bytes read of entries, by output path, where noted (page_reads)."""
     note_reads: bool = False
-    """Note them (serve, which renders again after each save; in one build it only costs)."""
+    """Note them: where pages are rendered again later (serve, and `growthlog build` with
+    its cache on disk)."""
 
     def renderer_for(self, theme: Theme, urls: Urls, config: SiteConfig) -> Renderer:
         """The renderer for these, kept while they stay the same (pages with it)."""
@@ -277,14 +278,17 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
             done.append(None)
             todo.append(index)
 
-    def render(index: int) -> bytes | Problem:
+    def render(index: int) -> tuple[bytes | Problem, frozenset[str] | None]:
+        """The page's bytes and what it read of entries (where noted), sent back together
+        from whichever process rendered it."""
         fragments.begin_page()
         try:
-            return _render(renderer.env, plans[index]).encode("utf-8")
+            page: bytes | Problem = _render(renderer.env, plans[index]).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
-            return template_problem(exc, plans[index], theme.root)
+            page = template_problem(exc, plans[index], theme.root)
         finally:
             fragments.end_page(paths[index])
+        return page, fragments.page_reads.pop(paths[index], None)
 
     def tick(count: int) -> None:
         if progress is not None:
@@ -293,17 +297,20 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     fragments.clear_reads()
     rendered = (workers if workers is not None else Workers()).map(
         render, todo, tick, together=lambda index: _sharing(plans[index]))
-    problems = [page for page in rendered if isinstance(page, Problem)]
-    noted = fragments.page_reads  # of pages rendered here (not in another process)
-    fragments.keep_pages(set(paths))
+    problems = [page for page, _ in rendered if isinstance(page, Problem)]
+    planned = set(paths)
+    fragments.keep_pages(planned)
     if problems:
         raise ProblemsFound(problems)
-    for index, page in zip(todo, rendered, strict=True):
+    reads = {path: read for path, read in cache.reads.items() if path in planned}
+    for index, (page, read) in zip(todo, rendered, strict=True):
         if isinstance(page, bytes):
             done[index] = page
-    again = {paths[index] for index in todo}
-    cache.reads = {path: reads for path in paths if (
-        reads := noted.get(path) if path in again else cache.reads.get(path)) is not None}
+        if read is not None:
+            reads[paths[index]] = read
+        else:
+            reads.pop(paths[index], None)
+    cache.reads = reads
     cache.rendered = len(todo)
     cache.pages = {path: (plan, data) for plan, path, data in zip(plans, paths, done, strict=True)
                    if data is not None}

@@ -13,6 +13,7 @@ import pytest
 from test_cache import counting
 
 from generator.build import build
+from generator.parallel import Workers
 
 from conftest import REPO, make_log, read_tree
 
@@ -133,3 +134,22 @@ def test_the_cache_file_is_never_held_whole_in_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert state.stat().st_size > size / 2 and size > 1_000_000  # it was written again
     assert peak < size  # the pickler's own bookkeeping only (it was twice the size)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_body_edit_that_no_list_shows_renders_only_the_entrys_page(
+        tmp_path: Path, processes: int) -> None:
+    """What each page read of the entries it shows is kept on disk with it (page_reads.py),
+    also of pages another process rendered: a paragraph added under an entry's summary
+    changes its page only, not the tag, company, year, month and list pages holding it."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    first = build(root, use_cache=True, workers=Workers(processes=processes, min_share=1))
+    assert first.processes == processes
+    path = root / "content/e00.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA second paragraph.\n",
+                    encoding="utf-8")
+    again = build(root, use_cache=True)  # from what the first left on disk
+    assert again.rendered == 1
+    assert set(again.written) == {"entries/entry-0/index.html", "search/index.json"}
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
