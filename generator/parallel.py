@@ -12,10 +12,11 @@ a build in one process. A child that fails in any way (an exception, a result th
 not unpickle, killed) costs only time: the parent computes what it did not send again
 itself, and so raises what one process would have raised.
 
-A step forks only when every process gets at least `min_share` items (forking a process
-of a few hundred MB and sending pages back costs a few tens of milliseconds, more than a
-small log's whole step), never where there is no fork (Windows, macOS's spawn-only
-builds of Python), and onto no more CPUs than are free at that moment (`free_cpus`).
+A step forks only when every process gets at least `min_share` items, an entry to parse
+counting ENTRY_WEIGHT pages (forking a process of a few hundred MB and sending pages back
+costs a few tens of milliseconds, more than a small log's whole step), never where there
+is no fork (Windows, macOS's spawn-only builds of Python), and onto no more CPUs than are
+free at that moment (`free_cpus`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_SHARE = 200
-"""Items each process must get before a step is split (entries to parse, pages to render)."""
+"""Items each process must get before a step is split (pages to render; an entry to
+parse counts ENTRY_WEIGHT times)."""
+ENTRY_WEIGHT = 5
+"""What an entry to parse counts for against MIN_SHARE: parsing it costs about three
+pages' rendering, and the split of that step is even, so a log of 80 entries or more
+parses in two processes (100 entries: 50 ms against 75 in one, a quarter of the build
+after the imports). Rendering a log that small stays in one process: the list pages that
+share cached cards render in one process, so two took 0.75-1.2x one's wall."""
 CHUNKS_PER_PROCESS = 32
 """How finely the queue cuts the items: a process that finishes early waits at most for
 one chunk (of 1,000 entries in two processes, about 16 entries: ~15 ms) of another's."""
@@ -73,22 +81,24 @@ class Workers:
             cpus = os.cpu_count() or 1
         return cls(processes=cpus, ask=True)
 
-    def processes_for(self, count: int) -> int:
-        """How many processes `count` items are split across."""
+    def processes_for(self, count: int, weight: int = 1) -> int:
+        """How many processes `count` items, each counting `weight` times, are split across."""
         if not hasattr(os, "fork"):
             return 1
-        most = min(self.processes, count // max(1, self.min_share))
+        most = min(self.processes, count * weight // max(1, self.min_share))
         if most > 1 and self.ask:
             most = min(most, free_cpus(self.processes, runnable()))
         return max(1, most)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             done: Callable[[int], None] | None = None,
-            together: Callable[[T], Hashable | None] | None = None) -> list[R]:
-        """fork_map over as many processes as these items are worth. Items for which
-        `together` gives the same key (not None) share cached work (list pages showing
-        the same entries' cards): they all go to one process, so that work is done once."""
-        processes = self.processes_for(len(items))
+            together: Callable[[T], Hashable | None] | None = None,
+            weight: int = 1) -> list[R]:
+        """fork_map over as many processes as these items are worth, each counting
+        `weight` times against `min_share`. Items for which `together` gives the same key
+        (not None) share cached work (list pages showing the same entries' cards): they
+        all go to one process, so that work is done once."""
+        processes = self.processes_for(len(items), weight)
         self.used = max(self.used, processes)
         groups: dict[Hashable, list[int]] = {}
         if together is not None and processes > 1:

@@ -25,7 +25,7 @@ from generator.feed import build_feed
 from generator.markup import LinkContext, Markdown, RenderMarkdown
 from generator.meter import Tick
 from generator.model import Entry, Site
-from generator.parallel import Workers
+from generator.parallel import ENTRY_WEIGHT, Workers
 from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, plan_pages, render_site
 from generator.search_index import build_search_index
@@ -231,7 +231,8 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
 
     if todo:  # here, not in each process `map` may fork (its imports take a while)
         import generator.entries  # noqa: F401
-    results = (workers if workers is not None else Workers()).map(parse, todo, tick)
+    results = (workers if workers is not None else Workers()).map(parse, todo, tick,
+                                                                  weight=ENTRY_WEIGHT)
     for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
         if front is not None:
             fronts[path] = key, front

@@ -11,7 +11,7 @@ import pytest
 
 from generator.build import build
 from generator.errors import ProblemsFound
-from generator.parallel import MIN_SHARE, Workers, fork_map, free_cpus, runnable
+from generator.parallel import ENTRY_WEIGHT, MIN_SHARE, Workers, fork_map, free_cpus, runnable
 
 from conftest import REPO, make_log, read_tree
 
@@ -50,13 +50,30 @@ def test_the_sample_log_in_three_processes_is_byte_identical(tmp_path: Path) -> 
 
 
 def test_a_small_log_stays_in_one_process(tmp_path: Path) -> None:
-    """However many CPUs are free, a log that gives a process fewer than MIN_SHARE entries or
-    pages is built in one: forking would cost more than it saves."""
-    root = _log(tmp_path / "log", MIN_SHARE - 1)
+    """However many CPUs are free, a log that gives a process fewer than MIN_SHARE pages or
+    MIN_SHARE / ENTRY_WEIGHT entries is built in one: forking would cost more than it
+    saves."""
+    entries = 2 * MIN_SHARE // ENTRY_WEIGHT - 1
+    root = _log(tmp_path / "log", entries)
     workers = Workers(processes=8)
     report = build(root, output=tmp_path / "out", workers=workers)
     assert report.processes == workers.used == 1
     assert Workers.available().processes_for(MIN_SHARE - 1) == 1
+    assert Workers.available().processes_for(entries, ENTRY_WEIGHT) == 1
+
+
+@needs_fork
+def test_a_log_of_a_hundred_entries_parses_in_two_processes(tmp_path: Path) -> None:
+    """Parsing is most of a small build's work after the imports, and splits evenly: with
+    two CPUs free, 100 entries parse in two processes (two took 0.67x one's wall); its
+    fewer than 2 x MIN_SHARE pages render in one. The site is the same."""
+    root = _log(tmp_path / "log", 100)
+    one = build(root, output=tmp_path / "one")
+    workers = Workers(processes=2)
+    two = build(root, output=tmp_path / "two", workers=workers)
+    assert one.rendered == two.rendered < 2 * MIN_SHARE
+    assert (one.processes, two.processes, workers.used) == (1, 2, 2)
+    assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
 
 
 @needs_fork
