@@ -90,8 +90,10 @@ def bench_size(size: int, rounds: int, hugo: Path, work: Path) -> dict[str, list
 
     def serve() -> tuple[float, float]:
         port = _free_port()
+        # Run in the repository: `-m` puts the working folder first on the path, so run
+        # from another checkout it would time that checkout's growthlog.
         return first_page([sys.executable, "-m", "generator", "serve", str(log), "--port",
-                           str(port)], port, env=env)
+                           str(port)], port, cwd=REPO, env=env)
 
     results: dict[str, list[tuple[float, float]]] = {}
     for r in range(rounds):
@@ -100,7 +102,7 @@ def bench_size(size: int, rounds: int, hugo: Path, work: Path) -> dict[str, list
         row["growthlog serve, cold"] = serve()
         shutil.rmtree(cache, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "generator", "build", str(log), "-o",
-                        str(work / "out")], check=True, env=env, capture_output=True)
+                        str(work / "out")], check=True, cwd=REPO, env=env, capture_output=True)
         row["growthlog serve, after a build"] = serve()
         row["growthlog serve, again"] = serve()
         port = _free_port()
