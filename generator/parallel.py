@@ -37,15 +37,16 @@ from typing import TypeVar, cast
 T = TypeVar("T")
 R = TypeVar("R")
 
-MIN_SHARE = 200
+MIN_SHARE = 100
 """Items each process must get before a step is split (pages to render; an entry to
-parse counts ENTRY_WEIGHT times)."""
-ENTRY_WEIGHT = 5
+parse counts ENTRY_WEIGHT times). At 100 entries (225 pages, 65 ms in one process) two
+processes render in 0.77x one's wall (median of 10 pairs; 0.68-0.77 when the second
+got a CPU): the list pages sharing cached cards stay in one process, the entries' pages
+go to the other."""
+ENTRY_WEIGHT = 3
 """What an entry to parse counts for against MIN_SHARE: parsing it costs about three
-pages' rendering, and the split of that step is even, so a log of 80 entries or more
-parses in two processes (100 entries: 50 ms against 75 in one, a quarter of the build
-after the imports). Rendering a log that small stays in one process: the list pages that
-share cached cards render in one process, so two took 0.75-1.2x one's wall."""
+pages' rendering, and that step splits evenly, so a log of 67 entries or more parses in
+two processes (100 entries: 50 ms against 77 in one)."""
 CHUNKS_PER_PROCESS = 32
 """How finely the queue cuts the items: a process that finishes early waits at most for
 one chunk (of 1,000 entries in two processes, about 16 entries: ~15 ms) of another's."""
