@@ -271,3 +271,22 @@ def test_the_first_pages_are_byte_for_byte_a_whole_builds(tmp_path: Path, log: s
     assert "index.html" in early
     assert {name: tree[name] for name in early if not name.startswith(".")} \
         == {name: data for name, data in early.items() if not name.startswith(".")}
+
+
+def test_front_matter_alone_is_split_across_processes_only_for_a_large_log(
+        tmp_path: Path) -> None:
+    """Reading front matter is about a fifth of parsing an entry: serve's first build reads
+    those of 100 entries in one process, with CPUs free (two took 1.0-1.3x one's wall at
+    100-400 entries), where a build parsing them whole splits; 400 are split."""
+    from generator.parallel import MIN_SHARE, Workers
+
+    for count, split in ((100, 1), (2 * MIN_SHARE, 2)):
+        root = make_log(tmp_path / f"log{count}", {
+            f"content/e{n:03d}.md": entry(f"Role {n}", f"2025-01-{1 + n % 28:02}")
+            for n in range(count)})
+        first = Workers(processes=2)
+        assert Rebuilder(root, tmp_path / f"p{count}").rebuild(only=first_pages,
+                                                                 workers=first).ok
+        whole = Workers(processes=2)
+        build(root, output=tmp_path / f"whole{count}", workers=whole)
+        assert (first.used, whole.used) == (split, 2)
