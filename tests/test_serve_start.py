@@ -275,9 +275,9 @@ def test_the_first_pages_are_byte_for_byte_a_whole_builds(tmp_path: Path, log: s
 
 def test_front_matter_alone_is_split_across_processes_only_for_a_large_log(
         tmp_path: Path) -> None:
-    """Reading front matter is about a fifth of parsing an entry: serve's first build reads
-    those of 100 entries in one process, with CPUs free (two took 1.0-1.3x one's wall at
-    100-400 entries), where a build parsing them whole splits; 400 are split."""
+    """Reading front matter is a fraction of parsing an entry: serve's first build reads
+    those of 100 entries in one process, with CPUs free (two took 1.0-1.3x one's wall
+    there), where a build parsing them whole splits; 2 x MIN_SHARE are split."""
     from generator.parallel import MIN_SHARE, Workers
 
     for count, split in ((100, 1), (2 * MIN_SHARE, 2)):
