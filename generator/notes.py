@@ -23,6 +23,7 @@ from generator.sources import outside_fences
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _TAG = re.compile(r"(?:(?<=\s)|^)#([^\W\d_][\w/-]*|\d+[^\W\d][\w/-]*)")
+_HASH_WORD = re.compile(r"#\w")
 _FIELD = re.compile(r"[ \t]*([A-Za-z_][\w-]*)::[ \t]*(\S.*?)[ \t]*\Z")
 
 
@@ -39,8 +40,10 @@ class Prepared:
 
 def prepare(body: str, source_dir: str, assets: frozenset[str]) -> Prepared:
     """Rewrite wikilinks and embeds, collect inline tags and fields; lines keep their place."""
-    if "[[" not in body and "#" not in body and "::" not in body:
-        return Prepared(body)  # nothing to rewrite or collect: most bodies, skipped fast
+    if "[[" not in body and "::" not in body and ("#" not in body or not _HASH_WORD.search(body)):
+        # Nothing to rewrite or collect (a tag is '#' and a word character; a heading's
+        # '## ' is none): most bodies, skipped fast.
+        return Prepared(body)
     lines = body.split("\n")
     tags: dict[str, None] = {}
     fields: list[tuple[str, str, int]] = []
