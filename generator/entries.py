@@ -97,10 +97,11 @@ class Front:
     """Said after the body's warnings."""
 
 
-def read_front(source: SourceFile, config: SiteConfig, links: LinkContext
-               ) -> tuple[Front | None, list[Problem]]:
+def read_front(source: SourceFile, config: SiteConfig, links: LinkContext,
+               slugs: dict[str, str] | None = None) -> tuple[Front | None, list[Problem]]:
     """Validate one file's front matter (and read the body's Obsidian fields and tags):
-    the entry but for its rendered body, or None and the problems that stop it."""
+    the entry but for its rendered body, or None and the problems that stop it. `slugs`:
+    tags slugified so far (one build's entries share a few dozen tags), filled in."""
     declared = tuple(f.name for f in config.fields)
     problems = _unknown_keys(source, EntrySchema, source.meta, (), declared)
     source, inline_tags, more = _read_notes(source, links, declared)
@@ -125,7 +126,7 @@ def read_front(source: SourceFile, config: SiteConfig, links: LinkContext
     if data is None or wrong:
         return None, problems
     addresses, names, more = _old_addresses(source, data)
-    tags = _tag_refs(data["tags"])
+    tags = _tag_refs(data["tags"], slugs if slugs is not None else {})
     more += _far_off_dates(source, data) + _long_lists(source, data, len(tags))
     entry = _entry(source, data, tags, config, addresses, names, fields)
     return Front(entry, source.path, body, source.body_line, bool(data["description"]),
@@ -407,12 +408,16 @@ def _entry(source: SourceFile, data: EntryData, tags: tuple[TagRef, ...], config
     )
 
 
-def _tag_refs(tags: list[str]) -> tuple[TagRef, ...]:
+def _tag_refs(tags: list[str], slugs: dict[str, str]) -> tuple[TagRef, ...]:
     """Each different tag (by slug: the first spelling wins) once, in order; each tag is
-    slugified once (python-slugify is a tenth of parsing an entry)."""
+    slugified once (python-slugify is a tenth of reading an entry's front matter), `slugs`
+    keeping those done."""
     seen: dict[str, str] = {}
     for tag in tags:
-        seen.setdefault(make_slug(tag), tag)
+        slug = slugs.get(tag)
+        if slug is None:
+            slug = slugs[tag] = make_slug(tag)
+        seen.setdefault(slug, tag)
     return tuple(TagRef(slug, " ".join(tag.split())) for slug, tag in seen.items())
 
 

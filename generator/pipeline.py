@@ -205,6 +205,8 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
                 continue
         found[path] = cached
 
+    slugs: dict[str, str] = {}  # tags slugified in this call (in each process)
+
     def parse(item: tuple[str, FileKey]) -> _ParsedFile:
         path, key = item
         held = fronts.get(path)
@@ -213,7 +215,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
         if held is not None and held[0] == key:
             front = held[1]
         else:
-            front, said = _front(root, Path(path), config, links)
+            front, said = _front(root, Path(path), config, links, slugs)
         if front is None:
             return None, None, said, (), []
         if bodies is not None and front.entry.source not in bodies:
@@ -276,8 +278,8 @@ but for its body (not asked for); its problems; and the digests and results of t
 Markdown bodies it rendered (for the Markdown cache)."""
 
 
-def _front(root: Path, path: Path, config: SiteConfig, links: LinkContext
-           ) -> tuple[Front | None, list[Problem]]:
+def _front(root: Path, path: Path, config: SiteConfig, links: LinkContext,
+           slugs: dict[str, str]) -> tuple[Front | None, list[Problem]]:
     """An entry file read but for its body, and its problems but for the body's."""
     display = path.relative_to(root).as_posix()
     source, problems = read_source(path, display)
@@ -286,7 +288,7 @@ def _front(root: Path, path: Path, config: SiteConfig, links: LinkContext
     from generator.entries import read_front, source_dir  # the validator: only to parse
 
     front, more = read_front(source, config, LinkContext(source_dir(display), links.assets,
-                                                         links.urls))
+                                                         links.urls), slugs)
     if front is not None and problems:
         front = replace(front, before=(*problems, *front.before))
     return front, problems + more

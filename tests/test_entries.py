@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from generator import entries
 from generator.config import SiteConfig
 from generator.entries import make_slug, parse_entry, source_dir
 from generator.errors import Severity
 from generator.markup import LinkContext
 from generator.model import Entry
+from generator.pipeline import load_log
 from generator.sources import split_source
+
+from conftest import entry, make_log
 
 NO_LINKS = LinkContext("", frozenset())
 
@@ -246,3 +251,24 @@ def test_each_tag_is_slugified_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [(t.slug, t.name) for t in entry.tags] == [
         ("sql", "SQL"), ("nerves", "Nerves"), ("c-plus-plus", "C++")]
     assert sorted(texts) == sorted(["SQL", "sql", "Nerves", "C plus  plus ", "nerves", "T"])
+
+
+def test_a_log_slugifies_each_tag_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries share a few dozen tags: reading a log slugifies each spelling once (and each
+    title), not each tag of each entry; the tags are the same."""
+    root = make_log(tmp_path / "log", {
+        f"content/e{n:02}.md": entry(f"Role {n}", f"2025-01-{n + 1:02}",
+                                     tags="[SQL, sql, Data Eng, nerves]") for n in range(20)})
+    slugged: list[str] = []
+    real = entries.make_slug
+
+    def counted(text: str) -> str:
+        slugged.append(text)
+        return real(text)
+
+    monkeypatch.setattr(entries, "make_slug", counted)
+    log = load_log(root)
+    assert sorted(set(slugged)) == sorted(slugged)  # each once: 4 spellings, 20 titles
+    assert len(slugged) == 24
+    assert {tuple((t.slug, t.name) for t in e.tags) for e in log.site.entries} == {
+        (("sql", "SQL"), ("data-eng", "Data Eng"), ("nerves", "nerves"))}
