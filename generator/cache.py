@@ -31,14 +31,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
-from generator.markup import LinkContext, Markdown, RenderedMarkdown, render_markdown
 from generator.output import buffer_settled
 from generator.report import BuildReport
 from generator.sources import scan_content
+
+if TYPE_CHECKING:  # Markdown: only for entries to parse, never for a build with nothing changed
+    from generator.markup import LinkContext, RenderedMarkdown
 
 CACHE_DIR = ".growthlog-cache"
 OLD_MARKDOWN_FILE = "markdown.json"
@@ -110,12 +112,16 @@ class MarkdownCache:
         """The digest of every body asked for, in order (build_cache.py keeps each entry
         file's, so a body it does not parse again stays in the cache)."""
         self.hits = 0
+        from generator.markup import Markdown
+
         self.markdown = Markdown()
         """The parsers this build renders with."""
 
     def render(self, text: str, links: LinkContext, *,
                unsafe_html: bool = False) -> RenderedMarkdown:
         """render_markdown, or what it gave for the same input last time."""
+        from generator.markup import render_markdown
+
         if links.urls.rename is not None:  # private names: never kept on disk
             return render_markdown(text, links, unsafe_html=unsafe_html,
                                    markdown=self.markdown)
@@ -163,6 +169,8 @@ def _links_key(links: LinkContext) -> str:
 
 
 def _rendered(cached: object) -> RenderedMarkdown | None:
+    from generator.markup import RenderedMarkdown
+
     if not (isinstance(cached, list) and len(cached) == 6):
         return None
     html, text, summary, broken, attachments, entry_links = cached

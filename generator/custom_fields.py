@@ -13,11 +13,13 @@ import datetime as dt
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
-from generator.model import FieldValue
 from generator.suggest import closest_key
+
+if TYPE_CHECKING:  # the config (a build with nothing changed) needs no model types
+    from generator.model import FieldValue
 
 FIELD_TYPES = ("text", "number", "date", "true/false", "list", "choice")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -89,6 +91,8 @@ def check_values(meta: dict[str, Any], fields: tuple[CustomField, ...],
                  ) -> tuple[tuple[FieldValue, ...], list[tuple[str, str]]]:
     """The declared fields an entry sets, in declared order, and (field, message) for
     each value of the wrong type."""
+    from generator.model import FieldValue
+
     values: list[FieldValue] = []
     wrong: list[tuple[str, str]] = []
     for declared in fields:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
-from generator.slugs import make_slug
 from generator.suggest import closest_key
 
 READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -147,6 +146,8 @@ def shared_with(entry: Entry, rules: ReaderRules) -> bool:
         return True
     if not rules.has_rules:
         return False
+    from generator.slugs import make_slug  # (python-slugify: not for reading the config)
+
     wanted = {make_slug(t) for t in rules.tags}
     return ((not wanted or any(t.slug in wanted for t in entry.tags))
             and (rules.since is None or entry.date >= rules.since))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def closest_key(key: str, known: Iterable[str]) -> str | None:
     """The known name `key` is most likely a typo of, if any is close."""
+    import difflib  # only for a key not known: not on a build's or a check's way
+
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return close[0] if close else None
 
