@@ -32,7 +32,7 @@ The parts, each with its key and what drops it:
   cache.py); bodies: the digests of the bodies each entry file was parsed with, by path
   on disk (so the bodies of entries not parsed again stay).
 
-`growthlog build` keeps this object on disk between runs, in .growthlog-cache/state.pickle
+`growthlog build` keeps this object on disk between runs, in .growthlog-cache/
 (`load_build_cache`, `save_build_cache`), so a build after one entry was edited parses
 that entry and renders the pages that show it, like a rebuild in `serve`. Kept: config,
 links, parsed, bodies, markdown, linked, memo and the pages (with the theme files' hash
@@ -44,8 +44,13 @@ the stamp (output.Stamp) of the file that holds them; the next build reads the f
 whose stamps are unchanged and renders again the pages whose files are not (edited or
 deleted by hand), and its write takes a page it did not render again as unchanged
 without reading or hashing it (`on_disk`). serve.pickle keeps the bytes (its preview
-folder is its own). It is
-stamped with cache.code_key (growthlog's code, the libraries' versions) and used only
+folder is its own). Each entry file's part (as parsed, its bodies' digests and rendered
+Markdown, and the memo's results of that entry alone: its search record, its lessons'
+points) is a record in state.base and state.journal (records.py): a build writes the
+records of the entries it parsed again, so after one edit it appends one record; the
+rest is state.pickle, rewritten whole, which refers to each entry as parsed by its path
+and names the records' save it belongs with (parts of two saves: none is trusted). All
+are stamped with cache.code_key (growthlog's code, the libraries' versions) and used only
 by a public build: what it holds are the log's entries as parsed and its pages as published, no
 more private than the Markdown and the output beside it. It is a pickle, so it is read
 only from the log's own folder, which is trusted with code already: its theme's
@@ -68,6 +73,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from generator import records
 from generator.cache import CACHE_DIR, OLD_MARKDOWN_FILE, MarkdownCache, write_cache_file
 from generator.compiled import CompiledTemplates
 from generator.config import SiteConfig
@@ -96,7 +102,7 @@ SERVE_FILE = "serve.pickle"
 OLD_TEMPLATES_DIR = "templates"
 """Where compiled templates were kept before they moved to the user's cache folder
 (compiled.py): removed by the next build."""
-_MAGIC = b"growthlog build state 1\n"
+_MAGIC = b"growthlog build state 2\n"
 Kept = bytes | tuple[str, int, int, int, int]
 """A page's bytes, or (in state.pickle) its hash and the stamp of the output folder's file
 that holds them (output.Stamp)."""
@@ -138,6 +144,8 @@ class BuildCache:
     build's write (output.write_output); dropped once written."""
     output: tuple[Path, Mapping[str, str]] | None = None
     """The folder this build wrote and the hash of each file it holds (for save)."""
+    stored: records.Loaded | None = None
+    """The entries' records as last loaded or saved: a save writes those that changed."""
 
     def use_theme(self, theme: Theme, urls: Urls, config: SiteConfig) -> Theme:
         """The theme found for this build: pages from disk stay if it is the same."""
@@ -213,29 +221,46 @@ def theme_print(theme: Theme) -> str:
 def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache:
     """What the last public `growthlog build` (or, by `name`, `serve`) of this log left on
     disk, or a fresh cache when there is none or it cannot be trusted (damaged,
-    half-written, another key)."""
+    half-written, another key, its two parts from different saves)."""
     cache = BuildCache(markdown=MarkdownCache(),
                        pages=RenderCache(compiled=CompiledTemplates(key), note_reads=True))
-    head = _MAGIC + key.encode() + b"\n"
+    folder = root / CACHE_DIR
+    with _no_collection():
+        loaded = records.load(folder, _records_name(name), key)
+    if loaded is None or not all(map(_is_record, loaded.records.values())):
+        return cache
+    parsed: dict[str, Parsed] = {}
+    bodies: dict[str, tuple[str, ...]] = {}
+    known: dict[str, list[object]] = {}
+    own: list[dict[Hashable, tuple[object, object]]] = []
+    for path, record in loaded.records.items():
+        assert isinstance(record, tuple)  # (_is_record)
+        parsed[path], bodies[path], rendered, results = record
+        known.update(rendered)
+        own.append(results)
+    head = _MAGIC + key.encode() + b"\n" + loaded.token.encode() + b"\n"
     try:  # read as it is unpickled: the file's bytes are never all in memory at once
-        with open(root / CACHE_DIR / name, "rb") as file:
+        with open(folder / name, "rb") as file:
             if file.read(len(head)) != head:
                 return cache
             with _no_collection():
-                state = pickle.load(file)
+                state = _Unpickler(file, parsed).load()
     except Exception:  # noqa: BLE001 - missing, or damaged in any way: not trusted
         return cache
     if not _is_state(state):
         return cache
-    cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo = \
-        state[:6]
-    cache.restored, cache.markdown = state[6], MarkdownCache(state[7])
+    cache.config, cache.links, cache.linked, cache.memo, cache.restored = state
+    for results in own:
+        cache.memo.hold(results)
+    cache.parsed, cache.bodies, cache.markdown = parsed, bodies, MarkdownCache(known)
+    cache.stored = loaded
     return cache
 
 
 def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_FILE) -> None:
     """Keep the cache of a public build that succeeded for the next `growthlog build` (or,
-    by `name`, the next `serve`)."""
+    by `name`, the next `serve`): the records of entries that changed since it was
+    loaded (records.py), and the rest whole."""
     renderer = cache.pages.renderer
     if renderer is None or cache.theme_print is None or cache.markdown is None:
         return
@@ -243,19 +268,101 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     folder = None
     if name == STATE_FILE and cache.output is not None:  # serve's preview: a folder of its own
         pages, folder = _kept_pages(cache.pages.pages, cache.output), os.fspath(cache.output[0])
-    state = (cache.config, cache.links, cache.parsed, cache.bodies, cache.linked, cache.memo,
-             ((cache.theme_print, *renderer.key), pages, folder, cache.pages.reads),
-             cache.markdown.used())
-    head = _MAGIC + key.encode() + b"\n"
+    used = cache.markdown.used()
+    last = cache.stored
+    rest, own = _own_results(cache.memo, cache.parsed)
+    current: dict[str, object] = {}
+    changed: list[str] = []
+    for path, parsed in cache.parsed.items():
+        bodies = cache.bodies.get(path, ())
+        results = own.get(path, {})
+        old = last.records.get(path) if last is not None else None
+        if isinstance(old, tuple) and old[0] is parsed and old[1] is bodies \
+                and _same_results(old[3], results):
+            current[path] = old
+        else:
+            current[path] = parsed, bodies, {d: used[d] for d in bodies if d in used}, results
+            changed.append(path)
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
+    stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed, last)
+    if stored is None:
+        return
+    state = (cache.config, cache.links, cache.linked, rest,
+             ((cache.theme_print, *renderer.key), pages, folder, cache.pages.reads))
+    head = _MAGIC + key.encode() + b"\n" + stored.token.encode() + b"\n"
+    entries = {id(entry): path for path, (_, entry, _) in cache.parsed.items()
+               if entry is not None}
+
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
         file.write(head)
         with _no_collection():
-            pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+            _Pickler(file, entries).dump(state)
 
     write_cache_file(root / CACHE_DIR / name, write)
+    cache.stored = stored
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
+
+
+def _own_results(memo: Memo, parsed: dict[str, Parsed]
+                 ) -> tuple[Memo, dict[str, dict[Hashable, tuple[object, object]]]]:
+    """The memo's results that only one entry as parsed went into (its search record, its
+    lessons' points), by the path of its record; and a memo of the others."""
+    paths = {entry.source: path for path, (_, entry, _) in parsed.items() if entry is not None}
+    rest = Memo()
+    own: dict[str, dict[Hashable, tuple[object, object]]] = {}
+    others: dict[Hashable, tuple[object, object]] = {}
+    for key, held in memo.held().items():
+        path = paths.get(key[1]) if isinstance(key, tuple) and len(key) == 2 \
+            and isinstance(key[1], str) else None
+        if path is not None and _of_one_entry(held[0]):
+            own.setdefault(path, {})[key] = held
+        else:
+            others[key] = held
+    rest.hold(others)
+    return rest, own
+
+
+def _of_one_entry(inputs: object) -> bool:
+    """Inputs that are an entry, or an entry and values that hold no other (at the top)."""
+    if type(inputs) is Entry:
+        return True
+    return isinstance(inputs, tuple) and bool(inputs) and type(inputs[0]) is Entry \
+        and not any(type(part) is Entry for part in inputs[1:])
+
+
+def _same_results(old: object, new: dict[Hashable, tuple[object, object]]) -> bool:
+    return isinstance(old, dict) and old.keys() == new.keys() and all(
+        old[key] is held for key, held in new.items())
+
+
+def _records_name(name: str) -> str:
+    """Where the entries' records of a state file are (records.py): state.base, ..."""
+    return name.removesuffix(".pickle")
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles each entry as parsed by its path: its record (records.py) holds it."""
+
+    def __init__(self, file: BinaryIO, entries: dict[int, str]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._entries = entries
+
+    def persistent_id(self, obj: object) -> str | None:
+        return self._entries.get(id(obj)) if type(obj) is Entry else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: BinaryIO, parsed: dict[str, Parsed]) -> None:
+        super().__init__(file)
+        self._parsed = parsed
+
+    def persistent_load(self, pid: object) -> Entry:
+        found = self._parsed.get(pid) if isinstance(pid, str) else None
+        entry = found[1] if found is not None else None
+        if entry is None:
+            raise pickle.UnpicklingError("an entry the records do not hold")
+        return entry
 
 
 @contextlib.contextmanager
@@ -281,12 +388,21 @@ def _drop_old_templates(folder: Path) -> None:
 
 
 def _is_state(state: object) -> bool:
-    types = (SiteConfig, LinkContext, dict, dict, dict, Memo, tuple, dict)
+    types = (SiteConfig, LinkContext, dict, Memo, tuple)
     return isinstance(state, tuple) and len(state) == len(types) and all(
         isinstance(part, kind) for part, kind in zip(state, types, strict=True)) \
-        and len(state[6]) == 4 and isinstance(state[6][0], tuple) \
-        and isinstance(state[6][1], dict) and isinstance(state[6][2], str | None) \
-        and isinstance(state[6][3], dict)
+        and len(state[4]) == 4 and isinstance(state[4][0], tuple) \
+        and isinstance(state[4][1], dict) and isinstance(state[4][2], str | None) \
+        and isinstance(state[4][3], dict)
+
+
+def _is_record(record: object) -> bool:
+    """(an entry file as parsed, the digests of its bodies, what they rendered to, the
+    memo's results of that entry alone)."""
+    return isinstance(record, tuple) and len(record) == 4 and isinstance(record[0], tuple) \
+        and len(record[0]) == 3 and isinstance(record[0][1], Entry | None) \
+        and isinstance(record[1], tuple) and isinstance(record[2], dict) \
+        and isinstance(record[3], dict)
 
 
 def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Mapping[str, str]]

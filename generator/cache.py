@@ -1,6 +1,7 @@
 """The build cache in ROOT/.growthlog-cache/: what `growthlog build` may take from its last run.
 
-Two files, each written atomically after a successful public build and each stamped with
+Files, each written atomically (a journal appended to in one write, each commit
+checked when read: records.py) after a successful public build and each stamped with
 a key of everything that shapes what it holds (growthlog's code, the renderers'
 versions). A file that is missing, corrupt, half-written or stamped with another key is
 ignored and rebuilt, never trusted; `build --no-cache` neither reads nor writes them.
@@ -8,10 +9,11 @@ ignored and rebuilt, never trusted; `build --no-cache` neither reads nor writes 
 * build.json: a fingerprint of the last public build's inputs (every file in content/,
   the config, every theme file, the options) and the files it wrote (size, mtime and ctime).
   When nothing differs and the output is as it was left, `build` writes nothing.
-* state.pickle: the last build's BuildCache (build_cache.py): entries as parsed, results
-  per entry, rendered pages, and each entry body's rendered Markdown (HTML, words,
-  summary, broken links; MarkdownCache here) by a hash of the body, the attachments its
-  links resolve against and the renderer settings. Only what the last build used is kept.
+* state.pickle, state.base, state.journal: the last build's BuildCache (build_cache.py,
+  records.py): entries as parsed, results per entry, rendered pages, and each entry
+  body's rendered Markdown (HTML, words, summary, broken links; MarkdownCache here) by a
+  hash of the body, the attachments its links resolve against and the renderer
+  settings. Only what the last build used is kept.
 
 What it holds is derived from the log's own files: entries and pages as a public build
 publishes them (no more private than the Markdown beside them) and hashes. Never a key, a

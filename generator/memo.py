@@ -52,6 +52,14 @@ class Memo:
         self._asked = set()
         self.computed = 0
 
+    def held(self) -> dict[Hashable, tuple[object, object]]:
+        """Every key with its (inputs, result): to keep on disk (build_cache.py)."""
+        return self._held
+
+    def hold(self, held: dict[Hashable, tuple[object, object]]) -> None:
+        """Take these (from `held`) as results of an earlier call."""
+        self._held.update(held)
+
     def clear(self) -> None:
         self._held.clear()
         self._asked.clear()

@@ -1,0 +1,174 @@
+"""[speed] The build state on disk is written in parts: a build after one edit appends the
+edited entry's record to state.journal and leaves state.base as it was; a base or journal
+that is damaged, cut short, foreign or from another save is never trusted, and the output
+is always a build from nothing's, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_cache import counting
+
+from generator import build_cache, cache, records
+from generator.build import build
+
+from conftest import make_log, read_tree
+
+CONFIG = 'title = "Records"\n'
+
+
+def _entries(count: int = 24) -> dict[str, str | bytes]:
+    return {f"content/e{i:02d}.md": f"---\ntitle: Entry {i}\ndate: 2025-0{1 + i % 9}-1{i % 10}\n"
+                                    f"tags: [t{i % 3}]\n---\nBody {i}, " + "words " * 200 + "\n"
+            for i in range(count)}
+
+
+def _edit(root: Path, number: int, text: str) -> None:
+    path = root / f"content/e{number:02d}.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def _folder(root: Path) -> Path:
+    return root / cache.CACHE_DIR
+
+
+def test_a_one_entry_edit_appends_that_entrys_record_and_leaves_the_base(
+        tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    base = _folder(root) / "state.base"
+    journal = _folder(root) / "state.journal"
+    before = base.stat()
+    assert not journal.exists()
+    for step in range(3):
+        _edit(root, step, f"Edit {step}.")
+        build(root, use_cache=True)
+        assert base.stat().st_mtime_ns == before.st_mtime_ns
+        assert base.stat().st_ino == before.st_ino
+        # one record a build: about a 24th of the base each, never the whole state again
+        assert journal.stat().st_size < (step + 1) * 2.5 * before.st_size / 24
+    loaded = records.load(_folder(root), "state", cache.code_key())
+    assert loaded is not None and len(loaded.records) == 24
+    (root / "content/e05.md").unlink()  # a record gone is said in the journal
+    build(root, use_cache=True)
+    loaded = records.load(_folder(root), "state", cache.code_key())
+    assert loaded is not None and len(loaded.records) == 23
+    assert base.stat().st_ino == before.st_ino
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_the_journal_is_folded_into_a_new_base_when_it_grows(tmp_path: Path) -> None:
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    journal = _folder(root) / "state.journal"
+    sizes = []
+    for step in range(40):  # a 1 MiB journal at the most for so small a base
+        _edit(root, step % 24, "More words. " * 3000)
+        build(root, use_cache=True)
+        sizes.append(journal.stat().st_size if journal.exists() else 0)
+    assert sizes[0] > 0 and 0 in sizes and max(sizes) <= 1 << 20  # (0: a new base)
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def _flip_last(data: bytes) -> bytes:
+    return data[:-40] + bytes([data[-40] ^ 1]) + data[-39:]
+
+
+JOURNAL_DAMAGE: list[Callable[[bytes], bytes]] = [
+    lambda data: data[: len(data) - 10],            # the last commit cut short
+    lambda data: data[: len(data) // 2],            # half-written
+    _flip_last,                                     # a bit changed on disk
+    lambda data: b"x" + data,                       # not ours
+    lambda data: data.replace(cache.code_key().encode(), b"0" * 64, 1),  # another growthlog
+]
+
+
+@pytest.mark.parametrize("damage", JOURNAL_DAMAGE)
+def test_a_damaged_journal_is_not_trusted(damage: Callable[[bytes], bytes], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _edit(root, 3, "Edited once.")
+    build(root, use_cache=True)
+    journal = _folder(root) / "state.journal"
+    journal.write_bytes(damage(journal.read_bytes()))
+    (_folder(root) / cache.BUILD_FILE).unlink()
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 24  # every body rendered again: nothing was taken from it
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+    _edit(root, 4, "Edited again.")
+    build(root, use_cache=True)
+    assert len(seen) == 25  # and what it wrote instead is trusted
+
+
+BASE_DAMAGE: list[Callable[[bytes], bytes]] = [
+    lambda data: data[: len(data) - 10],
+    lambda data: data[: len(data) // 2],
+    _flip_last,
+    lambda data: data[:2000] + bytes([data[2000] ^ 1]) + data[2001:],
+    lambda data: b"x" + data,
+    lambda data: data.replace(cache.code_key().encode(), b"0" * 64, 1),
+]
+
+
+@pytest.mark.parametrize("damage", BASE_DAMAGE)
+def test_a_damaged_base_is_not_trusted(damage: Callable[[bytes], bytes], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    base = _folder(root) / "state.base"
+    base.write_bytes(damage(base.read_bytes()))
+    _edit(root, 3, "Edited.")
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 24
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_parts_from_different_builds_are_not_trusted_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """state.pickle refers to entries by their records: with records of another save (an
+    old state.pickle put back, or a journal another build appended to meanwhile), the
+    pages it says were rendered from an entry may not be from the one the records hold."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    old = tmp_path / "old-state.pickle"
+    shutil.copy(_folder(root) / build_cache.STATE_FILE, old)
+    _edit(root, 3, "Edited.")
+    build(root, use_cache=True)
+    shutil.copy(old, _folder(root) / build_cache.STATE_FILE)
+    (_folder(root) / cache.BUILD_FILE).unlink()
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 24
+
+
+def test_a_commit_that_follows_another_than_the_last_ends_what_is_trusted(
+        tmp_path: Path) -> None:
+    """Two builds that loaded the same save both append (one between the other's look at
+    the journal and its write): the second commit follows the same save as the first, so
+    a load stops before it, and the state it belongs with is not trusted."""
+    key = cache.code_key()
+    made = records.save(tmp_path, "t", key, {"a": 1, "b": 2, "c": 3}, [], None)
+    assert made is not None and made.journal == 0
+    first = records.save(tmp_path, "t", key, {"a": 10, "b": 2, "c": 3}, ["a"], made)
+    assert first is not None and first.base == made.base and first.journal > 0
+    raced = replace(made, journal=first.journal)  # as if it had not seen the first commit
+    second = records.save(tmp_path, "t", key, {"a": 1, "b": 20, "c": 3}, ["b"], raced)
+    assert second is not None and second.journal > first.journal
+    loaded = records.load(tmp_path, "t", key)
+    assert loaded is not None
+    assert (loaded.records, loaded.token) == ({"a": 10, "b": 2, "c": 3}, first.token)
+    # The next save cannot follow the journal as it is: it writes a new base.
+    third = records.save(tmp_path, "t", key, {"a": 10, "c": 3}, [], loaded)
+    assert third is not None and third.journal == 0 and not (tmp_path / "t.journal").exists()
+    assert records.load(tmp_path, "t", key) == replace(third, records={"a": 10, "c": 3})
