@@ -11,8 +11,9 @@ Each save has a new token. A commit names its own and the one it follows (the ba
 or the last commit's); a load follows one unbroken chain, and stops, trusting what came
 before, at a frame cut short (a build killed while it wrote), one whose checksum fails,
 or a commit that follows another (a build that appended meanwhile). The caller keeps the
-token of the save its other state belongs with and trusts nothing when it differs. A
-base that is missing, damaged or stamped with another key reads as nothing.
+token of the save its other state belongs with and trusts nothing when it differs. The
+base is one pickle, ending in a crc32 of all before it (checked before it is unpickled):
+one that is missing, damaged or stamped with another key reads as nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from typing import BinaryIO
 
 from generator.cache import write_cache_file
 
-_MAGIC = b"growthlog records 1\n"
+_MAGIC = b"growthlog records 2\n"
+_CRC = struct.Struct("<I")
 _FRAME = struct.Struct("<cIII")
 """kind, length of the name, length of the data, crc32 of all of it but the crc."""
 _RECORD, _GONE, _COMMIT = b"R", b"G", b"C"
@@ -52,18 +54,17 @@ class Loaded:
 def load(folder: Path, name: str, key: str) -> Loaded | None:
     """The records as the last save left them (None: no base to trust)."""
     head = _head(key)
-    records: dict[str, object] = {}
     try:
         with open(folder / f"{name}.base", "rb") as file:
-            if file.read(len(head)) != head:
+            base = os.fstat(file.fileno()).st_size
+            if file.read(len(head)) != head or not _checked(file, base):
                 return None
-            group = _group(file, "")
-            if group is None:
+            file.seek(len(head))
+            token = file.readline(64).rstrip(b"\n").decode("ascii")
+            records = pickle.load(file)  # as it is read: never all its bytes in memory
+            if file.tell() != base - _CRC.size or not isinstance(records, dict):
                 return None
-            token, changes = group
-            records.update(changes)
-            base = file.tell()
-    except OSError:
+    except Exception:  # noqa: BLE001 - missing, or damaged in any way the check missed
         return None
     journal = 0
     try:
@@ -100,12 +101,12 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
                 return Loaded(dict(records), token, last.base, appended)
     size = 0
 
-    def write(file: BinaryIO) -> None:  # a record at a time: never all in memory at once
+    def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
         nonlocal size
-        file.write(_head(key))
-        for record, value in records.items():
-            file.write(_frame(_RECORD, record, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
-        file.write(_frame(_COMMIT, "", f"{token}\0".encode()))
+        checked = _Checked(file)
+        checked.write(_head(key) + token.encode() + b"\n")
+        pickle.dump(dict(records), checked, pickle.HIGHEST_PROTOCOL)
+        file.write(_CRC.pack(checked.crc))
         size = file.tell()
 
     write_cache_file(folder / f"{name}.base", write)
@@ -142,6 +143,31 @@ def _append(journal: Path, key: str, last: Loaded, token: str,
     finally:
         os.close(handle)
     return size + len(data)
+
+
+class _Checked:
+    """A file written through, with the crc32 of all written so far."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self.crc = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self._file.write(data)
+
+
+def _checked(file: BinaryIO, size: int) -> bool:
+    """Whether the file's bytes before its last four have the crc32 these hold."""
+    file.seek(0)
+    crc, left = 0, size - _CRC.size
+    while left > 0:
+        chunk = file.read(min(left, 1 << 20))
+        if not chunk:
+            return False
+        crc, left = zlib.crc32(chunk, crc), left - len(chunk)
+    found = file.read(_CRC.size)
+    return len(found) == _CRC.size and _CRC.unpack(found)[0] == crc
 
 
 def _head(key: str) -> bytes:
