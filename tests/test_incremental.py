@@ -16,7 +16,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 from generator.build import build
 from generator.build_cache import BuildCache
 from generator.errors import ProblemsFound
-from generator.serve import Rebuilder
+from generator.serve import Rebuilder, first_pages
 from generator.theme import packaged_themes_dir
 from generator.watch import classify
 
@@ -212,6 +212,34 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         config.write_text(text.replace("recent = 2", "recent = 3") if "recent = 2" in text
                           else text.replace("recent = 3", "recent = 2"), encoding="utf-8")
         self._save("growthlog.toml")
+
+    @rule()
+    def restart(self) -> None:
+        """serve started again, from nothing, as it starts: its first pages (which render
+        only the bodies they show) are a full build's, then the rest; the session goes on
+        from there."""
+        self.step += 1
+        preview = self.tmp / f"restart-{self.step}"
+        rebuilder = Rebuilder(self.root, preview)
+        first = rebuilder.rebuild(only=first_pages)
+        early = read_tree(preview)
+        rest = rebuilder.rebuild()
+        full = self.tmp / f"full-{self.step}"
+        try:
+            build(self.root, output=full, cache=BuildCache(), base_url="/",
+                  drafts=rebuilder.drafts)
+        except ProblemsFound as exc:
+            assert not first.ok and not rest.ok
+            assert [p for p in rest.problems if p.is_error] == exc.errors
+        else:
+            assert first.ok and rest.ok, rest.problem_lines
+            whole = read_tree(full)
+            assert {name: whole[name] for name in early if not name.startswith(".")} \
+                == {name: data for name, data in early.items() if not name.startswith(".")}
+            assert read_tree(preview) == whole
+            shutil.rmtree(full)
+        shutil.rmtree(self.preview, ignore_errors=True)
+        self.rebuilder, self.preview = rebuilder, preview
 
     @invariant()
     def preview_has_no_temp_files(self) -> None:
