@@ -92,6 +92,38 @@ def main() -> None:
     """Turn a growth log of job rejections into a calm, private website."""
 
 
+def run() -> None:
+    """The `growthlog` program (and `python -m generator`): `main`, then out of the process
+    without tearing the interpreter down, which frees every object one by one (after a
+    cold build: 25 ms at 100 entries, 55-65 ms at 1,000) where the system takes the
+    memory back at once. Only when that loses nothing (`_leave`); else as usual."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):  # (a text is printed on the way)
+            _leave(exc.code or 0)
+        raise
+
+
+def _leave(code: int) -> None:
+    """Exit at once with `code` when nothing else needs the usual way out: stdout and
+    stderr flushed, no other thread running, nothing registered to run at exit, no
+    profiler or tracer to report (pyinstrument, cProfile, coverage). Else return."""
+    import atexit
+
+    threading = sys.modules.get("threading")
+    pending = getattr(atexit, "_ncallbacks", None)  # (CPython's; elsewhere: as usual)
+    if (threading is not None and threading.active_count() > 1) or pending is None \
+            or pending() or sys.getprofile() is not None or sys.gettrace() is not None:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: Python says so on its way out
+        return
+    os._exit(code)
+
+
 @main.command()
 @ROOT
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
