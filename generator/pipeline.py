@@ -233,9 +233,9 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
 
     if todo:  # here, not in each process `map` may fork (its imports take a while)
         import generator.entries  # noqa: F401
-    # Front matter alone is a fraction of parsing a whole entry: an entry counts once, not
-    # ENTRY_WEIGHT times (two processes took 0.9-1.2x one's wall at 200-400 entries, when
-    # small logs split anyway, and 0.7x at 1,000).
+    # Reading front matter alone is a fraction of parsing an entry: each counts once, not
+    # ENTRY_WEIGHT times (two processes took 1.0-1.3x one's wall below 400 entries, 0.7x
+    # at 1,000).
     results = (workers if workers is not None else Workers()).map(
         parse, todo, tick, weight=ENTRY_WEIGHT if bodies is None else 1)
     for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
