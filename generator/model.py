@@ -36,6 +36,19 @@ class HashedOnce:
 H = TypeVar("H", bound=HashedOnce)
 
 
+class Plain:
+    """Base of the other frozen dataclasses: pickled as a call with their fields, in
+    order. The build cache on disk holds tens of thousands of them (build_cache.py), and
+    dataclasses' own __getstate__ and __setstate__ look up the fields anew for each one
+    (a third of loading the cache)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        names: tuple[str, ...] = self.__slots__  # a dataclass's own: its fields, in order
+        return type(self), tuple([getattr(self, name) for name in names])
+
+
 def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
     made = object.__new__(kind)
     for name, value in zip(kind.__slots__, values, strict=True):  # a dataclass's own: its fields
@@ -45,7 +58,7 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
 
 
 @dataclass(frozen=True, slots=True)
-class Feedback:
+class Feedback(Plain):
     asked: bool | None
     given_by: str | None
     received: str | None
@@ -53,19 +66,19 @@ class Feedback:
 
 
 @dataclass(frozen=True, slots=True)
-class Support:
+class Support(Plain):
     who: str
     took_away: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class Postmortem:
+class Postmortem(Plain):
     went_well: tuple[str, ...]
     to_improve: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Bridges:
+class Bridges(Plain):
     thank_you_sent: dt.date | bool | None
     keep_in_touch: bool | None
 
@@ -76,14 +89,14 @@ class Bridges:
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
+class Action(Plain):
     text: str
     done: bool
     due: dt.date | None
 
 
 @dataclass(frozen=True, slots=True)
-class Practice:
+class Practice(Plain):
     """One of the five practices: the one name every page uses for it."""
 
     key: str
@@ -116,7 +129,7 @@ PRACTICES: tuple[Practice, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class Practices:
+class Practices(Plain):
     """The five practices as a checklist: True when the entry shows it."""
 
     feedback_asked: bool
@@ -132,7 +145,7 @@ class Practices:
 
 
 @dataclass(frozen=True, slots=True)
-class TagRef:
+class TagRef(Plain):
     slug: str
     name: str
 
@@ -203,14 +216,14 @@ class Entry(HashedOnce):
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(Plain):
     slug: str
     name: str
     entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Month:
+class Month(Plain):
     year: int
     month: int
     name: str
@@ -218,7 +231,7 @@ class Month:
 
 
 @dataclass(frozen=True, slots=True)
-class Year:
+class Year(Plain):
     year: int
     months: tuple[Month, ...]
 
@@ -250,7 +263,7 @@ class ActionItem(HashedOnce):
 
 
 @dataclass(frozen=True, slots=True)
-class Company:
+class Company(Plain):
     """Every application to one company, newest first (e.g. applying again after a year)."""
 
     slug: str
@@ -259,7 +272,7 @@ class Company:
 
 
 @dataclass(frozen=True, slots=True)
-class StageFacet:
+class StageFacet(Plain):
     """Applications whose furthest stage was this one, newest first."""
 
     stage: str
@@ -268,7 +281,7 @@ class StageFacet:
 
 
 @dataclass(frozen=True, slots=True)
-class Stats:
+class Stats(Plain):
     """Headline figures for the home page."""
 
     entries: int
@@ -284,7 +297,7 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True)
-class Site:
+class Site(Plain):
     """Everything the pages show, computed once from the entries."""
 
     entries: tuple[Entry, ...]
@@ -307,7 +320,7 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
-class FieldValue:
+class FieldValue(Plain):
     """A declared field's value in one entry, for the entry page and templates."""
 
     name: str
@@ -337,7 +350,7 @@ class LessonPoint(HashedOnce):
 
 
 @dataclass(frozen=True, slots=True)
-class RecurringLesson:
+class RecurringLesson(Plain):
     """Points that come back across entries: near-identical wording, or one shared tag."""
 
     label: str
@@ -353,7 +366,7 @@ class RecurringLesson:
 
 
 @dataclass(frozen=True, slots=True)
-class Resurfaced:
+class Resurfaced(Plain):
     """A lesson written at least three months before the as-of date, shown again."""
 
     text: str
@@ -363,7 +376,7 @@ class Resurfaced:
 
 
 @dataclass(frozen=True, slots=True)
-class ProgressPoint:
+class ProgressPoint(Plain):
     """How far one application got, placed at the day it ended."""
 
     date: dt.date
@@ -373,7 +386,7 @@ class ProgressPoint:
 
 
 @dataclass(frozen=True, slots=True)
-class Count:
+class Count(Plain):
     """A labelled count: a funnel step, an outcome, a month."""
 
     label: str
@@ -381,7 +394,7 @@ class Count:
 
 
 @dataclass(frozen=True, slots=True)
-class PracticeShare:
+class PracticeShare(Plain):
     """One of the five practices in one quarter: how many entries showed it."""
 
     quarter: str
@@ -395,7 +408,7 @@ class PracticeShare:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionQuarter:
+class ActionQuarter(Plain):
     """Actions set in entries of one quarter, and how many of those are done now."""
 
     quarter: str
@@ -404,20 +417,20 @@ class ActionQuarter:
 
 
 @dataclass(frozen=True, slots=True)
-class StaleAction:
+class StaleAction(Plain):
     item: ActionItem
     age_days: int
     """Days between the entry that set it and the as-of date."""
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerTime:
+class AnswerTime(Plain):
     entry: Entry
     days: int
 
 
 @dataclass(frozen=True, slots=True)
-class Insight:
+class Insight(Plain):
     """Every figure the progress, lessons and home pages show."""
 
     as_of: dt.date | None

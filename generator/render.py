@@ -22,7 +22,7 @@ from generator.errors import Problem, ProblemsFound
 from generator.fragments import FragmentStore
 from generator.memo import Memo
 from generator.meter import Tick
-from generator.model import Entry, Site
+from generator.model import Entry, Plain, Site
 from generator.page_reads import EVERYTHING, ReadingEnvironment, same_view
 from generator.parallel import Workers
 from generator.progress import progress_figures
@@ -54,7 +54,7 @@ class OutputFile:
 
 
 @dataclass(frozen=True, slots=True)
-class PageInfo:
+class PageInfo(Plain):
     kind: str
     title: str
     path: str
@@ -62,7 +62,7 @@ class PageInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class PagePlan:
+class PagePlan(Plain):
     info: PageInfo
     template: str
     context: dict[str, Any]

@@ -172,3 +172,38 @@ def test_a_commit_that_follows_another_than_the_last_ends_what_is_trusted(
     third = records.save(tmp_path, "t", key, {"a": 10, "c": 3}, [], loaded)
     assert third is not None and third.journal == 0 and not (tmp_path / "t.journal").exists()
     assert records.load(tmp_path, "t", key) == replace(third, records={"a": 10, "c": 3})
+
+
+def test_every_model_type_is_pickled_by_its_fields_and_comes_back_equal(tmp_path: Path) -> None:
+    """model.Plain pickles a frozen dataclass as a call with its fields in order: every
+    such type of the model and the page plans, as a built site holds them, comes back
+    equal (a field the constructor does not take would fail here first)."""
+    import dataclasses
+    import pickle
+
+    from generator import model, render
+
+    kinds = {cls for module in (model, render) for cls in vars(module).values()
+             if isinstance(cls, type) and issubclass(cls, model.Plain) and cls is not model.Plain}
+    assert all(all(f.init for f in dataclasses.fields(cls)) for cls in kinds)
+    root = make_log(tmp_path / "log", _entries(6), CONFIG)
+    build(root, use_cache=True)
+    state = build_cache.load_build_cache(root, cache.code_key())
+    seen: set[type] = set()
+    visited: set[int] = set()
+    for found in [*state.memo.held().values(), *(state.restored or ())]:
+        assert pickle.loads(pickle.dumps(found)) == found
+        stack = [found]
+        while stack:
+            item = stack.pop()
+            if id(item) in visited:
+                continue
+            visited.add(id(item))
+            if dataclasses.is_dataclass(item):
+                seen.add(type(item))
+                stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+            elif isinstance(item, tuple | list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+    assert {model.TagRef, model.Tag, model.Practices, render.PagePlan, render.PageInfo} <= seen
