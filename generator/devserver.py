@@ -146,11 +146,13 @@ class LiveSite:
             self._cond.wait_for(lambda: self._closed or not self._building or (
                 self._early and ready is not None and ready()), timeout)
 
-    def publish_early(self) -> None:
+    def publish_early(self, problems: Sequence[str] = ()) -> None:
         """The first build's first pages (serve.first_pages) are written, from every entry
-        as it is now: answer those while the rest of the site is built."""
+        as it is now: answer those while the rest of the site is built, with `problems`
+        (of entry files left out of it) over them."""
         with self._cond:
             self._early = True
+            self._problems = tuple(problems)
             self._cond.notify_all()
 
     def publish(self, changed: Iterable[str], problems: Sequence[str] = (),

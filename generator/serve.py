@@ -395,8 +395,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
             # rest: a request for a page not written yet waits for it.
             first = rebuilder.rebuild(only=first_pages, workers=Workers.available())
             server.answer()
-            if first.ok:
-                live.publish_early()
+            if first.report is not None:  # built, perhaps without entries that have errors
+                live.publish_early(first.errors)
             echo(f"Serving {root} at {server.url} (preview in {preview}; Ctrl-C to stop)")
             if open_browser:
                 from generator import children

@@ -185,15 +185,9 @@ def _recent_and_held(old: int) -> dict[str, str | bytes]:
     return files
 
 
-def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_does_not_show(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The home page needs every entry's front matter (counts, tags, the recent list) but
-    only the bodies it shows: it is answered while every other body still waits to be
-    rendered, byte for byte as a whole build makes it; a page whose body is not rendered
-    yet is waited for, never a 404."""
-    root = make_log(tmp_path / "log", _recent_and_held(30))
-    build(root, output=tmp_path / "whole", drafts=True, base_url="/", private=False)
-    whole = read_tree(tmp_path / "whole")
+def _hold_bodies(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[str]]:
+    """Every body marked HELD waits for the event before it is rendered; the bodies
+    rendered, in order."""
     gate = threading.Event()
     rendered: list[str] = []
     real = markup.Markdown.__call__
@@ -206,6 +200,19 @@ def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_doe
         return real(self, text, links, unsafe_html=unsafe_html)
 
     monkeypatch.setattr(markup.Markdown, "__call__", held)
+    return gate, rendered
+
+
+def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_does_not_show(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home page needs every entry's front matter (counts, tags, the recent list) but
+    only the bodies it shows: it is answered while every other body still waits to be
+    rendered, byte for byte as a whole build makes it; a page whose body is not rendered
+    yet is waited for, never a 404."""
+    root = make_log(tmp_path / "log", _recent_and_held(30))
+    build(root, output=tmp_path / "whole", drafts=True, base_url="/", private=False)
+    whole = read_tree(tmp_path / "whole")
+    gate, rendered = _hold_bodies(monkeypatch)
     server = Served(root)
     server.thread.start()
     try:
@@ -225,6 +232,33 @@ def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_doe
         assert waiting and waiting[0][0] == 200 and "HELD body 7" in waiting[0][1]
         assert server.ready.wait(20)
         assert len(rendered) == 35  # each body rendered once
+    finally:
+        gate.set()
+        server.stop.set()
+        server.thread.join(20)
+
+
+def test_a_broken_entry_does_not_hold_up_the_home_page_and_shows_over_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From nothing, an entry with an error is left out of the preview (as always): the
+    home page is answered before the other bodies are rendered all the same, with the
+    error over it, as every page shows it after the whole first build."""
+    files = _recent_and_held(30)
+    files["content/2025/bad.md"] = entry("Bad role", "2025-02-01", applied="someday")
+    root = make_log(tmp_path / "log", files)
+    gate, rendered = _hold_bodies(monkeypatch)
+    server = Served(root)
+    server.thread.start()
+    try:
+        eventually(lambda: any(line.startswith("Serving") for line in server.lines), 20)
+        status, page = server.get("")
+        assert status == 200 and "Recent role 5" in page
+        assert "content/2025/bad.md:4: applied:" in page  # the problems box
+        assert not any("HELD" in text for text in rendered)
+        gate.set()
+        assert server.ready.wait(20)
+        status, later = server.get("")
+        assert status == 200 and "content/2025/bad.md:4: applied:" in later
     finally:
         gate.set()
         server.stop.set()
