@@ -275,3 +275,38 @@ def test_each_page_is_read_once(tmp_path: Path) -> None:
         listening = False
     assert "index.html" in opened
     assert max(opened.count(path) for path in opened) == 1
+
+
+def _bytes_read() -> int:
+    with open("/proc/self/io", encoding="ascii") as io:
+        return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="Linux counts reads there")
+def test_a_build_with_nothing_changed_stats_the_log_rather_than_read_it(
+        tmp_path: Path) -> None:
+    """Whether anything changed is told by each input file's stamp (size, mtime, ctime,
+    inode), as the cache of each entry as parsed is: a log of 4 MB is not read again to
+    learn that nothing changed. An edit that puts the size and mtime back changes the
+    ctime; an editor's save by rename, the inode."""
+    files = {**FILES, "content/2026/notes.bin": os.urandom(4 << 20)}
+    root = make_log(tmp_path / "log", files)
+    build(root, use_cache=True)
+    before = _bytes_read()
+    nothing = build(root, use_cache=True)
+    assert (nothing.written, nothing.rendered) == ((), 0)
+    assert _bytes_read() - before < 1 << 20
+    path = root / "content/2026/b.md"
+    stamp = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("task", "tusk"), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    assert "entries/analyst-at-brightline/index.html" in build(root, use_cache=True).written
+    renamed = path.with_name("b.tmp")
+    renamed.write_text(path.read_text(encoding="utf-8").replace("tusk", "desk"),
+                       encoding="utf-8")
+    os.utime(renamed, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    renamed.replace(path)
+    assert "entries/analyst-at-brightline/index.html" in build(root, use_cache=True).written
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
