@@ -177,20 +177,21 @@ def _seal(root: Path, log: LoadedLog, files: list[OutputFile], blob: KeyBlob, ke
                                  [r.name for r, _ in views])
 
 
-def check(root: Path, *, drafts: bool = True) -> list[Problem]:
+def check(root: Path, *, drafts: bool = True, workers: Workers | None = None) -> list[Problem]:
     """Validate config, entries and templates (by rendering in memory); write nothing.
 
     What the last `growthlog build` left in .growthlog-cache/ is read, never written: an
     entry file unchanged since is not parsed again, a page whose plan is unchanged not
     rendered again, a template not compiled again (the results are the same, build_cache.py).
+    `workers`: how far parsing and rendering may be split across processes, as for build.
     """
     from generator.share_check import reader_names
     from generator.share_rules import share_problems
 
     cache = load_build_cache(root, code_key())
-    log = load_log(root, drafts=drafts, cache=cache)
+    log = load_log(root, drafts=drafts, cache=cache, workers=workers)
     raise_on_errors(log.problems)
-    files = site_files(root, log, cache, cache.pages, public=False)
+    files = site_files(root, log, cache, cache.pages, public=False, workers=workers)
     problems = log.problems + [Problem("output", f"cannot write {why}")
                                for why in path_problems(f.path for f in files)]
     raise_on_errors(problems)

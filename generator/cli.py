@@ -204,9 +204,10 @@ def check(root: Path, strict: bool, links: bool, output: Path | None,
           password_stdin: bool) -> None:
     """Check config, every entry and the theme; write nothing."""
     from generator.build import check as check_log
+    from generator.parallel import Workers
 
     root = _log_root(root)
-    warnings = check_log(root)
+    warnings = check_log(root, workers=Workers.available())
     report_problems(warnings)
     count = f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
     failed = False

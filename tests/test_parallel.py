@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
+from generator.build import build, check
 from generator.errors import ProblemsFound
 from generator.parallel import ENTRY_WEIGHT, MIN_SHARE, Workers, fork_map, free_cpus, runnable
 
@@ -38,6 +38,22 @@ def test_a_build_in_two_processes_is_byte_identical_to_one_in_one(tmp_path: Path
     assert (one.processes, two.processes) == (1, 2)
     assert one.rendered == two.rendered > 60
     assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
+
+
+@needs_fork
+def test_check_splits_as_build_does_and_finds_the_same_problems(tmp_path: Path) -> None:
+    """`growthlog check` of a log never built parses and renders as a cold build does
+    (it asks for the CPUs free, as build does): in two processes, the same warnings,
+    from whichever process read each entry."""
+    odd = {f"content/odd{i}.md": f"---\ntitle: Odd {i}\ndate: 2021-02-0{1 + i}\ntgas: [x]\n---\n"
+           for i in range(3)}
+    root = _log(tmp_path / "log", 100, odd)
+    one = check(root)
+    workers = Workers(processes=2)
+    two = check(root, workers=workers)
+    assert workers.used == 2
+    assert [p.format() for p in two] == [p.format() for p in one]
+    assert sum("unknown key 'tgas'" in p.format() for p in one) == 3
 
 
 @needs_fork
