@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.build_cache import BuildCache, load_build_cache, save_build_cache
-from generator.cache import LastBuild, code_key, record_build, unchanged_build
+from generator.cache import LastBuild, code_key, record_build, stat_files, unchanged_build
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, shared_origin_warnings
@@ -99,8 +99,9 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         drafts=sum(e.draft for e in log.site.entries), processes=workers.used)
     cache.finish()
     if print_ is not None and not sealing and only is None:
-        save_build_cache(root, cache, key)
-        record_build(root, print_, out_dir, [*(f.path for f in files), MANIFEST],
+        found = stat_files(out_dir, [*(f.path for f in files), MANIFEST])
+        save_build_cache(root, cache, key, found=found)
+        record_build(root, print_, out_dir, found,
                      LastBuild(report.entries, report.tags, len(files), report.warnings,
                                report.drafts))
     return report

@@ -257,17 +257,20 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache
     return cache
 
 
-def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_FILE) -> None:
+def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_FILE, *,
+                     found: Mapping[str, os.stat_result | None] | None = None) -> None:
     """Keep the cache of a public build that succeeded for the next `growthlog build` (or,
     by `name`, the next `serve`): the records of entries that changed since it was
-    loaded (records.py), and the rest whole."""
+    loaded (records.py), and the rest whole. `found`: the output folder's files as
+    cache.stat_files found them after the write (else each page is looked at here)."""
     renderer = cache.pages.renderer
     if renderer is None or cache.theme_print is None or cache.markdown is None:
         return
     pages: dict[str, tuple[PagePlan, Kept]] = dict(cache.pages.pages)
     folder = None
     if name == STATE_FILE and cache.output is not None:  # serve's preview: a folder of its own
-        pages, folder = _kept_pages(cache.pages.pages, cache.output), os.fspath(cache.output[0])
+        pages, folder = _kept_pages(cache.pages.pages, cache.output, found), \
+            os.fspath(cache.output[0])
     used = cache.markdown.used()
     last = cache.stored
     rest, own = _own_results(cache.memo, cache.parsed)
@@ -405,24 +408,30 @@ def _is_record(record: object) -> bool:
         and isinstance(record[3], dict)
 
 
-def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Mapping[str, str]]
+def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Mapping[str, str]],
+                found: Mapping[str, os.stat_result | None] | None
                 ) -> dict[str, tuple[PagePlan, Kept]]:
     """Each page as the output folder holds it: its hash and stamp, not its bytes again
-    (which were most of state.pickle); the bytes where the folder does not hold them."""
+    (which were most of state.pickle); the bytes where the folder does not hold them.
+    (A stat that followed a link is safe here: a page is read back only if it is no link.)"""
     folder, digests = output
     kept: dict[str, tuple[PagePlan, Kept]] = {}
     for path, (plan, data) in pages.items():
         digest = digests.get(path)
-        try:
-            found = os.lstat(folder / path)
-        except OSError:
-            found = None
-        if digest is None or found is None or not stat.S_ISREG(found.st_mode) \
-                or found.st_size != len(data):
+        there = found.get(path) if found is not None else _lstat(folder / path)
+        if digest is None or there is None or not stat.S_ISREG(there.st_mode) \
+                or there.st_size != len(data):
             kept[path] = plan, data
         else:
-            kept[path] = plan, (digest, *file_stamp(found))
+            kept[path] = plan, (digest, *file_stamp(there))
     return kept
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
 
 
 def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None

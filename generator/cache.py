@@ -289,14 +289,26 @@ def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
         return None
 
 
-def record_build(root: Path, print_: str, out_dir: Path, written: Iterable[str],
-                 last: LastBuild) -> None:
-    """Remember this build's fingerprint and the files now in out_dir (with the manifest)."""
-    files: dict[str, list[int]] = {}
-    for path in written:
+def stat_files(out_dir: Path, paths: Iterable[str]) -> dict[str, os.stat_result | None]:
+    """Each file's stat (None: not there), taken once after a write for both what the next
+    build checks (record_build) and the stamps of the build state's pages."""
+    inside = f"{out_dir.resolve()}/"  # strings, not Paths: thousands of files
+    found: dict[str, os.stat_result | None] = {}
+    for path in paths:
         try:
-            stat = os.stat(out_dir / path)
+            found[path] = os.stat(inside + path)
         except OSError:
+            found[path] = None
+    return found
+
+
+def record_build(root: Path, print_: str, out_dir: Path,
+                 found: dict[str, os.stat_result | None], last: LastBuild) -> None:
+    """Remember this build's fingerprint and the files now in out_dir (with the manifest),
+    as `stat_files` found them."""
+    files: dict[str, list[int]] = {}
+    for path, stat in found.items():
+        if stat is None:
             return  # something else is changing the folder: never skip the next build
         files[path] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     _write_json(root / CACHE_DIR / BUILD_FILE, {

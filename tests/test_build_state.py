@@ -155,3 +155,32 @@ def test_a_body_edit_that_no_list_shows_renders_only_the_entrys_page(
     assert set(again.written) == {"entries/entry-0/index.html", "search/index.json"}
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_after_the_write_each_output_file_is_looked_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the write, a build after an edit looks at each file of the output folder once,
+    for both the build state's page stamps and what the next build checks (it was twice;
+    the write looks at each twice: is it as the last build left it, is anything in its
+    way)."""
+    from collections import Counter
+
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _edit_oldest(root)
+    out = f"{(root / 'output').resolve()}/"
+    seen: Counter[str] = Counter()
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def spy(path: object, *args: object, real: object = real, **kwargs: object) -> object:
+            if isinstance(path, str | Path) and str(path).startswith(out):
+                seen[str(path)] += 1
+            return real(path, *args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(os, name, spy)
+    build(root, use_cache=True)
+    monkeypatch.undo()
+    unchanged = [path for path in seen if path.startswith(f"{out}entries/entry-")
+                 and path.endswith("/index.html") and "/entry-0/" not in path]
+    assert len(unchanged) == 11 and {seen[path] for path in unchanged} == {3}
