@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 from test_check_cache import Work
+from test_render import _entry as parsed_entry
 from test_watch import Served, eventually
 
 from generator import markup
 from generator.build import build
+from generator.pipeline import _entries_in
+from generator.render import PageInfo, PagePlan
 from generator.serve import Rebuilder, first_pages
 from generator.watch import classify
 
@@ -324,3 +327,20 @@ def test_front_matter_alone_is_split_across_processes_only_for_a_large_log(
         whole = Workers(processes=2)
         build(root, output=tmp_path / f"whole{count}", workers=whole)
         assert (first.used, whole.used) == (split, 2)
+
+
+def test_what_a_first_page_shows_is_found_in_its_plan_or_every_body_is_rendered() -> None:
+    """The entries a page's plan holds, through lists, mappings and model objects; an
+    object it cannot look into may hold one, so it answers that it cannot tell (and the
+    first build then renders every body)."""
+    a, b = parsed_entry("A", "2026-01-02"), parsed_entry("B", "2026-01-01")
+    found: set[str] = set()
+    plan = PagePlan(PageInfo("home", "Home", ""), "index.html",
+                    {"entries": (a,), "more": [{"x": b}], "n": 3, "when": None})
+    assert _entries_in(plan.context, found) and found == {a.source, b.source}
+
+    class Opaque:
+        def __init__(self) -> None:
+            self.entry = a
+
+    assert not _entries_in({"entries": (Opaque(),)}, set())
