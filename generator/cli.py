@@ -117,8 +117,9 @@ def _leave(code: int) -> None:
             or pending() or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (none at all under pythonw)
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe: Python says so on its way out
         return
     os._exit(code)
