@@ -184,3 +184,19 @@ def test_after_the_write_each_output_file_is_looked_at_once(
     unchanged = [path for path in seen if path.startswith(f"{out}entries/entry-")
                  and path.endswith("/index.html") and "/entry-0/" not in path]
     assert len(unchanged) == 11 and {seen[path] for path in unchanged} == {3}
+
+
+def test_the_state_loaded_from_disk_is_not_looked_through_by_collections(
+        tmp_path: Path) -> None:
+    """What the build state from disk holds lives through the build: frozen while it runs
+    (no garbage collection walks it again), and let go after it."""
+    import gc
+
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _edit_oldest(root)
+    frozen: list[int] = []
+    assert gc.get_freeze_count() == 0
+    build(root, use_cache=True, progress=lambda *_: frozen.append(gc.get_freeze_count()))
+    assert frozen and min(frozen) > 1000
+    assert gc.get_freeze_count() == 0
