@@ -38,6 +38,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 
 _TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
 _CONVERTED = {"int": "a whole number", "float": "a number", "bool": "true or false",
               "timestamp": "a date (YYYY-MM-DD)"}
 
@@ -413,6 +414,8 @@ def _key_name(loader: Any) -> Callable[[yaml.Node], str]:
     the line of every key is found by the name the schema reports it under."""
     def name(node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        if node.tag == _STR_TAG:  # as constructing it gives (most keys): not built again
             return str(node.value)
         noted = len(loader.bad_values)
         text = str(loader.construct_object(node))
