@@ -225,14 +225,19 @@ def test_serve_from_nothing_answers_its_home_page_before_rendering_bodies_it_doe
                           reply.read()) == whole["index.html"]
         assert sorted(text.split(":")[0] for text in rendered) == [
             f"Fresh body {n}" for n in range(1, 6)]  # and no HELD body
-        waiting: list[tuple[int, str]] = []
-        asker = threading.Thread(target=lambda: waiting.append(server.get("entries/old-role-7/")))
+        waiting: list[tuple[int, bytes]] = []
+
+        def ask() -> None:
+            with urllib.request.urlopen(server.url + "entries/old-role-7/", timeout=60) as page:
+                waiting.append((page.status, page.read()))
+
+        asker = threading.Thread(target=ask)
         asker.start()
         asker.join(0.5)
         assert asker.is_alive() and not waiting  # not written yet: waited for
         gate.set()
-        asker.join(10)
-        assert waiting and waiting[0][0] == 200 and "HELD body 7" in waiting[0][1]
+        asker.join(60)
+        assert waiting and waiting[0][0] == 200 and b"HELD body 7" in waiting[0][1]
         assert server.ready.wait(20)
         assert len(rendered) == 35  # each body rendered once
     finally:
