@@ -354,13 +354,17 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         if found is not None:
             same[file.path] = found
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
+    listing = list(_tree(os.fspath(real))) if mode is not None else []  # looked at once
     if mode is not None:
-        _blockers(real, wanted, set(previous))  # refuses what is not ours in the site's way
+        # Refuses what is not ours in the site's way.
+        _blockers(real, wanted, set(previous), kinds=_kinds(listing))
         if len(same) == len(wanted) and not stale and previous == current:
             return WriteReport((), len(current), (), current)  # nothing changes: nothing touched
     ours = set(previous) | {MANIFEST, JOURNAL}
     for attempt in (listed, None):
-        others, empty = _others(real, ours | wanted) if mode is not None else ({}, set())
+        if attempt is None and listed is not None and mode is not None:
+            listing = list(_tree(os.fspath(real)))  # (the first try took a while)
+        others, empty = _others(listing, ours | wanted)
         try:
             written = _update(staging, real, ordered, current, same, others, empty, attempt)
             break
@@ -393,12 +397,14 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current)
 
 
-def _others(real: Path, ours: set[str]) -> tuple[dict[str, os.stat_result], set[str]]:
-    """What the output folder holds that growthlog did not write: each file and symbolic
-    link (path → lstat), and each empty folder (growthlog leaves none of its own)."""
+def _others(listing: Iterable[tuple[str, list[os.DirEntry[str]]]], ours: set[str]
+            ) -> tuple[dict[str, os.stat_result], set[str]]:
+    """What the output folder (as `_tree` listed it) holds that growthlog did not write:
+    each file and symbolic link (path → lstat), and each empty folder (growthlog leaves
+    none of its own)."""
     found: dict[str, os.stat_result] = {}
     empty: set[str] = set()
-    for relative, items in _tree(os.fspath(real)):
+    for relative, items in listing:
         if not items and relative:
             empty.add(relative)
         prefix = relative + "/" if relative else ""
@@ -409,6 +415,16 @@ def _others(real: Path, ours: set[str]) -> tuple[dict[str, os.stat_result], set[
                 with contextlib.suppress(OSError):  # gone since it was listed
                     found[path] = item.stat(follow_symlinks=False)
     return found, empty
+
+
+def _kinds(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> dict[str, bool]:
+    """Each path `_tree` listed: whether it is a folder (not a link to one)."""
+    kinds: dict[str, bool] = {}
+    for relative, items in listing:
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            kinds[prefix + item.name] = item.is_dir(follow_symlinks=False)
+    return kinds
 
 
 def _tree(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
@@ -691,23 +707,31 @@ def _dumps(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _blockers(out_dir: Path, wanted: set[str], owned: set[str]) -> list[str]:
+def _blockers(out_dir: Path, wanted: set[str], owned: set[str], *,
+              kinds: Mapping[str, bool] | None = None) -> list[str]:
     """Stale files of ours that stand where this build needs a file or a folder (removed
-    first); OutputRefused, before anything is written, when something not ours does."""
+    first); OutputRefused, before anything is written, when something not ours does.
+    `kinds`: what the folder holds, as `_kinds` found it (else each path is looked at)."""
     blockers: set[str] = set()
     refused: list[str] = []
     folders = {p for path in wanted for p in _parents(path)} - {"."}
     base = os.fspath(out_dir)
+
+    def folder_there(path: str) -> bool | None:
+        """None: nothing there; else whether it is a folder."""
+        if kinds is not None:
+            return kinds.get(path)
+        mode = _mode(os.path.join(base, path))
+        return None if mode is None else stat.S_ISDIR(mode)
+
     for folder in sorted(folders):
-        mode = _mode(os.path.join(base, folder))
-        if mode is not None and not stat.S_ISDIR(mode):
+        if folder_there(folder) is False:
             if folder in owned:
                 blockers.add(folder)
             else:
                 refused.append(f"{folder} is a file where the site needs a folder")
     for path in sorted(wanted):
-        mode = _mode(os.path.join(base, path))
-        if mode is not None and stat.S_ISDIR(mode):
+        if folder_there(path):
             inside = {p for p in owned - wanted if p.startswith(path + "/")}
             blockers |= inside
             if _holds_other_than(out_dir / path, {p[len(path) + 1:] for p in inside}):
