@@ -133,19 +133,29 @@ def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
     return max(1, min(cpus, cpus - others))
 
 
-def runnable(samples: int = 5, gap: float = 0.001) -> list[int]:
-    """Readings of /proc/loadavg's count of threads that can run now (this one included);
-    empty where there is no such file."""
+def runnable(samples: int = 5, gap: float = 0.001,
+             read: Callable[[], int] | None = None) -> list[int]:
+    """Readings of /proc/loadavg's count of threads that can run now (this one included),
+    `gap` seconds apart: up to `samples`, and no more once one count was read more than
+    `samples // 2` times (the usual case, a machine that stays as it is: three, not five),
+    since the median of all `samples` is then that count whatever the others would be.
+    Empty where there is no such file. `read`: one reading (default: the file's)."""
     got: list[int] = []
     for n in range(samples):
         if n:
             time.sleep(gap)
         try:
-            with open("/proc/loadavg", "rb") as file:
-                got.append(int(file.read().split()[3].split(b"/")[0]))
+            got.append(read() if read is not None else _threads_runnable())
         except (OSError, ValueError, IndexError):
             return []
+        if got.count(got[-1]) > samples // 2:
+            break
     return got
+
+
+def _threads_runnable() -> int:
+    with open("/proc/loadavg", "rb") as file:
+        return int(file.read().split()[3].split(b"/")[0])
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,

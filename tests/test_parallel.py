@@ -219,6 +219,21 @@ def test_only_cpus_not_busy_now_are_used() -> None:
     assert free_cpus(4, [1, 1, 1, 1, 1]) == 4
 
 
+def test_cpus_are_counted_from_as_few_readings_as_decide_them() -> None:
+    """A machine that stays as it is is read three times, not five (each reading waits a
+    millisecond: 2 ms of every step's start), and what is free is what all five give."""
+    import itertools
+
+    reads: list[int] = []
+    assert runnable(5, 0, read=lambda: reads.append(1) or 1) == [1, 1, 1]
+    assert len(reads) == 3
+    for readings in itertools.product((1, 2, 3), repeat=5):
+        more = iter(readings)
+        got = runnable(5, 0, read=more.__next__)
+        assert list(readings[:len(got)]) == got
+        assert all(free_cpus(cpus, got) == free_cpus(cpus, list(readings)) for cpus in (1, 2, 4))
+
+
 @needs_fork
 def test_busy_cpus_keep_a_build_in_one_process() -> None:
     """With a busy program on every CPU, a large step stays in one process."""
