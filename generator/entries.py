@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import ValidationError
-
 from generator.config import SiteConfig
 from generator.custom_fields import check_values
 from generator.entry_links import plain_wikilinks
@@ -41,6 +39,7 @@ from generator.schema import (
     OTHER_TOOL_KEYS,
     EntrySchema,
     Schema,
+    ValidationError,
     known_keys,
     validate_entry,
 )

@@ -14,16 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
-
-from pydantic_core import SchemaValidator
-from pydantic_core import core_schema as cs
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from generator.custom_fields import CustomField
 from generator.share_rules import READER_NAME
 
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import TypedDict
+
+    from pydantic_core import CoreSchema, SchemaValidator
+    from pydantic_core import ValidationError as ValidationError  # (also imported from here)
+    from pydantic_core.core_schema import ValidationInfo
 
     FeedbackData = TypedDict("FeedbackData", {
         "asked": bool | None, "from": str | None, "received": str | None,
@@ -128,10 +130,10 @@ def _reader_names(names: list[str]) -> list[str]:
     return names
 
 
-def _one_of_configured(key: str) -> Callable[[Any, cs.ValidationInfo], Any]:
+def _one_of_configured(key: str) -> Callable[[Any, ValidationInfo], Any]:
     """The check that a stage or outcome is one the config lists (no list: any)."""
 
-    def check(value: str | None, info: cs.ValidationInfo) -> str | None:
+    def check(value: str | None, info: ValidationInfo) -> str | None:
         allowed: tuple[str, ...] = (info.context or {}).get(key, ())
         if value is not None and allowed and value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}; found {value!r}")
@@ -223,57 +225,112 @@ EntrySchema = Schema(
                           "build holds this entry."))
 
 
-def _core(schema: Schema) -> cs.TypedDictSchema:
+# pydantic-core's schema, written as the plain dicts its core_schema builders return:
+# importing those builders (the pydantic_core package) takes ~10 ms of ~200 TypedDicts.
+CoreDict = dict[str, Any]
+
+
+def _core(schema: Schema) -> CoreDict:
     """pydantic-core's schema for one mapping: what pydantic built from the model classes
     that declared it before (no extra key is an error: it is warned about, elsewhere)."""
-    fields: dict[str, cs.TypedDictField] = {}
+    fields: dict[str, CoreDict] = {}
     for key in schema.keys:
         inner = _core_value(key)
         if key.name in ("stage", "outcome"):
-            inner = cs.with_info_after_validator_function(_one_of_configured(key.name), inner)
+            inner = _function("after", "with-info", _one_of_configured(key.name), inner)
         if key.kind in ("text", "date"):
-            fields[key.name] = cs.typed_dict_field(inner, required=True)
+            fields[key.name] = {"type": "typed-dict-field", "schema": inner, "required": True}
             continue
         if key.kind.endswith("?") or key.kind == "one":
-            inner = cs.with_default_schema(inner, default=None)
+            inner = {"type": "default", "schema": inner, "default": None}
         elif key.kind == "flag":
-            inner = cs.with_default_schema(inner, default=False)
+            inner = {"type": "default", "schema": inner, "default": False}
         else:
-            inner = cs.with_default_schema(inner, default_factory=list)
-        fields[key.name] = cs.typed_dict_field(inner, required=False)
-    return cs.typed_dict_schema(fields, extra_behavior="ignore")
+            inner = {"type": "default", "schema": inner, "default_factory": list}
+        fields[key.name] = {"type": "typed-dict-field", "schema": inner, "required": False}
+    return {"type": "typed-dict", "fields": fields, "extra_behavior": "ignore"}
 
 
-_TEXT = cs.str_schema(min_length=1)
+def _function(when: str, info: str, function: Callable[..., Any], schema: CoreDict) -> CoreDict:
+    """A validator function run before or after `schema`'s, given the validation info
+    ("with-info") or not ("no-info")."""
+    return {"type": f"function-{when}", "function": {"type": info, "function": function},
+            "schema": schema}
 
 
-def _core_value(key: Key) -> cs.CoreSchema:
+def _nullable(schema: CoreDict) -> CoreDict:
+    return {"type": "nullable", "schema": schema}
+
+
+def _list(items: CoreDict) -> CoreDict:
+    return {"type": "list", "items_schema": items}
+
+
+_TEXT: CoreDict = {"type": "str", "min_length": 1}
+
+
+def _core_value(key: Key) -> CoreDict:
     kind = key.kind.removesuffix("?")
     if kind == "text":
-        value: cs.CoreSchema = _TEXT
+        value = _TEXT
     elif kind == "date":
-        value = cs.no_info_before_validator_function(_to_date, cs.date_schema())
+        value = _function("before", "no-info", _to_date, {"type": "date"})
     elif kind == "flag":
-        value = cs.bool_schema()
+        value = {"type": "bool"}
     elif kind == "date-or-flag":
-        return cs.no_info_before_validator_function(_to_date_or_bool, cs.nullable_schema(
-            cs.union_schema([cs.date_schema(), cs.bool_schema()])))
+        return _function("before", "no-info", _to_date_or_bool, _nullable(
+            {"type": "union", "choices": [{"type": "date"}, {"type": "bool"}]}))
     elif kind == "texts":
-        return cs.no_info_before_validator_function(_to_list, cs.list_schema(_TEXT))
+        return _function("before", "no-info", _to_list, _list(_TEXT))
     elif kind == "share":
-        return cs.no_info_after_validator_function(
-            _reader_names, cs.no_info_before_validator_function(_to_share, cs.list_schema(_TEXT)))
+        return _function("after", "no-info", _reader_names,
+                         _function("before", "no-info", _to_share, _list(_TEXT)))
     else:
         assert key.model is not None
         model = _core(key.model)
         if kind == "one":
-            return cs.nullable_schema(model)
-        return cs.list_schema(model if kind == "many"
-                              else cs.no_info_before_validator_function(_to_action, model))
-    return cs.nullable_schema(value) if key.kind.endswith("?") else value
+            return _nullable(model)
+        return _list(model if kind == "many"
+                     else _function("before", "no-info", _to_action, model))
+    return _nullable(value) if key.kind.endswith("?") else value
 
 
-_VALIDATOR = SchemaValidator(_core(EntrySchema))
+def _compiled() -> ModuleType:
+    """pydantic-core's compiled module (the validator, its errors), loaded without the
+    package's __init__, which imports the core_schema builders (about 10 ms at every
+    start that parses an entry). As usual where it is not found so (another layout), or
+    when the package is loaded already; either way once: it is then in sys.modules, and a
+    later `import pydantic_core` (pydantic's, the validator's own on an error) uses it."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    name = "pydantic_core._pydantic_core"
+    if name not in sys.modules:
+        package = importlib.util.find_spec("pydantic_core")  # found, not imported
+        where = package.submodule_search_locations if package is not None else None
+        spec = importlib.machinery.PathFinder.find_spec(name, list(where)) if where else None
+        if spec is not None and spec.loader is not None and isinstance(
+                spec.loader, importlib.machinery.ExtensionFileLoader):
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+    if name in sys.modules:
+        return sys.modules[name]
+    import pydantic_core._pydantic_core as compiled
+
+    return compiled
+
+
+if not TYPE_CHECKING:  # (for mypy, the package's own names, imported above)
+    SchemaValidator = _compiled().SchemaValidator
+    ValidationError = _compiled().ValidationError
+    """pydantic-core's, which validate_entry raises."""
+_VALIDATOR = SchemaValidator(cast("CoreSchema", _core(EntrySchema)))
 
 
 def validate_entry(meta: dict[str, Any], stages: Sequence[str] = (),
