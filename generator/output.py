@@ -451,6 +451,11 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
     site a public build kept there, changing only what differs. A file is never written
     into: one there may be a hard link to the site in the output folder. Returns the pages
     whose bytes the output folder does not have."""
+    fresh = listed is None and not others and not empty
+    """The folder is made here (os.mkdir: it was not there) and gets no file or folder of
+    the author's: nothing in it is looked for, as each folder and file is made where
+    nothing can be (a new file at once under its name, O_EXCL: a third of the system
+    calls of one written under a temp name and renamed)."""
     if listed is None:
         os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if os.path.isdir(real)
                  else 0o777)
@@ -467,7 +472,8 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
 
     into, source_of = f"{staging}/", f"{real}/"  # strings: a thousand paths
     wanted = {f.path for f in ordered}
-    for path in sorted((wanted | set(others)) - mine):  # before the list claims them
+    # Before the list claims them: what of the author's is in the way.
+    for path in sorted((wanted | set(others)) - mine) if not fresh else ():
         there, source = _lstat(into + path), same.get(path) or others.get(path)
         if there is not None and not ours(path, there) and not (
                 source is not None and os.path.samestat(there, source)):
@@ -480,7 +486,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
         "carried": {p: sorted(i) for p, i in sorted(carried.items())},
         "folders": sorted(listed.folders | empty)}))
 
-    folders = _Folders(into, source_of, ours)
+    folders = _Folders(into, source_of, ours, fresh=fresh)
     for path, found in sorted(others.items()):  # first: their folders get the original's mode
         folders.make(_parent(path), like=True)
         _place(into, path, source_of + path, found, ours)
@@ -494,6 +500,9 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
             _place(into, file.path, source_of + file.path, source, ours)
             continue
         written.append(file.path)
+        if fresh:
+            _create(into + file.path, file.data)
+            continue
         target = staging / file.path
         there = _lstat(target)
         if there is not None:
@@ -526,9 +535,10 @@ class _Folders:
     """Folders made sure of in the staging folder (each looked at once)."""
 
     def __init__(self, into: str, source_of: str,
-                 ours: Callable[[str, os.stat_result], bool]) -> None:
-        """`into`, `source_of`: the staging and output folders' paths, each with a '/'."""
-        self.into, self.source_of, self.ours = into, source_of, ours
+                 ours: Callable[[str, os.stat_result], bool], *, fresh: bool = False) -> None:
+        """`into`, `source_of`: the staging and output folders' paths, each with a '/';
+        `fresh`: the staging folder was made empty by this build (nothing to look for)."""
+        self.into, self.source_of, self.ours, self.fresh = into, source_of, ours, fresh
         self.made: set[str] = {"."}
         self.alike: set[str] = {"."}
 
@@ -539,7 +549,7 @@ class _Folders:
             return
         self.make(_parent(folder), like=like)
         target = self.into + folder
-        there = _lstat(target)
+        there = None if self.fresh and not like else _lstat(target)
         mode = stat.S_IMODE(os.stat(self.source_of + folder).st_mode) if like else 0o777
         if there is not None and not stat.S_ISDIR(there.st_mode):
             if not self.ours(folder, there):
@@ -774,6 +784,18 @@ def _replace(target: Path, data: bytes) -> None:
         os.replace(temp, target)
     except OSError:
         _unlink(temp)
+        raise
+
+
+def _create(target: str, data: bytes) -> None:
+    """A new file with these bytes where nothing is (never into a file there: O_EXCL);
+    OSError, and the file removed, if it cannot be written whole."""
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+    except OSError:
+        _unlink(Path(target))
         raise
 
 

@@ -575,3 +575,36 @@ def test_a_page_is_never_written_into_a_file_the_site_has(tmp_path: Path) -> Non
     _kept(out, {"a": "3", "b": "2"})
     assert (out / "a").read_text() == "3"
     assert (staging_dir(out) / "a").read_text() == "1"  # the old site, as it was
+
+
+def test_a_new_site_is_written_once_per_file_without_temp_names(tmp_path: Path) -> None:
+    """Into a staging folder it has just made (a cold build, a private one), nothing can
+    be in the way: each page is created under its own name (never into a file there), not
+    written under a temp name and renamed; each folder is made without a look first. The
+    same bytes and modes as a site written the careful way, which a folder holding a file
+    of yours still gets (tests above)."""
+    events: list[tuple[str, str]] = []
+    counting = [True]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if counting[0] and event in ("open", "os.rename") and args and isinstance(
+                args[0], str | bytes | os.PathLike):
+            events.append((event, os.fsdecode(args[0])))
+
+    sys.addaudithook(hook)  # (no way to remove one: it stops counting below)
+    pages = {f"entries__e{n}__index.html": f"<p>{n}</p>" * n for n in range(40)}
+    try:
+        write_output(_files(**pages, **{"index.html": "home"}), tmp_path / "out", swap=True,
+                     keep=True)
+    finally:
+        counting[0] = False
+    renamed = [path for event, path in events if event == "os.rename"]
+    opened = [path for event, path in events if event == "open" and "entries" in path]
+    assert len(renamed) <= 3  # the list of what it writes, the manifest, the folder
+    assert len(opened) == 40 and all(path.endswith("index.html") for path in opened)
+    assert read_tree(tmp_path / "out") == {**{k.replace("__", "/"): v.encode() for k, v in
+                                              pages.items()}, "index.html": b"home",
+                                           MANIFEST: (tmp_path / "out" / MANIFEST).read_bytes()}
+    (tmp_path / "like").write_bytes(b"x")
+    assert os.stat(tmp_path / "out/entries/e3/index.html").st_mode == \
+        os.stat(tmp_path / "like").st_mode
