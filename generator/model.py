@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -456,7 +455,11 @@ class Insight(Plain):
 
     @property
     def median_days(self) -> float | None:
-        return statistics.median(a.days for a in self.answer_times) if self.answer_times else None
+        if not self.answer_times:
+            return None
+        days = sorted(a.days for a in self.answer_times)  # (statistics.median: not imported
+        middle = len(days) // 2                           # for this alone, ~2 ms at start)
+        return days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
 
 
 def lessons_of(entry: Entry) -> tuple[Lesson, ...]:

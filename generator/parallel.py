@@ -27,7 +27,6 @@ import itertools
 import os
 import pickle
 import signal
-import statistics
 import struct
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -129,7 +128,7 @@ def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
         except OSError:
             others = 0.0
         return max(1, min(cpus, int(cpus - others)))
-    others = statistics.median_low(runnable) - 1
+    others = sorted(runnable)[(len(runnable) - 1) // 2] - 1  # the median_low
     return max(1, min(cpus, cpus - others))
 
 

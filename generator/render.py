@@ -9,7 +9,6 @@ pages that show it (see [serve]).
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,6 +343,8 @@ def template_problem(exc: Exception, plan: PagePlan | None = None,
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return Problem(_shown(exc.filename or exc.name or "template", root), "template syntax "
                        f"error: {exc.message}{where}", line=exc.lineno)
+    import traceback  # only here: a theme's error
+
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
     if isinstance(exc, jinja2.TemplateNotFound):
         if not frames:

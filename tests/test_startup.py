@@ -120,6 +120,14 @@ def test_no_build_or_check_loads_pydantic_or_importlib_metadata(tmp_path: Path) 
     assert mods & {"importlib.metadata", "email", "pydantic"} == set()
 
 
+def test_a_build_loads_no_module_it_has_no_use_for(tmp_path: Path) -> None:
+    """statistics (two medians, with fractions and decimal: ~2 ms) and traceback (a
+    theme's error only: ~1 ms) are not imported by a build that needs neither."""
+    log = make_log(tmp_path / "log", {"content/a.md": entry(), "content/b.md": entry("B")})
+    for args in (["build", log], ["check", log]):
+        assert loaded(*args) & {"statistics", "traceback", "fractions", "decimal"} == set()
+
+
 def test_parsing_loads_pydantic_cores_validator_not_its_schema_builders(tmp_path: Path) -> None:
     """The schema is plain dicts (schema.py): the pydantic_core package's __init__, which
     imports its core_schema builders (~200 TypedDicts, about 10 ms of a cold build of 100
