@@ -76,6 +76,11 @@ class Renderer:
     theme: Theme
     key: tuple[object, ...]
     env: jinja2.Environment
+    plain: jinja2.Environment | None = None
+    """Where `env` notes what pages read (page_reads.py): one that does not, for entry
+    pages, whose plan holds their entry whole (nothing noted would spare one a render,
+    and noting is a third of rendering them; growthlog's own entry page uses no
+    `{% cache %}` fragment to share with the others)."""
 
     @property
     def fragments(self) -> FragmentStore:
@@ -91,10 +96,13 @@ def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
     noting = note_reads and _growthlogs_own(theme)
     env = theme.environment(compiled, kind=ReadingEnvironment if noting else jinja2.Environment,
                             url=urls.href, config=config, nav=NAV, stages=config.stages)
-    if isinstance(env, ReadingEnvironment):
-        env.watch_filters()
-        env.fragment_store.noting = True  # type: ignore[attr-defined]
-    return Renderer(theme, (*urls.key, config), env)
+    if not isinstance(env, ReadingEnvironment):
+        return Renderer(theme, (*urls.key, config), env)
+    env.watch_filters()
+    env.fragment_store.noting = True  # type: ignore[attr-defined]
+    plain = theme.environment(compiled, url=urls.href, config=config, nav=NAV,
+                              stages=config.stages)
+    return Renderer(theme, (*urls.key, config), env, plain)
 
 
 def _growthlogs_own(theme: Theme) -> bool:
@@ -280,14 +288,17 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     def render(index: int) -> tuple[bytes | Problem, frozenset[str] | None]:
         """The page's bytes and what it read of entries (where noted), sent back together
         from whichever process rendered it."""
-        fragments.begin_page()
+        env = renderer.plain if renderer.plain is not None \
+            and plans[index].info.kind == "entry" else renderer.env
+        store: FragmentStore = env.fragment_store  # type: ignore[attr-defined]
+        store.begin_page()
         try:
-            page: bytes | Problem = _render(renderer.env, plans[index]).encode("utf-8")
+            page: bytes | Problem = _render(env, plans[index]).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
             page = template_problem(exc, plans[index], theme.root)
         finally:
-            fragments.end_page(paths[index])
-        return page, fragments.page_reads.pop(paths[index], None)
+            store.end_page(paths[index])
+        return page, store.page_reads.pop(paths[index], None)
 
     def tick(count: int) -> None:
         if progress is not None:
@@ -299,6 +310,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
     problems = [page for page, _ in rendered if isinstance(page, Problem)]
     planned = set(paths)
     fragments.keep_pages(planned)
+    if renderer.plain is not None:
+        renderer.plain.fragment_store.keep_pages(planned)  # type: ignore[attr-defined]
     if problems:
         raise ProblemsFound(problems)
     reads = {path: read for path, read in cache.reads.items() if path in planned}

@@ -200,3 +200,18 @@ def test_the_state_loaded_from_disk_is_not_looked_through_by_collections(
     build(root, use_cache=True, progress=lambda *_: frozen.append(gc.get_freeze_count()))
     assert frozen and min(frozen) > 1000
     assert gc.get_freeze_count() == 0
+
+
+def test_what_pages_read_is_noted_only_where_it_can_spare_a_render(tmp_path: Path) -> None:
+    """An entry page's plan holds its entry whole: it is rendered without noting what it
+    reads (a third of its rendering), list pages with it."""
+    from generator.build_cache import load_build_cache
+    from generator.cache import code_key
+
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    reads = load_build_cache(root, code_key()).restored
+    assert reads is not None
+    noted = set(reads[3])
+    assert "timeline/index.html" in noted and "tags/t1/index.html" in noted
+    assert not {path for path in noted if path.startswith("entries/")}
