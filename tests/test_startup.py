@@ -146,6 +146,46 @@ def test_build_and_check_run_without_the_cycle_collector(tmp_path: Path) -> None
         assert int(count) <= 1 and enabled == "True", (args, done.stderr)
 
 
+PROGRAM_GC_PROBE = """
+import gc, os, sys
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+leave = os._exit
+def counted(code):
+    print("collections", len(collections), file=sys.stderr, flush=True)
+    leave(code)
+os._exit = counted
+sys.argv = ["growthlog", *sys.argv[1:]]
+from generator.__main__ import main
+main()
+"""
+
+
+def test_the_program_runs_without_the_cycle_collector_but_serve(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`growthlog` and `python -m generator` switch it off before their first import (the
+    command line's imports set off some twenty collections, a cold build's end one more:
+    24 here before), and leave without it; `serve`, which runs for hours, switches it on."""
+    log = make_log(tmp_path / "log", {f"content/e{n}.md": entry(f"E{n}") for n in range(30)})
+    for args in (["--version"], ["build", log], ["check", log]):
+        done = subprocess.run([sys.executable, "-c", PROGRAM_GC_PROBE, *map(str, args)],
+                              cwd=REPO, capture_output=True, text=True, check=True)
+        said, count = done.stderr.split()[-2:]  # (one may come before its first line)
+        assert said == "collections" and int(count) <= 1, (args, done.stderr)
+    import gc
+
+    from generator import cli, serve
+
+    seen: list[bool] = []
+    monkeypatch.setattr(serve, "serve", lambda *args, **kwargs: seen.append(gc.isenabled()))
+    gc.disable()
+    try:
+        cli.main(["serve", str(log)], standalone_mode=False)
+    finally:
+        gc.enable()
+    assert seen == [True]
+
+
 def test_a_build_loads_no_module_it_has_no_use_for(tmp_path: Path) -> None:
     """statistics (two medians, with fractions and decimal: ~2 ms) and traceback (a
     theme's error only: ~1 ms) are not imported by a build that needs neither."""
