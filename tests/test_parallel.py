@@ -297,3 +297,22 @@ def test_a_fork_refused_leaves_the_work_to_fewer_processes() -> None:
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
                           cwd=REPO, timeout=60)
     assert done.stdout.split() == ["True", "2"], done.stderr
+
+
+def test_pages_that_share_no_fragment_but_card_bodies_go_to_any_process(
+        tmp_path: Path) -> None:
+    """Entry and tag pages (a tag page's chips mark its own tag) are dealt to whichever
+    process is free; the other list pages, which share cards' chips, and the timeline and
+    year pages, which share rows, each stay together. At 100 entries the tag pages held
+    with the list pages made those half the pages, and the step waited for them."""
+    from generator.memo import Memo
+    from generator.pipeline import load_log
+    from generator.render import _sharing, plan_pages
+
+    loaded = load_log(_log(tmp_path / "log", 30))
+    keys = {(plan.info.kind, _sharing(plan))
+            for plan in plan_pages(loaded.site, loaded.config, Memo())}
+    assert {"entry", "tag", "timeline", "month", "home"} <= {kind for kind, _ in keys}
+    for kind, key in keys:
+        assert key == (None if kind in ("entry", "tag") else
+                       "rows" if kind in ("timeline", "year") else "cards"), (kind, key)
