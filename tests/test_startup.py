@@ -224,9 +224,18 @@ torn = Torn()
 if sys.argv[2] == "atexit":
     import atexit
     atexit.register(lambda: write(fd, b"at exit\\n"))
-elif sys.argv[2] == "thread":
+elif sys.argv[2] == "thread":  # still working when the command is done, however long it took
     import threading, time
-    threading.Thread(target=lambda: (time.sleep(0.3), write(fd, b"thread done\\n"))).start()
+    import generator.cli as cli
+    command, done = cli.main, threading.Event()
+    def main(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        finally:
+            done.set()
+    cli.main = main
+    threading.Thread(target=lambda: (done.wait(), time.sleep(0.5),
+                                     write(fd, b"thread done\\n"))).start()
 from generator.cli import run
 sys.argv = ["growthlog", *sys.argv[3:]]
 run()
