@@ -213,7 +213,11 @@ def test_results_page_searches_as_you_type_with_marked_words_and_site_dates(
         history = page.evaluate("history.length")
         page.type("#search-page-q", "pelican", delay=40)  # no Enter
         hit = page.locator("#search-page-results .search-hit")
-        hit.first.wait_for(timeout=5000)
+        # A pause in the typing (a loaded machine) shows the hits of "peli" first: wait for
+        # those of the whole word, seven letters marked.
+        page.wait_for_function("""() => [...document.querySelectorAll(
+            '#search-page-results .search-hit mark')].some(m => m.textContent.length === 7)""",
+                               timeout=5000)
         assert hit.locator(".search-meta").inner_text() == "Acme · 22 September 2026"
         snippet = hit.locator(".search-snippet")
         assert snippet.locator("mark").all_inner_texts() == ["Pélican"]  # as written
