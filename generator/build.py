@@ -25,7 +25,15 @@ from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, shared_origin_warnings
 from generator.errors import GrowthlogError, Problem, raise_on_errors
 from generator.meter import Tick
-from generator.output import MANIFEST, WriteReport, check_output_dir, path_problems, write_output
+from generator.output import (
+    MANIFEST,
+    PagesChanged,
+    Unread,
+    WriteReport,
+    check_output_dir,
+    path_problems,
+    write_output,
+)
 from generator.parallel import Workers
 from generator.pipeline import LoadedLog, load_log, site_files
 from generator.render import OutputFile, RenderCache
@@ -77,15 +85,22 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                       started, drafts=drafts, seen=seen, base_url=base_url, private=private,
                       password=password, progress=progress, workers=workers, only=only,
                       keep_old=keep_old)
-    loaded = load_build_cache(root, key)  # the last `growthlog build`'s, from disk
+    loaded = load_build_cache(root, key, unread=out_dir)  # the last build's, from disk
     # What it holds (a million objects at 5,000 entries) lives through the build: frozen,
     # no collection looks through it again (a tenth of a one-edit build's time there).
     thawed = not gc.get_freeze_count()
     gc.freeze()
     try:
-        return _build(root, out_dir, loaded, print_, key, started, drafts=drafts, seen=seen,
-                      base_url=base_url, private=private, password=password,
-                      progress=progress, workers=workers, only=only, keep_old=keep_old)
+        for _ in range(2):
+            try:
+                return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
+                              seen=seen, base_url=base_url, private=private,
+                              password=password, progress=progress, workers=workers,
+                              only=only, keep_old=keep_old)
+            except PagesChanged:  # those not read are rendered again
+                loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
+                                      if type(held[1]) is not Unread}
+        raise AssertionError("no page is left unread")
     finally:
         if thawed:  # (serve keeps what it froze)
             gc.unfreeze()
@@ -144,7 +159,7 @@ def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
                            swap=not again, keep=keep,
                            on_disk=on_disk[1] if on_disk and on_disk[0] == out_dir.resolve()
                            else None)
-    cache.written = out_dir, {f.path: f.data for f in files}
+    cache.written = out_dir, {f.path: f.data for f in files if type(f.data) is not Unread}
     cache.output = out_dir.resolve(), written.digests
     return written
 

@@ -40,10 +40,12 @@ and the renderer's key they were rendered with, and what each read of entries: i
 renderer notes that, as serve's does, page_reads.py); not kept: the listing (content/ is
 listed again), files, theme, written (a build swaps in the whole new site). A page's
 bytes are not kept again: the output folder has them. state.pickle holds their hash and
-the stamp (output.Stamp) of the file that holds them; the next build reads the files
-whose stamps are unchanged and renders again the pages whose files are not (edited or
-deleted by hand), and its write takes a page it did not render again as unchanged
-without reading or hashing it (`on_disk`). serve.pickle keeps the bytes (its preview
+the stamp (output.Stamp) of the file that holds them; the next build into that folder
+renders again the pages whose files' stamps changed (edited or deleted by hand) and
+leaves the others' bytes there, unread (output.Unread): its write takes a page it did
+not render again as unchanged while its stamp is, without reading or hashing it
+(`on_disk`), and a page whose file changed meanwhile is rendered again (build.py). A
+build into another folder, `check` and `serve` read them. serve.pickle keeps the bytes (its preview
 folder is its own). Each entry file's part (as parsed, its bodies' digests and rendered
 Markdown, and the memo's results of that entry alone: its search record, its lessons'
 points) is a record in state.base and state.journal (records.py): a build writes the
@@ -83,7 +85,7 @@ from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import Entry
-from generator.output import OnDisk, Stamp, file_stamp
+from generator.output import OnDisk, Stamp, Unread, file_stamp
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.theme import Theme, packaged_themes_dir
@@ -147,6 +149,10 @@ class BuildCache:
     """The folder this build wrote and the hash of each file it holds (for save)."""
     stored: records.Loaded | None = None
     """The entries' records as last loaded or saved: a save writes those that changed."""
+    unread: str | None = None
+    """The output folder this build writes: pages it holds as the last build left them
+    stand as output.Unread, not read (the write takes them as they are; check and serve,
+    None, need bytes)."""
 
     def use_theme(self, theme: Theme, urls: Urls, config: SiteConfig) -> Theme:
         """The theme found for this build: pages from disk stay if it is the same."""
@@ -154,7 +160,9 @@ class BuildCache:
         restored, self.restored = self.restored, None
         if restored is not None and restored[0] == (self.theme_print, *urls.key, config):
             self.pages.renderer = self.pages.make(theme, urls, config)
-            self.pages.pages, self.on_disk = _read_pages(restored[1], restored[2])
+            self.pages.pages, self.on_disk = _read_pages(restored[1], restored[2],
+                                                         read=self.unread is None
+                                                         or restored[2] != self.unread)
             self.pages.reads = {path: read for path, read in restored[3].items()
                                 if path in self.pages.pages}
         return theme
@@ -219,12 +227,15 @@ def theme_print(theme: Theme) -> str:
     return digest.hexdigest()
 
 
-def load_build_cache(root: Path, key: str, name: str = STATE_FILE) -> BuildCache:
+def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
+                     unread: Path | None = None) -> BuildCache:
     """What the last public `growthlog build` (or, by `name`, `serve`) of this log left on
     disk, or a fresh cache when there is none or it cannot be trusted (damaged,
-    half-written, another key, its two parts from different saves)."""
+    half-written, another key, its two parts from different saves). `unread`: the output
+    folder the build writes, whose pages stay there (BuildCache.unread)."""
     cache = BuildCache(markdown=MarkdownCache(),
-                       pages=RenderCache(compiled=CompiledTemplates(key), note_reads=True))
+                       pages=RenderCache(compiled=CompiledTemplates(key), note_reads=True),
+                       unread=os.fspath(unread.resolve()) if unread is not None else None)
     folder = root / CACHE_DIR
     with _no_collection():
         loaded = records.load(folder, _records_name(name), key)
@@ -436,26 +447,30 @@ def _kept_pages(pages: dict[str, tuple[PagePlan, bytes]], output: tuple[Path, Ma
     for path, (plan, data) in pages.items():
         digest = digests.get(path)
         there = found.get(path) if found is not None else _lstat(folder / path)
+        size = data.size if type(data) is Unread else len(data)
         if digest is None or there is None or not stat.S_ISREG(there.st_mode) \
-                or there.st_size != len(data):
-            kept[path] = plan, data
+                or there.st_size != size:
+            if type(data) is not Unread:  # (one not read is rendered again next time)
+                kept[path] = plan, data
         else:
             kept[path] = plan, (digest, *file_stamp(there))
     return kept
 
 
-def _lstat(path: Path) -> os.stat_result | None:
+def _lstat(path: Path | str) -> os.stat_result | None:
     try:
         return os.lstat(path)
     except OSError:
         return None
 
 
-def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None
+def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None, *,
+                read: bool = True
                 ) -> tuple[dict[str, tuple[PagePlan, bytes]], tuple[Path, OnDisk] | None]:
-    """The pages from disk with their bytes, those the output folder holds read from it:
-    a page whose file is not as the last build left it (its stamp differs: edited by
-    hand, deleted) is dropped, so it is rendered and written again."""
+    """The pages from disk with their bytes, those the output folder holds read from it
+    (`read` False: each an Unread of its size, looked at only): a page whose file is not
+    as the last build left it (its stamp differs: edited by hand, deleted) is dropped, so
+    it is rendered and written again."""
     found: dict[str, tuple[PagePlan, bytes]] = {}
     known: dict[str, tuple[bytes, str, Stamp]] = {}
     for path, (plan, data) in pages.items():
@@ -463,6 +478,13 @@ def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None
             found[path] = plan, data
             continue
         if folder is None:
+            continue
+        if not read:
+            there = _lstat(os.path.join(folder, path))
+            if there is None or not stat.S_ISREG(there.st_mode) or file_stamp(there) != data[1:]:
+                continue
+            found[path] = plan, Unread(there.st_size)
+            known[path] = found[path][1], data[0], data[1:]
             continue
         try:  # not followed if a link, not waited on if a pipe
             handle = os.open(os.path.join(folder, path),

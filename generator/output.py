@@ -82,6 +82,26 @@ OnDisk = Mapping[str, tuple[bytes, str, Stamp]]
 """Files known to be in the output folder: path → their bytes, hash and stamp."""
 
 
+class PagesChanged(GrowthlogError):
+    """An Unread page's file is no longer as the last build left it (ctime moves when
+    another link to it goes too, as clearing a killed build's staging folder does): the
+    build renders such pages again (build.py). Raised before anything is written."""
+
+
+class Unread(bytes):
+    """Stands for the bytes of a page the output folder holds as the last build left it
+    (its stamp in OnDisk; build_cache.py), not read: a write that finds the file still so
+    takes it as unchanged, any other need reads it (`_read_unread`). Empty itself: never
+    written as it is (`write_output` replaces each one it does not leave alone)."""
+
+    size: int
+
+    def __new__(cls, size: int) -> Unread:
+        made = super().__new__(cls)
+        made.size = size
+        return made
+
+
 def check_output_dir(out_dir: Path, root: Path) -> None:
     """Refuse an output folder that is the log itself, holds content/, or is not ours.
     Paths are compared resolved: a symlinked log or content/ must not hide the overlap."""
@@ -199,7 +219,49 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         swapped = _write_swapped(ordered, out_dir, keep, on_disk or {})
         if swapped is not None:
             return swapped
-    return _write_in_place(ordered, out_dir, last_written)
+    return _write_in_place(_read_unread(ordered, out_dir, on_disk or {}), out_dir,
+                           last_written)
+
+
+def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
+                 same: Mapping[str, os.stat_result] | None = None) -> list[OutputFile]:
+    """`ordered` with the bytes of each Unread page read from the output folder, where
+    its file still has the stamp the last build left (pages in `same` are linked, not
+    written: left as they are); a page changed since this build began refuses the write."""
+    from generator.render import OutputFile
+
+    found = []
+    inside = f"{out_dir.resolve()}/"
+    for file in ordered:
+        if type(file.data) is Unread and (same is None or file.path not in same):
+            known = on_disk.get(file.path)
+            data = _read_stamped(inside + file.path, known[2]) \
+                if known is not None and known[0] is file.data else None
+            if data is None:
+                raise PagesChanged(f"{out_dir / file.path} changed while the site was being "
+                                   "built; build again")
+            file = OutputFile(file.path, data)
+        found.append(file)
+    return found
+
+
+def _read_stamped(path: str, stamp: Stamp) -> bytes | None:
+    """The bytes of the regular file at path (not followed if a link, not waited on if a
+    pipe) while it has this stamp; None otherwise."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        found = os.fstat(handle)
+        if file_stamp(found) != stamp or not stat.S_ISREG(found.st_mode):
+            return None
+        data = os.read(handle, found.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return data if len(data) == found.st_size else None  # else changed while it was read
 
 
 def _write_in_place(ordered: list[OutputFile], out_dir: Path,
@@ -353,6 +415,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         found = _same_file(inside + file.path, file.data) if mode is not None else None
         if found is not None:
             same[file.path] = found
+    ordered[:] = _read_unread(ordered, out_dir, on_disk, same)  # (the caller's list too)
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
     listing = list(_tree(os.fspath(real))) if mode is not None else []  # looked at once
     if mode is not None:

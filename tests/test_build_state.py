@@ -157,12 +157,14 @@ def test_a_body_edit_that_no_list_shows_renders_only_the_entrys_page(
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
-def test_after_the_write_each_output_file_is_looked_at_once(
+def test_an_unchanged_page_is_looked_at_never_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build after an edit looks at each file of the output folder twice: in the write
-    (is it as the last build left it? what is in the site's way is found in the one
-    listing of the folder the write makes anyway), and once after it, for both the build
-    state's page stamps and what the next build checks (it was four times)."""
+    """A build after an edit never opens a page it did not render again: its bytes stay in
+    the output folder (output.Unread). Each is looked at three times: as the state is
+    loaded (is it as the last build left it?), in the write (still so? what is in the
+    site's way is found in the one listing of the folder the write makes anyway), and
+    once after it, for both the build state's page stamps and what the next build checks.
+    (It was opened and read once, and looked at four times before that.)"""
     from collections import Counter
 
     root = make_log(tmp_path / "log", _entries(), CONFIG)
@@ -170,12 +172,14 @@ def test_after_the_write_each_output_file_is_looked_at_once(
     _edit_oldest(root)
     out = f"{(root / 'output').resolve()}/"
     seen: Counter[str] = Counter()
-    for name in ("stat", "lstat"):
+    opened: Counter[str] = Counter()
+    for name, counts in (("stat", seen), ("lstat", seen), ("open", opened)):
         real = getattr(os, name)
 
-        def spy(path: object, *args: object, real: object = real, **kwargs: object) -> object:
+        def spy(path: object, *args: object, real: object = real,
+                counts: Counter[str] = counts, **kwargs: object) -> object:
             if isinstance(path, str | Path) and str(path).startswith(out):
-                seen[str(path)] += 1
+                counts[str(path)] += 1
             return real(path, *args, **kwargs)  # type: ignore[operator]
 
         monkeypatch.setattr(os, name, spy)
@@ -183,7 +187,31 @@ def test_after_the_write_each_output_file_is_looked_at_once(
     monkeypatch.undo()
     unchanged = [path for path in seen if path.startswith(f"{out}entries/entry-")
                  and path.endswith("/index.html") and "/entry-0/" not in path]
-    assert len(unchanged) == 11 and {seen[path] for path in unchanged} == {2}
+    assert len(unchanged) == 11 and {seen[path] for path in unchanged} == {3}
+    assert not [path for path in opened if path.endswith(".html")]
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_a_page_changed_by_hand_while_the_build_runs_is_rendered_again(
+        tmp_path: Path) -> None:
+    """A page not read (its bytes stay in the output folder) whose file changes after the
+    build looked at it is rendered again, not taken from the folder, nor lost."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _edit_oldest(root)
+    page = root / "output/entries/entry-5/index.html"
+    changed: list[bool] = []
+
+    def by_hand(step: str, *_: object) -> None:
+        if step == "Rendering pages" and not changed:
+            page.write_bytes(page.read_bytes().replace(b"Entry 5", b"Entry 555"))
+            changed.append(True)
+
+    again = build(root, use_cache=True, progress=by_hand)
+    assert changed and "entries/entry-5/index.html" in again.written
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
 def test_the_state_loaded_from_disk_is_not_looked_through_by_collections(
