@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -339,7 +338,10 @@ def write_cache_file(path: Path, data: bytes | Callable[[BinaryIO], None]) -> No
         gitignore = path.parent / ".gitignore"
         if path.parent.name == CACHE_DIR and not gitignore.exists():  # the folder and all in it
             gitignore.write_text("*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        # As tempfile.mkstemp does, without importing it (and shutil, lzma, bz2: ~2.4 ms
+        # of every build); a clash of 48 random bits only leaves this file unwritten.
+        tmp = path.parent / f".tmp-{os.urandom(6).hex()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError:
         return  # a cache that cannot be written only costs the next build time
     try:
