@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.build_cache import BuildCache, load_build_cache, save_build_cache
-from generator.cache import LastBuild, code_key, record_build, stat_files, unchanged_build
+from generator.cache import (
+    Inputs,
+    LastBuild,
+    code_key,
+    record_build,
+    stat_files,
+    unchanged_build,
+)
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, shared_origin_warnings
@@ -55,7 +62,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           password: str | None = None, use_cache: bool = False,
           progress: Tick | None = None, workers: Workers | None = None,
           only: Callable[[str], bool] | None = None,
-          keep_old: bool = True, fingerprint: str | None = None) -> BuildReport:
+          keep_old: bool = True, fingerprint: Inputs | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -68,18 +75,19 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     put in place before the rest of the site; a build of the rest must follow).
     `keep_old`: a public build keeps the old site beside the output folder for the next
     build to update (output.py); never a private one, which leaves no plaintext there.
-    `fingerprint`: of the inputs, as the caller's own `unchanged_build` (which found
-    something changed) took it just before: not taken again (it reads every input file).
+    `fingerprint`: of the inputs, with growthlog's code key, as the caller's own
+    `unchanged_build` (which found something changed) took them just before: not taken
+    again (they look at every input file and read every module of growthlog's).
     """
     started = time.perf_counter()
     out_dir = output if output is not None else root / "output"
     check_output_dir(out_dir, root)
-    last_build, print_ = (None, fingerprint) if use_cache and fingerprint is not None else \
+    last_build, inputs = (None, fingerprint) if use_cache and fingerprint is not None else \
         (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url, private=private)
          if use_cache else (None, None))
     if last_build is not None:  # every input and output file as the last build left them
         return last_build
-    key = code_key() if print_ is not None else ""
+    print_, key = (inputs.fingerprint, inputs.key) if inputs is not None else (None, "")
     if print_ is None or cache is not None:
         return _build(root, out_dir, cache if cache is not None else BuildCache(), print_, key,
                       started, drafts=drafts, seen=seen, base_url=base_url, private=private,

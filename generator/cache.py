@@ -228,8 +228,17 @@ def _stamp(path: str | Path) -> bytes:
                                    found.st_ino)
 
 
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What `unchanged_build` took of a build's inputs, for the build that follows."""
+
+    fingerprint: str
+    key: str
+    """code_key(), which went into it (reading every module of growthlog's: not twice)."""
+
+
 def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | None,
-                    private: bool | None) -> tuple[BuildReport | None, str | None]:
+                    private: bool | None) -> tuple[BuildReport | None, Inputs | None]:
     """The report of a build that finds every input and output file as the last one left
     them (so it has nothing to do), else None; and the fingerprint to record after a full
     build (None for a private build, whose passphrase is checked every time, or when the
@@ -244,7 +253,8 @@ def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | 
     unreadable: list[tuple[str, str]] = []
     listing = scan_content(root / "content", unreadable=unreadable)
     try:
-        print_ = fingerprint(root, key=code_key(), content=listing, theme_dirs=themes,
+        key = code_key()
+        print_ = fingerprint(root, key=key, content=listing, theme_dirs=themes,
                              options={"output": os.fspath(out_dir.resolve()), "drafts": drafts,
                                       "base_url": base_url,
                                       "epoch": os.environ.get("SOURCE_DATE_EPOCH")})
@@ -254,11 +264,11 @@ def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | 
         return None, None
     last = up_to_date(root, print_, out_dir)
     if last is None:
-        return None, print_
+        return None, Inputs(print_, key)
     return BuildReport(entries=last.entries, tags=last.tags, written=(),
                        unchanged=last.unchanged, removed=(), rendered=0,
                        seconds=time.perf_counter() - started, warnings=last.warnings,
-                       drafts=last.drafts), print_
+                       drafts=last.drafts), Inputs(print_, key)
 
 
 def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:

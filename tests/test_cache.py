@@ -310,3 +310,27 @@ def test_a_build_with_nothing_changed_stats_the_log_rather_than_read_it(
     assert "entries/analyst-at-brightline/index.html" in build(root, use_cache=True).written
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_a_build_from_the_command_line_takes_the_code_key_once(tmp_path: Path) -> None:
+    """The key of growthlog's code (a read of each of its modules) goes into the nothing-
+    changed check's fingerprint, and the build after it takes it from there."""
+    root = make_log(tmp_path / "log", FILES)
+    assert CliRunner().invoke(main, ["build", str(root)]).exit_code == 0
+    (root / "content/2026/b.md").write_text(entry("Analyst at Brightline", "2026-02-01",
+                                                  body="Edited."), encoding="utf-8")
+    module = os.fspath(Path(cache.__file__).resolve().parent / "cli.py")
+    opened: list[str] = []
+    listening = True
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if listening and event == "open" and args[0] == module:
+            opened.append(module)
+
+    sys.addaudithook(hook)  # stays for the session, silent once `listening` is False
+    try:
+        result = CliRunner().invoke(main, ["build", str(root)])
+    finally:
+        listening = False
+    assert result.exit_code == 0 and " 0 files written" not in result.output  # (a build)
+    assert len(opened) == 1
