@@ -99,15 +99,16 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     thawed = not gc.get_freeze_count()
     gc.freeze()
     try:
-        for _ in range(2):
+        for again in range(3):
             try:
                 return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
                               seen=seen, base_url=base_url, private=private,
                               password=password, progress=progress, workers=workers,
                               only=only, keep_old=keep_old)
-            except PagesChanged:  # those not read are rendered again
+            except PagesChanged as exc:  # rendered again; all not read, if it comes twice
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
-                                      if type(held[1]) is not Unread}
+                                      if type(held[1]) is not Unread
+                                      or (not again and path not in exc.paths)}
         raise AssertionError("no page is left unread")
     finally:
         if thawed:  # (serve keeps what it froze)
@@ -160,13 +161,14 @@ def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
     `keep`: keep the old site beside for the next build (output.write_output)."""
     last, cache.written = cache.written, None
     again = last is not None and last[0] == out_dir
-    on_disk, cache.on_disk = cache.on_disk, None
+    on_disk = cache.on_disk
     # A folder this cache rebuilds again and again (serve's preview, which nobody deploys)
     # is written in place: cheaper. Any other build swaps in the whole new site.
     written = write_output(files, out_dir, last[1] if last and again else None,
                            swap=not again, keep=keep,
                            on_disk=on_disk[1] if on_disk and on_disk[0] == out_dir.resolve()
                            else None)
+    cache.on_disk = None  # (kept for a build again after PagesChanged: the pages left unread)
     cache.written = out_dir, {f.path: f.data for f in files if type(f.data) is not Unread}
     cache.output = out_dir.resolve(), written.digests
     return written

@@ -467,10 +467,10 @@ def _lstat(path: Path | str) -> os.stat_result | None:
 def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None, *,
                 read: bool = True
                 ) -> tuple[dict[str, tuple[PagePlan, bytes]], tuple[Path, OnDisk] | None]:
-    """The pages from disk with their bytes, those the output folder holds read from it
-    (`read` False: each an Unread of its size, looked at only): a page whose file is not
-    as the last build left it (its stamp differs: edited by hand, deleted) is dropped, so
-    it is rendered and written again."""
+    """The pages from disk with their bytes, those the output folder holds read from it: a
+    page whose file is not as the last build left it (its stamp differs: edited by hand,
+    deleted) is dropped, so it is rendered and written again. `read` False: each is an
+    Unread of its size, not looked at (the write finds one that changed: PagesChanged)."""
     found: dict[str, tuple[PagePlan, bytes]] = {}
     known: dict[str, tuple[bytes, str, Stamp]] = {}
     for path, (plan, data) in pages.items():
@@ -479,11 +479,8 @@ def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None, *,
             continue
         if folder is None:
             continue
-        if not read:
-            there = _lstat(os.path.join(folder, path))
-            if there is None or not stat.S_ISREG(there.st_mode) or file_stamp(there) != data[1:]:
-                continue
-            found[path] = plan, Unread(there.st_size)
+        if not read:  # not looked at: the write checks its stamp before it links it
+            found[path] = plan, Unread(data[1])
             known[path] = found[path][1], data[0], data[1:]
             continue
         try:  # not followed if a link, not waited on if a pipe

@@ -83,9 +83,15 @@ OnDisk = Mapping[str, tuple[bytes, str, Stamp]]
 
 
 class PagesChanged(GrowthlogError):
-    """An Unread page's file is no longer as the last build left it (ctime moves when
-    another link to it goes too, as clearing a killed build's staging folder does): the
-    build renders such pages again (build.py). Raised before anything is written."""
+    """Unread pages whose files are no longer as the last build left them (edited by
+    hand; ctime moves when another link to one goes too, as clearing a killed build's
+    staging folder does): the build renders them again (build.py). Raised before
+    anything is written."""
+
+    def __init__(self, out_dir: Path, paths: frozenset[str]) -> None:
+        super().__init__(f"{out_dir / min(paths)} changed while the site was being built; "
+                         "build again")
+        self.paths = paths
 
 
 class Unread(bytes):
@@ -231,6 +237,7 @@ def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
     from generator.render import OutputFile
 
     found = []
+    changed: set[str] = set()
     inside = f"{out_dir.resolve()}/"
     for file in ordered:
         if type(file.data) is Unread and (same is None or file.path not in same):
@@ -238,10 +245,12 @@ def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
             data = _read_stamped(inside + file.path, known[2]) \
                 if known is not None and known[0] is file.data else None
             if data is None:
-                raise PagesChanged(f"{out_dir / file.path} changed while the site was being "
-                                   "built; build again")
+                changed.add(file.path)
+                continue
             file = OutputFile(file.path, data)
         found.append(file)
+    if changed:
+        raise PagesChanged(out_dir, frozenset(changed))
     return found
 
 
