@@ -41,11 +41,11 @@ renderer notes that, as serve's does, page_reads.py); not kept: the listing (con
 listed again), files, theme, written (a build swaps in the whole new site). A page's
 bytes are not kept again: the output folder has them. state.pickle holds their hash and
 the stamp (output.Stamp) of the file that holds them; the next build into that folder
-renders again the pages whose files' stamps changed (edited or deleted by hand) and
-leaves the others' bytes there, unread (output.Unread): its write takes a page it did
-not render again as unchanged while its stamp is, without reading or hashing it
-(`on_disk`), and a page whose file changed meanwhile is rendered again (build.py). A
-build into another folder, `check` and `serve` read them. serve.pickle keeps the bytes (its preview
+leaves their bytes there, unread (output.Unread): its write takes a page it did not
+render again as unchanged while its stamp is, without reading or hashing it
+(`on_disk`), and stops at one whose file changed (edited or deleted by hand) before
+anything is written: the build renders those pages again (build.py). A build into
+another folder, `check` and `serve` read them, and drop a page whose file changed. serve.pickle keeps the bytes (its preview
 folder is its own). Each entry file's part (as parsed, its bodies' digests and rendered
 Markdown, and the memo's results of that entry alone: its search record, its lessons'
 points) is a record in state.base and state.journal (records.py): a build writes the
