@@ -45,18 +45,18 @@ leaves their bytes there, unread (output.Unread): its write takes a page it did 
 render again as unchanged while its stamp is, without reading or hashing it
 (`on_disk`), and stops at one whose file changed (edited or deleted by hand) before
 anything is written: the build renders those pages again (build.py). A build into
-another folder, `check` and `serve` read them, and drop a page whose file changed. serve.pickle keeps the bytes (its preview
-folder is its own). Each entry file's part (as parsed, its bodies' digests and rendered
-Markdown, and the memo's results of that entry alone: its search record, its lessons'
-points) is a record in state.base and state.journal (records.py): a build writes the
-records of the entries it parsed again, so after one edit it appends one record; the
-rest is state.pickle, rewritten whole, which refers to each entry as parsed by its path
-and names the records' save it belongs with (parts of two saves: none is trusted). All
-are stamped with cache.code_key (growthlog's code, the libraries' versions) and used only
-by a public build: what it holds are the log's entries as parsed and its pages as published, no
-more private than the Markdown and the output beside it. It is a pickle, so it is read
-only from the log's own folder, which is trusted with code already: its theme's
-templates run there too.
+another folder, `check` and `serve` read them, and drop a page whose file changed.
+serve.pickle keeps the bytes (its preview folder is its own). Each entry file's part (as
+parsed, its bodies' digests and rendered Markdown, and the memo's results of that entry
+alone: its search record, its lessons' points) is a record in state.base and state.journal
+(records.py): a build writes the records of the entries it parsed again, so after one edit
+it appends one record; the rest is state.pickle, rewritten whole, which refers to each
+entry as parsed by its path and names the records' save it belongs with (parts of two
+saves: none is trusted). All are stamped with cache.code_key (growthlog's code, the
+libraries' versions) and used only by a public build: what it holds are the log's entries
+as parsed and its pages as published, no more private than the Markdown and the output
+beside it. It is a pickle, so it is read only from the log's own folder, which is trusted
+with code already: its theme's templates run there too.
 
 Validity is always decided by equality of inputs (identity is a fast path of it), never by
 which object happens to come back.
