@@ -5,12 +5,11 @@ Exit codes: 0 success (warnings allowed), 1 content or config problems, 2 usage 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from generator import __version__
+from generator.collector import collector_off
 from generator.errors import GrowthlogError, ProblemsFound, sort_problems
 
 if TYPE_CHECKING:
@@ -131,22 +131,6 @@ def _leave(code: int) -> None:
     os._exit(code)
 
 
-@contextlib.contextmanager
-def collector_off() -> Iterator[None]:
-    """Python's cyclic garbage collector held off while a build or check (each decorated
-    with it) imports and runs, then as it was: it looked through every object they made,
-    the modules' too, and found next to nothing (its collections were 3-4 % of a cold
-    build at 100 to 3,000 entries; peak memory is the same without them). What is left
-    when they are done is theirs, which the program frees by leaving (`run`)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @main.command()
 @ROOT
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
@@ -159,6 +143,9 @@ def collector_off() -> Iterator[None]:
 @PASSWORD_STDIN
 @WEAK_OK
 @user_errors
+# No cycle collection while a build or check imports and runs: it looked through every
+# object they made and found next to nothing (3-4 % of a cold build at 100 to 3,000
+# entries; peak memory the same). What is left is freed by leaving (`run`).
 @collector_off()
 def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
           no_cache: bool, password_stdin: bool, weak_ok: bool) -> None:

@@ -50,7 +50,7 @@ def test_version_and_help_load_only_the_command_line(args: list[str]) -> None:
     schema) import them (`--help` was 1.6-1.9x `hugo version`'s CPU)."""
     mods = loaded(*args)
     assert {m for m in mods if m.startswith("generator")} == {
-        "generator", "generator.cli", "generator.errors"}
+        "generator", "generator.cli", "generator.collector", "generator.errors"}
     assert mods & {"json", "logging"} == set()
 
 
@@ -125,8 +125,16 @@ def test_no_build_or_check_loads_pydantic_or_importlib_metadata(tmp_path: Path) 
 GC_PROBE = """
 import gc, sys
 from generator.cli import main
-collections = []
-gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+collections, running = [], []
+for command in main.commands.values():  # counted while a command runs, not click's parsing
+    def counted(*args, __run=command.callback, **kwargs):
+        running.append(True)
+        try:
+            return __run(*args, **kwargs)
+        finally:
+            running.pop()
+    command.callback = counted
+gc.callbacks.append(lambda phase, info: phase == "start" and running and collections.append(info))
 try:
     main(sys.argv[1:])
 except SystemExit:
