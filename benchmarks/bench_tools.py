@@ -226,8 +226,10 @@ class Run:
     rss_mb: float
 
 
-def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Wall time, CPU time (user + system) and peak RSS of one child process."""
+def run(cmd: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
+    """Wall time, CPU time (user + system) and peak RSS of one child process. `cwd`: this
+    repository unless given, so that `python -m generator` runs the code beside this
+    script, whatever folder the benchmark was started from."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
