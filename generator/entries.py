@@ -61,8 +61,7 @@ if TYPE_CHECKING:
 
 _EXPECTED = {
     "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
-    "list_type": "a list", "model_type": "'key: value' lines", "dict_type": "'key: value' lines",
-    "model_attributes_type": "'key: value' lines", "string_too_short": "some text",
+    "list_type": "a list", "dict_type": "'key: value' lines", "string_too_short": "some text",
 }
 
 
@@ -88,8 +87,6 @@ class Front:
     body: str
     body_line: int
     """The file line the body starts on."""
-    described: bool
-    """The front matter sets the summary (`description`)."""
     before: tuple[Problem, ...]
     """What reading the front matter said (said before the body's warnings)."""
     after: tuple[Problem, ...]
@@ -128,8 +125,8 @@ def read_front(source: SourceFile, config: SiteConfig, links: LinkContext,
     tags = _tag_refs(data["tags"], slugs if slugs is not None else {})
     more += _far_off_dates(source, data) + _long_lists(source, data, len(tags))
     entry = _entry(source, data, tags, config, addresses, names, fields)
-    return Front(entry, source.path, body, source.body_line, bool(data["description"]),
-                 tuple(problems), tuple(more)), problems + more
+    return Front(entry, source.path, body, source.body_line, tuple(problems),
+                 tuple(more)), problems + more
 
 
 def finish_entry(front: Front, links: LinkContext, render: RenderMarkdown = render_markdown,
@@ -152,8 +149,7 @@ def finish_entry(front: Front, links: LinkContext, render: RenderMarkdown = rend
                     for line, address, written in rendered.entry_links)
     entry = replace(front.entry, body_html=callouts(rendered.html),
                     body_text=plain_wikilinks(rendered.text),
-                    summary=front.entry.summary if front.described
-                    else plain_wikilinks(rendered.summary),
+                    summary=front.entry.summary or plain_wikilinks(rendered.summary),
                     attachments=rendered.attachments, entry_links=pending)
     return entry, [*front.before, *said, *front.after]
 

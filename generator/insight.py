@@ -102,12 +102,8 @@ def entries_per_month(oldest: Sequence[Entry]) -> tuple[Count, ...]:
     return tuple(months)
 
 
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
-
-
 def _by_quarter(oldest: Sequence[Entry]) -> dict[str, list[Entry]]:
-    """Entries by quarter_of their date, in the order of `oldest`."""
+    """Entries by quarter ('2025 Q3') of their date, in the order of `oldest`."""
     groups: dict[tuple[int, int], list[Entry]] = {}
     for entry in oldest:
         groups.setdefault((entry.date.year, (entry.date.month + 2) // 3), []).append(entry)

@@ -165,10 +165,11 @@ class Schema:
         self.name, self.doc, self.keys = name, doc, keys
 
 
-# Kinds: "text" (at least one character), "date", "flag" (true/false, default false) are
-# required unless they end in "?" (then empty: nothing); "texts" is a list of text (one
-# text is a list of one); "share" such a list of reader names; "one" a mapping of `model`
-# or nothing, "many" a list of them, "actions" a list of them where text is its text.
+# Kinds: "text" (at least one character) and "date" are required, "flag" (true/false)
+# defaults to false; ending in "?", each may be left out (nothing); "date-or-flag?" is a
+# date, true/false or nothing; "texts" is a list of text (one text is a list of one);
+# "share" such a list of reader names; "one" a mapping of `model` or nothing, "many" a
+# list of them, "actions" a list of them where text is its text.
 FeedbackSchema = Schema(
     "FeedbackSchema", "Practice 1: ask for feedback.",
     Key("asked", "flag?", "Did you ask for feedback?"),

@@ -246,3 +246,27 @@ def test_the_validator_gives_what_pydantics_model_classes_gave(
     old = _outcome(lambda m: pydantic_entry.model_validate(m, context={
         "stage": stages, "outcome": outcomes}).model_dump(by_alias=True), meta)
     assert _outcome(lambda m: validate_entry(m, stages, outcomes), meta) == old
+
+
+def test_the_typed_dicts_for_mypy_name_the_keys_the_schema_declares() -> None:
+    """schema.py's TypedDicts (for mypy only, so not run) repeat each schema's keys: a key
+    declared in one and not the other would pass mypy and fail only where it is used."""
+    import ast
+    import inspect
+
+    import generator.schema as schema
+
+    declared: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(inspect.getsource(schema))):
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Data"):
+            declared[node.name] = {item.target.id for item in node.body if isinstance(
+                item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and getattr(node.value.func, "id", "") == "TypedDict":
+            name, keys = node.value.args
+            assert isinstance(name, ast.Constant) and isinstance(keys, ast.Dict)
+            declared[name.value] = {k.value for k in keys.keys if isinstance(k, ast.Constant)}
+    schemas = [schema.EntrySchema, *schema.NESTED_MAPPINGS.values(),
+               *schema.NESTED_LISTS.values()]
+    assert {s.name.removesuffix("Schema") + "Data": set(known_keys(s)) for s in schemas} \
+        == declared
