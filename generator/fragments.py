@@ -76,7 +76,8 @@ class FragmentStore:
 
     def end_page(self, path: str) -> None:
         """The page at `path` now owns what it looked up since `begin_page`."""
-        used = frozenset(self._page or ())
+        # (Less any a failing fragment dropped with what it made: the page fails too.)
+        used = frozenset(i for i in self._page or () if i in self._by_id)
         self._page = None
         if self.reads is not None:
             self.page_reads[path] = frozenset(self.reads)

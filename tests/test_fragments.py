@@ -188,3 +188,26 @@ def test_a_fragment_that_fails_leaves_nothing_of_its_own_behind() -> None:
     assert set(store.fragments) == {("kept",)}
     store.keep_pages({"b"})
     assert store.fragments == {}
+
+
+def test_a_fragment_the_page_also_used_survives_a_failing_fragment_that_used_it() -> None:
+    """A fragment looked up at the page's top level and again inside a fragment that fails
+    is the page's (it owns it once the page ends): not dropped with what the failure made,
+    so the theme's error is reported, not a KeyError of the store."""
+    store = FragmentStore()
+    store.begin_page()
+    store.get(("card", 1), lambda: "c")
+
+    def broken() -> str:
+        store.get(("card", 1), lambda: "c")
+        store.get(("made on the way",), lambda: "m")
+        raise RuntimeError("a theme's bug")
+
+    try:
+        store.get(("chunk",), broken)
+    except RuntimeError:
+        pass
+    store.end_page("a")
+    assert set(store.fragments) <= {("card", 1)}
+    store.keep_pages(set())
+    assert store.fragments == {}
