@@ -193,13 +193,13 @@ class Rebuilder:
                                                            seen)) is not None:
             # Only folders that cannot be read now were at fault: build again from content/
             # as last listed, so what they held stays as it was (nothing is pruned for them).
-            report, problems = self._build(rest, only)
+            report, problems = self._build(rest, only, workers)
         # What was parsed under another config is no good version: those are left out.
         if report is None and self._hold(before if self.cache.config == config else {},
                                          problems):
             # Only entries were at fault: build again with each at its last good version.
             # Nothing else changed since, and content/ was listed just now.
-            report, problems = self._build([], only)
+            report, problems = self._build([], only, workers)
         if report is None:
             # It may have stopped before listing content/, which the next build then
             # cannot bring up to date from the watcher's report alone.
@@ -230,9 +230,10 @@ class Rebuilder:
         self._kept = self._kept and changes is None and report is not None \
             and report.rendered == 0 and (markdown is None or not markdown.asked)
         self._last_ok = result.ok
-        if report is not None:
-            # Unchanged entries come as parsed from the cache; past the first build the
-            # Markdown cache would only record every body asked, save after save.
+        if report is not None and only is None:
+            # Unchanged entries come as parsed from the cache; past the first build (its
+            # first pages too: the rest of it follows) the Markdown cache would only record
+            # every body asked, save after save.
             self.cache.markdown = None
         if self._trim is not None:
             # A save frees a few pages and fragments of tens of KB each, scattered through
