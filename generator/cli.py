@@ -164,9 +164,11 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
         from generator.build import build as build_site_files
         from generator.parallel import Workers
 
+        # No fingerprint: the cache is not for this build (--no-cache, a private log, an
+        # input it cannot read), as unchanged_build just found; build() need not ask again.
         try:
             report = build_site_files(root, output=output, drafts=drafts, private=private,
-                                      password=password, use_cache=not no_cache,
+                                      password=password, use_cache=fingerprint is not None,
                                       progress=meter, workers=Workers.available(),
                                       fingerprint=fingerprint)
         finally:
