@@ -58,10 +58,12 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """The compiled templates of this user's folder (module doc) for growthlog's code `key`;
     reading and writing them never fails a build: at worst a template is compiled again."""
 
-    def __init__(self, key: str, folder: Path | None = None) -> None:
-        self.folder = folder if folder is not None else user_cache_dir()
+    def __init__(self, key: str) -> None:
+        self.folder = user_cache_dir()
         self.prefix = key[:32]
         self.usable = self.folder is not None and _own_folder(self.folder)
+        self.pruned = False
+        """Whether the other growthlogs' templates were pruned (once: not at each dump)."""
         super().__init__(os.fspath(self.folder or "."), f"{self.prefix}-%s.cache")
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
@@ -79,7 +81,9 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
             return
         with contextlib.suppress(OSError):  # a full disk, a folder gone: compiled next time
             super().dump_bytecode(bucket)
-            self._drop_others()
+            if not self.pruned:
+                self._drop_others()
+                self.pruned = True
 
     def _drop_others(self) -> None:
         """Remove the compiled templates of all but the OTHERS other growthlogs (code
