@@ -85,7 +85,7 @@ from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import Entry
-from generator.output import OnDisk, Stamp, Unread, file_stamp
+from generator.output import OnDisk, Stamp, Unread, file_stamp, read_stamped
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.theme import Theme, packaged_themes_dir
@@ -472,25 +472,11 @@ def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None, *,
             found[path] = plan, Unread(data[1])
             known[path] = found[path][1], data[0], data[1:]
             continue
-        try:  # not followed if a link, not waited on if a pipe
-            handle = os.open(os.path.join(folder, path),
-                             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
+        content = read_stamped(os.path.join(folder, path), data[1:])
+        if content is None:  # edited by hand or deleted: rendered and written again
             continue
-        try:  # os.read, not a file object: a thousand small files take a third less
-            found_stat = os.fstat(handle)
-            stamp = file_stamp(found_stat)
-            if stamp != data[1:] or not stat.S_ISREG(found_stat.st_mode):
-                continue
-            content = os.read(handle, found_stat.st_size + 1)
-        except OSError:
-            continue
-        finally:
-            os.close(handle)
-        if len(content) != found_stat.st_size:
-            continue  # changed while it was read
         found[path] = plan, content
-        known[path] = content, data[0], stamp
+        known[path] = content, data[0], data[1:]
     return found, (Path(folder), known) if folder is not None else None
 
 

@@ -242,7 +242,7 @@ def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
     for file in ordered:
         if type(file.data) is Unread and (same is None or file.path not in same):
             known = on_disk.get(file.path)
-            data = _read_stamped(inside + file.path, known[2]) \
+            data = read_stamped(inside + file.path, known[2]) \
                 if known is not None and known[0] is file.data else None
             if data is None:
                 changed.add(file.path)
@@ -254,7 +254,7 @@ def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
     return found
 
 
-def _read_stamped(path: str, stamp: Stamp) -> bytes | None:
+def read_stamped(path: str, stamp: Stamp) -> bytes | None:
     """The bytes of the regular file at path (not followed if a link, not waited on if a
     pipe) while it has this stamp; None otherwise."""
     try:
