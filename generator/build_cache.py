@@ -1,10 +1,10 @@
 """BuildCache: everything one build may reuse from the last build of the same log, in one object.
 
 `serve` owns one for its whole session and passes it to every build; a one-off `build`
-makes a fresh one, whose Markdown part may come from disk (cache.py). Nothing else in
-growthlog remembers anything between calls: no module-level memo, no attribute patched
-onto a shared object. Every part is keyed by a file path, an entry's source or an output
-path and holds only the current version of what it is keyed by, so a long `serve`
+loads the last one from .growthlog-cache/ (`load_build_cache`), as `check` does. Nothing
+else in growthlog remembers anything between calls: no module-level memo, no attribute
+patched onto a shared object. Every part is keyed by a file path, an entry's source or an
+output path and holds only the current version of what it is keyed by, so a long `serve`
 session holds one version of each entry, however often it was edited.
 
 The parts, each with its key and what drops it:
@@ -53,10 +53,10 @@ alone: its search record, its lessons' points) is a record in state.base and sta
 it appends one record; the rest is state.pickle, rewritten whole, which refers to each
 entry as parsed by its path and names the records' save it belongs with (parts of two
 saves: none is trusted). All are stamped with cache.code_key (growthlog's code, the
-libraries' versions) and used only by a public build: what it holds are the log's entries
-as parsed and its pages as published, no more private than the Markdown and the output
-beside it. It is a pickle, so it is read only from the log's own folder, which is trusted
-with code already: its theme's templates run there too.
+libraries' versions), written only by a public build (`check` and `serve` read it): what it
+holds are the log's entries as parsed and its pages as published, no more private than the
+Markdown and the output beside it. It is a pickle, so it is read only from the log's own
+folder, which is trusted with code already: its theme's templates run there too.
 
 Validity is always decided by equality of inputs (identity is a fast path of it), never by
 which object happens to come back.

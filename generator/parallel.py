@@ -40,8 +40,8 @@ MIN_SHARE = 100
 """Items each process must get before a step is split (pages to render; an entry to
 parse counts ENTRY_WEIGHT times). At 100 entries (225 pages, 65 ms in one process) two
 processes render in 0.77x one's wall (median of 10 pairs; 0.68-0.77 when the second
-got a CPU): the list pages sharing cached cards stay in one process, the entries' pages
-go to the other."""
+got a CPU): the list pages sharing cached cards stay in one process, entry and tag
+pages go to whichever process is free."""
 ENTRY_WEIGHT = 3
 """What an entry to parse counts for against MIN_SHARE: parsing it costs about three
 pages' rendering, and that step splits evenly, so a log of 67 entries or more parses in

@@ -5,7 +5,7 @@ one edit changes one of them: writing them all again (12 MB at 1,000 entries) co
 than the rest of such a build's work. So `save` appends only the records that changed,
 and the names gone, to NAME.journal, in one write closed by a commit; it writes
 NAME.base afresh, with every record, when there is no journal it can follow, when many
-records changed, or when the journal has grown to a quarter of the base.
+records changed, or when the journal has grown to a quarter of the base (at least 1 MiB).
 
 Each save has a new token. A commit names its own and the one it follows (the base's,
 or the last commit's); a load follows one unbroken chain, and stops, trusting what came
@@ -118,7 +118,8 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
 def _append(journal: Path, key: str, last: Loaded, token: str,
             changed: Iterable[tuple[str, object]], gone: Iterable[str]) -> int | None:
     """Append one commit to the journal `last` was loaded with: its new length; None when
-    it cannot (another build changed it since, or it would outgrow a quarter of the base)."""
+    it cannot (another build changed it since, or it would outgrow a quarter of the base,
+    at least 1 MiB)."""
     data = b"".join([*(_frame(_RECORD, record, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
                        for record, value in changed),
                      *(_frame(_GONE, record, b"") for record in gone),
