@@ -280,9 +280,10 @@ def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:
         return None
     if not buffer_settled(out_dir):
         return None  # left by a build stopped part-way: a real build clears it
+    inside = f"{out_dir.resolve()}/"  # strings, not Paths: thousands of files
     for path, stamp in files.items():
         try:
-            stat = os.stat(out_dir / path)
+            stat = os.stat(inside + path)
         except OSError:
             return None
         if [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns] != stamp:
