@@ -181,12 +181,20 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
             except OSError:  # no process to be had (a limit, memory): fewer do it all
                 break
 
+        taken_here = [0]  # items of the chunks this process took from the queue
+
+        def from_queue() -> Iterator[int]:
+            for number in _take(queue):
+                taken_here[0] += len(chunks[number])
+                yield from chunks[number]
+
         def tick(mine: int) -> None:
             if done is not None:
-                done(min(len(items) - 1, mine + _taken_by_others(queue, chunks)))
+                others = _taken(queue, chunks) - taken_here[0]
+                done(min(len(items) - 1, mine + max(0, others)))
 
         try:
-            mine = itertools.chain(held, (i for number in _take(queue) for i in chunks[number]))
+            mine = itertools.chain(held, from_queue())
             for n, index in enumerate(mine, 1):  # (a chunk is taken when the last is done)
                 results[index] = fn(items[index])
                 tick(n)
@@ -252,9 +260,9 @@ def _take(queue: int) -> Iterator[int]:
         yield number
 
 
-def _taken_by_others(queue: int, chunks: list[list[int]]) -> int:
-    """About how many items the children have taken (what is no longer in the queue and
-    not here is theirs); 0 when the queue cannot be asked."""
+def _taken(queue: int, chunks: list[list[int]]) -> int:
+    """How many items are no longer in the queue (taken by any process); 0 when the
+    queue cannot be asked."""
     import fcntl
     import termios
 

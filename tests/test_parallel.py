@@ -208,6 +208,28 @@ def test_a_process_that_gets_no_cpu_does_little_of_the_work() -> None:
     assert sum(pid != parent for _, pid in got) <= 8
 
 
+def test_progress_counts_the_items_this_process_took_once() -> None:
+    """What the meter is told: the items done here and those the others took, each once
+    (it counted this process's own chunks twice, and ran ahead of the work)."""
+    import time
+
+    parent = os.getpid()
+    told: list[tuple[int, int]] = []  # (told, done here so far)
+    done_here = [0]
+
+    def slow_in_child(n: int) -> int:
+        if os.getpid() != parent:
+            time.sleep(0.2)
+        else:
+            done_here[0] += 1
+        return n
+
+    fork_map(slow_in_child, list(range(640)), 2, done=lambda n: told.append((n, done_here[0])))
+    assert told and told[-1][0] == 640
+    # The child, asleep on its first item, took at most a chunk or two (10 items each).
+    assert all(n <= here + 20 for n, here in told[:-1]), max(n - here for n, here in told)
+
+
 def test_only_cpus_not_busy_now_are_used() -> None:
     """From the threads runnable now (this one among them), not from the last minute's
     load average: a machine that was busy a moment ago but is idle now gets every CPU."""
