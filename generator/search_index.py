@@ -67,11 +67,20 @@ def build_search_index(entries: Sequence[Entry], urls: Urls, memo: Memo | None =
     """
     memo = memo if memo is not None else Memo()
     key = urls.key
-    records = ",".join(memo.get(("search record", e.source), (e, key),
-                                lambda: _record_json(e, urls.href(e)))  # noqa: B023
-                       for e in entries)
-    return f'{{"v":{INDEX_VERSION},"entries":[{records}]}}'.encode()
+    # Each record kept as UTF-8 and the file made in one join: joining text and then
+    # encoding it made three copies of the whole index (5 MB at 1,000 entries), each in
+    # memory fresh from the system (a third of a one-edit build's site_files).
+    parts = [b'{"v":%d,"entries":[' % INDEX_VERSION]
+    for e in entries:
+        parts += (memo.get(("search record", e.source), (e, key),
+                           lambda: _record_json(e, urls.href(e))), b",")  # noqa: B023
+    if entries:
+        parts[-1] = b"]}"  # the last comma
+    else:
+        parts.append(b"]}")
+    return b"".join(parts)
 
 
-def _record_json(entry: Entry, href: str) -> str:
-    return json.dumps(search_record(entry, href), ensure_ascii=False, separators=(",", ":"))
+def _record_json(entry: Entry, href: str) -> bytes:
+    return json.dumps(search_record(entry, href), ensure_ascii=False,
+                      separators=(",", ":")).encode()
