@@ -401,6 +401,13 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     if mode is not None and (os.path.ismount(real) or _read_journal(real) is not None
                              or os.stat(real).st_dev != os.stat(real.parent).st_dev):
         return None  # a mount point cannot be swapped; an in-place build left a journal
+    if mode is None:  # the folders it is to be in, as for a site written in place
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GrowthlogError(f"could not write {out_dir}: cannot make the folder "
+                                 f"{os.fsdecode(exc.filename or real.parent)} "
+                                 f"({exc.strerror or exc})") from None
     listed = _read_list(staging) if keep and stat.S_ISDIR(_mode(staging) or 0) else None
     if listed is None or not listed.settled:  # a killed build's: cleared, not built on
         listed = None
