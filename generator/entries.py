@@ -53,6 +53,7 @@ from generator.sources import (
     title_from_name,
 )
 from generator.suggest import closest_key, unknown_key_message
+from generator.value import Value
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -74,8 +75,8 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     return finish_entry(front, links, render, unsafe_html=config.unsafe_html)
 
 
-@dataclass(frozen=True, slots=True)
-class Front:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Front(Value):
     """An entry file read but for its Markdown body (`finish_entry` renders it): serve's
     first page renders only the bodies it shows. Its errors are all found by now."""
 

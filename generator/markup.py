@@ -33,6 +33,7 @@ from generator.entry_links import WIKI_SCHEME, entry_address, is_dated_address, 
 from generator.inline_text import plain_inline
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
+from generator.value import Value
 
 if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs neither
     from markdown_it import MarkdownIt
@@ -42,8 +43,8 @@ if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs n
     from markdown_it_pyrs.markdown_it_pyrs import _PLUGIN_NAME
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedMarkdown:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RenderedMarkdown(Value):
     html: str
     text: str
     summary: str
@@ -56,8 +57,8 @@ class RenderedMarkdown:
     href is an address entry_links.py resolves once every entry is read."""
 
 
-@dataclass(frozen=True, slots=True)
-class LinkContext:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LinkContext(Value):
     """What a body's relative links resolve against."""
 
     source_dir: str

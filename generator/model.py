@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from generator.value import Value
 
-class HashedOnce:
+
+class HashedOnce(Value):
     """Base of the frozen dataclasses that key render caches (fragments, search records)
-    thousands of times per rebuild: hashed once, when made, on `_hash_key()`. A subclass
-    sets `__hash__ = HashedOnce.__hash__` (else @dataclass would replace it)."""
+    thousands of times per rebuild: hashed once, when made, on `_hash_key()`."""
 
     __slots__ = ("_hash",)
     _hash: int
@@ -35,7 +36,7 @@ class HashedOnce:
 H = TypeVar("H", bound=HashedOnce)
 
 
-class Plain:
+class Plain(Value):
     """Base of the other frozen dataclasses: pickled as a call with their fields, in
     order. The build cache on disk holds tens of thousands of them (build_cache.py), and
     dataclasses' own __getstate__ and __setstate__ look up the fields anew for each one
@@ -56,7 +57,7 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
     return made
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Feedback(Plain):
     asked: bool | None
     given_by: str | None
@@ -64,19 +65,19 @@ class Feedback(Plain):
     other_openings: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Support(Plain):
     who: str
     took_away: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Postmortem(Plain):
     went_well: tuple[str, ...]
     to_improve: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Bridges(Plain):
     thank_you_sent: dt.date | bool | None
     keep_in_touch: bool | None
@@ -87,14 +88,14 @@ class Bridges(Plain):
         return sent if isinstance(sent, dt.date) else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Action(Plain):
     text: str
     done: bool
     due: dt.date | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Practice(Plain):
     """One of the five practices: the one name every page uses for it."""
 
@@ -127,7 +128,7 @@ PRACTICES: tuple[Practice, ...] = (
 """The five practices, in the order every page lists them."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Practices(Plain):
     """The five practices as a checklist: True when the entry shows it."""
 
@@ -143,13 +144,13 @@ class Practices(Plain):
                     self.thank_you_sent, self.actions_set))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class TagRef(Plain):
     slug: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Entry(HashedOnce):
     """One rejection and the reflection on it, as written in one file."""
 
@@ -200,7 +201,6 @@ class Entry(HashedOnce):
     share_line: int | None = None
     """The file line of `share:`, for a warning about a name in it."""
 
-    __hash__ = HashedOnce.__hash__
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.source, self.slug, self.title, self.date  # a few fields: enough to tell apart
@@ -214,14 +214,14 @@ class Entry(HashedOnce):
         return (self.date - self.applied).days if self.applied else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Tag(Plain):
     slug: str
     name: str
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Month(Plain):
     year: int
     month: int
@@ -229,7 +229,7 @@ class Month(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Year(Plain):
     year: int
     months: tuple[Month, ...]
@@ -239,29 +239,27 @@ class Year(Plain):
         return sum(len(m.entries) for m in self.months)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Lesson(HashedOnce):
     text: str
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.entry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ActionItem(HashedOnce):
     action: Action
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.action, self.entry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Company(Plain):
     """Every application to one company, newest first (e.g. applying again after a year)."""
 
@@ -270,7 +268,7 @@ class Company(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class StageFacet(Plain):
     """Applications whose furthest stage was this one, newest first."""
 
@@ -279,7 +277,7 @@ class StageFacet(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Stats(Plain):
     """Headline figures for the home page."""
 
@@ -295,7 +293,7 @@ class Stats(Plain):
     lessons: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Site(Plain):
     """Everything the pages show, computed once from the entries."""
 
@@ -318,7 +316,7 @@ class Site(Plain):
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class FieldValue(Plain):
     """A declared field's value in one entry, for the entry page and templates."""
 
@@ -333,7 +331,7 @@ MIN_ENTRIES = 5
 """Fewer entries than this: show the data, but no observation about patterns."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class LessonPoint(HashedOnce):
     """A lesson or post-mortem point, with the entry it came from."""
 
@@ -342,13 +340,12 @@ class LessonPoint(HashedOnce):
     """'lesson', 'to improve' or 'went well'."""
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.kind, self.entry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RecurringLesson(Plain):
     """Points that come back across entries: near-identical wording, or one shared tag."""
 
@@ -364,7 +361,7 @@ class RecurringLesson(Plain):
         return len({p.entry.source for p in self.points})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Resurfaced(Plain):
     """A lesson written at least three months before the as-of date, shown again."""
 
@@ -374,7 +371,7 @@ class Resurfaced(Plain):
     """'March' in the as-of year, else 'March 2025'."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ProgressPoint(Plain):
     """How far one application got, placed at the day it ended."""
 
@@ -384,7 +381,7 @@ class ProgressPoint(Plain):
     entry: Entry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Count(Plain):
     """A labelled count: a funnel step, an outcome, a month."""
 
@@ -392,7 +389,7 @@ class Count(Plain):
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PracticeShare(Plain):
     """One of the five practices in one quarter: how many entries showed it."""
 
@@ -406,7 +403,7 @@ class PracticeShare(Plain):
     actions_set: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ActionQuarter(Plain):
     """Actions set in entries of one quarter, and how many of those are done now."""
 
@@ -415,20 +412,20 @@ class ActionQuarter(Plain):
     done: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class StaleAction(Plain):
     item: ActionItem
     age_days: int
     """Days between the entry that set it and the as-of date."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class AnswerTime(Plain):
     entry: Entry
     days: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Insight(Plain):
     """Every figure the progress, lessons and home pages show."""
 

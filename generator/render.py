@@ -37,6 +37,7 @@ from generator.urls import (
     tag_path,
     year_path,
 )
+from generator.value import Value
 
 NAV = (("Home", ""), ("Timeline", "timeline/"), ("Tags", "tags/"), ("Lessons", "lessons/"),
        ("Actions", "actions/"), ("Companies", "companies/"), ("Progress", PROGRESS_PATH))
@@ -45,14 +46,14 @@ HOME_ACTIONS = 8
 HOME_RECURRING = 3
 
 
-@dataclass(frozen=True, slots=True)
-class OutputFile:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class OutputFile(Value):
     path: str
     """Relative to the output folder, POSIX."""
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PageInfo(Plain):
     kind: str
     title: str
@@ -60,15 +61,15 @@ class PageInfo(Plain):
     """Logical path, e.g. 'entries/acme/'."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PagePlan(Plain):
     info: PageInfo
     template: str
     context: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Renderer:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Renderer(Value):
     """One Jinja environment for a theme, the site's URLs and its config: their values are
     the templates' globals from the start, and its `{% cache %}` fragments are valid for
     exactly those (fragments.py). Another theme, base URL, naming or config: another one."""
