@@ -44,6 +44,7 @@ from generator.errors import GrowthlogError
 from generator.model import Entry, Site
 from generator.private import NEVER_PUBLISHED, ROBOTS_TXT, ShellParts
 from generator.sources import entry_stem
+from generator.value import Value
 
 SHORT = 8
 """Needles shorter than this are matched case-sensitively and only as whole words."""
@@ -54,16 +55,16 @@ BOOKKEEPING = frozenset({".growthlog-manifest.json", ".growthlog-journal.json"})
 NOT_A_SHELL = "not an unlock page of this version of growthlog"
 
 
-@dataclass(frozen=True, slots=True)
-class Needle:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Needle(Value):
     what: str
     """e.g. "company 'Acme'"."""
     text: str
     names_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Leak:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Leak(Value):
     path: str
     needle: Needle
     encoding: str
@@ -286,8 +287,8 @@ def _slot_ok(value: object) -> bool:
             and all(_b64(value[k]) is not None for k in ("salt", "wiv", "wrapped")))
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Verdict(Value):
     """What the audit makes of one file: why it is malformed (if it is), and the plaintext
     it leaves to search."""
 
@@ -304,8 +305,8 @@ FRAMES = 8
 is what an honest build needs; more would only cost a comparison per shell."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Frame(Value):
     """A checked shell's bytes before and after its page field, and those fields' verdicts."""
 
     before: bytes
@@ -512,8 +513,8 @@ _OWN_NAMES = frozenset(name.encode() for name in (
 """The names growthlog gives files whatever the log says (and ShellParts.runtime_file)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Form:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Form(Value):
     needle: int
     encoding: int
     data: bytes
@@ -570,8 +571,8 @@ class _Index:
         return {(f.needle, f.encoding) for f in self.whole.get(part.lower(), ())}
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Name(Value):
     """A published name as the search sees it: its opaque parts (compared whole) and the
     rest (growthlog's own names and opaque parts masked), searched as text."""
 
@@ -651,16 +652,16 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class _File:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _File(Value):
     path: str
     verdict: Verdict
     names: tuple[_Name, ...]
     texts: tuple[bytes, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Structure:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Structure(Value):
     """A private site's files as `check_files` verified them: what each is (its verdict),
     and the names and plaintext left to search, which `leaks` searches for needles."""
 

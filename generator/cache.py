@@ -40,6 +40,7 @@ from generator.errors import Problem, Severity
 from generator.output import buffer_settled
 from generator.report import BuildReport
 from generator.sources import scan_content
+from generator.value import Value
 
 if TYPE_CHECKING:  # Markdown: only for entries to parse, never for a build with nothing changed
     from generator.markup import LinkContext, RenderedMarkdown
@@ -190,8 +191,8 @@ def _rendered(cached: object) -> RenderedMarkdown | None:
                             to_entries)
 
 
-@dataclass(frozen=True, slots=True)
-class LastBuild:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LastBuild(Value):
     """What the last build reported, for a build that finds nothing changed."""
 
     entries: int
@@ -228,8 +229,8 @@ def _stamp(path: str | Path) -> bytes:
                                    found.st_ino)
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Inputs(Value):
     """What `unchanged_build` took of a build's inputs, for the build that follows."""
 
     fingerprint: str

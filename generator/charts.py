@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from generator.value import Value
+
 WIDTH = 640
 ROW = 26
 """Height of one horizontal bar row."""
@@ -23,8 +25,8 @@ LABEL_W = 150
 PAD = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Chart:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Chart(Value):
     """An accessible SVG chart: id, the words it stands for, and the drawing."""
 
     id: str

@@ -16,6 +16,7 @@ from generator.custom_fields import CustomField, parse_fields
 from generator.errors import Problem, Severity, raise_on_errors
 from generator.share_rules import ReaderRules, check_hidden, check_reply_to, parse_readers
 from generator.suggest import unknown_key_message
+from generator.value import Value
 
 CONFIG_NAME = "growthlog.toml"
 DEFAULT_STAGES = ("applied", "screen", "assessment", "interview", "final", "offer")
@@ -27,8 +28,8 @@ MAX_ITERATIONS = 20_000_000
 OpenSSL refuses counts past 2**31)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SiteConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SiteConfig(Value):
     """Options of one log. Each attribute is one key of growthlog.toml."""
 
     title: str = "My growth log"

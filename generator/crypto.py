@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from generator.errors import GrowthlogError
+from generator.value import Value
 
 VERSION = "gl-private-v1"
 KDF = "PBKDF2-HMAC-SHA256"
@@ -73,8 +74,8 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None, length: int = 32) -
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
 
 
-@dataclass(frozen=True, slots=True)
-class KeyBlob:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class KeyBlob(Value):
     """The wrapped site key: the keyfile's content, also published in every shell page."""
 
     site: str
@@ -134,8 +135,8 @@ def unwrap_site_key(blob: KeyBlob, passphrase: str) -> bytes:
                               "(.growthlog/site-key.json); nothing was written") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Slot(Value):
     """A reader's view key wrapped by their passphrase: published in every unlock page."""
 
     id: str
@@ -208,8 +209,8 @@ def open_view_key(site_key: bytes, site: str, slot_id: str, sealed: bytes) -> by
                              "site key; remove that reader and add them again") from None
 
 
-@dataclass(frozen=True, slots=True)
-class SiteKeys:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SiteKeys(Value):
     """The keys derived from one site key."""
 
     site: str

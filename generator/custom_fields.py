@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
 from generator.suggest import closest_key
+from generator.value import Value
 
 if TYPE_CHECKING:  # the config (a build with nothing changed) needs no model types
     from generator.model import FieldValue
@@ -27,8 +28,8 @@ _TYPE_ALIASES = {"bool": "true/false", "boolean": "true/false", "string": "text"
                  "int": "number", "float": "number", "integer": "number"}
 
 
-@dataclass(frozen=True, slots=True)
-class CustomField:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CustomField(Value):
     """One declared field."""
 
     name: str

@@ -26,6 +26,7 @@ from generator.keys import KEYFILE
 from generator.output import read_manifest
 from generator.site_audit import audit_output
 from generator.sources import is_entry_name
+from generator.value import Value
 
 AUTHOR = "growthlog"
 EMAIL = "growthlog@users.noreply.github.com"
@@ -38,8 +39,8 @@ def commit_date(today: dt.date) -> str:
     return f"{today.replace(day=1).isoformat()}T00:00:00+0000"
 
 
-@dataclass(frozen=True, slots=True)
-class DeployReport:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class DeployReport(Value):
     remote: str
     branch: str
     files: int

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from generator.errors import GrowthlogError
+from generator.value import Value
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ class PortInUse(GrowthlogError):
     """Raised by `start_server` when the port is taken by another program."""
 
 
-@dataclass(frozen=True, slots=True)
-class SiteEvent:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SiteEvent(Value):
     """What a client learns after a rebuild: files changed since its epoch, current problems."""
 
     epoch: int

@@ -26,6 +26,7 @@ from generator.errors import Problem, Severity
 from generator.model import Entry
 from generator.sources import ENTRY_SUFFIXES, entry_stem
 from generator.urls import entry_path
+from generator.value import Value
 
 ENTRY_SCHEME = "growthlog-entry:"
 WIKI_SCHEME = "growthlog-wiki:"
@@ -65,8 +66,8 @@ def relative_href(entry: Entry) -> str:
     return "../../" + quote(entry_path(entry))
 
 
-@dataclass(frozen=True, slots=True)
-class _Index:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Index(Value):
     by_source: dict[str, Entry]
     by_stem: dict[str, list[Entry]]
     by_title: dict[str, list[Entry]]

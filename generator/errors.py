@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePosixPath
 
+from generator.value import Value
+
 
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Problem(Value):
     """One thing wrong with a file: where, which field, what was expected and found."""
 
     path: str

@@ -22,13 +22,14 @@ import yaml
 from generator.config import SiteConfig
 from generator.errors import Problem, Severity
 from generator.sources import find_content_files, split_source
+from generator.value import Value
 
 Provenance = dict[str, tuple[int | None, str]]
 """Our front-matter key → (line in the source, the source's name for it)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Planned:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Planned(Value):
     """One entry file to write."""
 
     source: str
@@ -51,8 +52,8 @@ class Planned:
         return front_matter_text(self.meta) + self.body
 
 
-@dataclass(frozen=True, slots=True)
-class Copy:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Copy(Value):
     """One attachment to copy into content/."""
 
     source: Path
@@ -60,8 +61,8 @@ class Copy:
     """Path inside content/, POSIX."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImportPlan:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ImportPlan(Value):
     """Everything an import will write, and what stops it."""
 
     entries: tuple[Planned, ...]

@@ -33,6 +33,7 @@ from generator.crypto import (
     wrap_site_key,
 )
 from generator.errors import GrowthlogError
+from generator.value import Value
 
 KEYFILE = Path(".growthlog") / "site-key.json"
 PASSWORD_ENV = "GROWTHLOG_PASSWORD"
@@ -55,8 +56,8 @@ def keyfile_path(root: Path) -> Path:
     return root / KEYFILE
 
 
-@dataclass(frozen=True, slots=True)
-class Reader:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Reader(Value):
     """One reader of the log (`growthlog reader add`): never their passphrase."""
 
     name: str

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from generator import keys
 from generator.crypto import SiteKeys, TamperedFile, open_file
+from generator.value import Value
 
 # Where 404.html is checked from: a missing address two folders deep.
 _MISSING = "no/such/page/"
@@ -28,8 +29,8 @@ SEARCH_INDEX = "search/index.json"
 _SHELL_PAGE = re.compile(r'<script type="application/json" id="gl-page">(.*?)</script>', re.S)
 
 
-@dataclass(frozen=True, slots=True)
-class BrokenLink:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class BrokenLink(Value):
     page: str
     """The page's path in the built folder."""
     line: int
@@ -40,8 +41,8 @@ class BrokenLink:
         return f"{self.page}:{self.line}: {self.target}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Link(Value):
     line: int
     target: str
 

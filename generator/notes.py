@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from generator.entry_links import WIKI_SCHEME
 from generator.sources import outside_fences
+from generator.value import Value
 
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
@@ -30,8 +31,8 @@ _TWO_COLONS = re.compile("::")
 _FIELD = re.compile(r"[ \t]*([A-Za-z_][\w-]*)::[ \t]*(\S.*?)[ \t]*\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Prepared(Value):
     """A body after the text pass, and what it said besides its text."""
 
     text: str

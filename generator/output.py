@@ -48,6 +48,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from generator.errors import GrowthlogError, OutputRefused
+from generator.value import Value
 
 if TYPE_CHECKING:  # not loaded by `growthlog build` with nothing to do (cache.up_to_date)
     from generator.render import OutputFile
@@ -66,8 +67,8 @@ NAME_MAX = 255
 """Bytes in one file name on the file systems a site is built on (ext4, APFS, NTFS)."""
 
 
-@dataclass(frozen=True, slots=True)
-class WriteReport:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class WriteReport(Value):
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
@@ -342,8 +343,8 @@ def staging_dir(out_dir: Path) -> Path:
     return real.with_name(f".{real.name}{STAGING_SUFFIX}")
 
 
-@dataclass(frozen=True, slots=True)
-class _Listed:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Listed(Value):
     """What the staging folder's list says growthlog put there."""
 
     pending: frozenset[str]

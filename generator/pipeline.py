@@ -40,13 +40,14 @@ from generator.sources import (
 )
 from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
+from generator.value import Value
 
 if TYPE_CHECKING:  # the validator loads only when an entry is parsed
     from generator.entries import Front
 
 
-@dataclass(frozen=True, slots=True)
-class Sources:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Sources(Value):
     """content/ as listed: every file, the attachments to publish, and what was said."""
 
     listing: Listing
@@ -56,8 +57,8 @@ class Sources:
     """The listing follows from a watcher's report: only the files it named changed."""
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedLog:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LoadedLog(Value):
     config: SiteConfig
     site: Site
     assets: tuple[str, ...]

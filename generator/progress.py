@@ -11,12 +11,13 @@ from generator import charts
 from generator.charts import Chart, num
 from generator.memo import Memo
 from generator.model import MIN_ENTRIES, PRACTICES, Insight
+from generator.value import Value
 
 NOT_ENOUGH = "Not enough entries yet to see a pattern"
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Figure(Value):
     """One section of the progress page."""
 
     key: str

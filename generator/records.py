@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from generator.cache import write_cache_file
+from generator.value import Value
 
 _MAGIC = b"growthlog records 2\n"
 _CRC = struct.Struct("<I")
@@ -39,8 +40,8 @@ _MOST_NAME = 1 << 16
 _MOST_DATA = 1 << 31
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Loaded(Value):
     """What a load found: the records, the token of the last save, and how far each file
     was read and trusted (where a journal is to be appended to)."""
 

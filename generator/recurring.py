@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from generator.memo import Memo
 from generator.model import Entry, LessonPoint, RecurringLesson, Resurfaced, TagRef
+from generator.value import Value
 
 SIMILAR = 0.8
 """difflib ratio above which two normalised lessons count as the same wording."""
@@ -61,8 +62,8 @@ def _same_wording(a: str, b: str) -> bool:
             and matcher.ratio() >= SIMILAR)
 
 
-@dataclass(frozen=True, slots=True)
-class Clustering:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Clustering(Value):
     """Which cluster each wording joined, and the work it took (for the tests)."""
 
     cluster_of: tuple[int, ...]
@@ -142,8 +143,8 @@ def cluster_wordings(wordings: Sequence[str],
     return Clustering(tuple(cluster_of), postings_read, comparisons)
 
 
-@dataclass(frozen=True, slots=True)
-class _Grouped:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Grouped(Value):
     """The clusters of a log's wordings, with every verdict of `_same_wording` they took."""
 
     cluster_of: dict[str, int]

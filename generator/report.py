@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.errors import Problem
+from generator.value import Value
 
 
-@dataclass(frozen=True, slots=True)
-class BuildReport:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class BuildReport(Value):
     entries: int
     tags: int
     written: tuple[str, ...]

@@ -14,12 +14,13 @@ from generator.config import CONFIG_NAME, SiteConfig
 from generator.errors import GrowthlogError
 from generator.schema import entry_json_schema
 from generator.slugs import make_slug
+from generator.value import Value
 
 SCHEMA_FILE = "growthlog.schema.json"
 
 
-@dataclass(frozen=True, slots=True)
-class NewEntry:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class NewEntry(Value):
     title: str
     date: dt.date
     company: str | None = None

@@ -44,6 +44,7 @@ from generator.parallel import Workers
 from generator.render import template_problem
 from generator.share_check import KEYFILE
 from generator.urls import static_path
+from generator.value import Value
 from generator.watch import ChangeSet, Kind, watch_changes
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class RebuildResult:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RebuildResult(Value):
     """One rebuild of the preview: what changed on disk, or the problems that stopped it."""
 
     report: BuildReport | None
@@ -131,8 +132,8 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-@dataclass(frozen=True, slots=True)
-class Held:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Held(Value):
     """A broken entry file built at its last good version (None: it never built)."""
 
     standin: Parsed

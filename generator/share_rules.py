@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
 from generator.suggest import closest_key
+from generator.value import Value
 
 READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 """A reader's name (`growthlog reader add NAME`, `share: [NAME]`, [readers.NAME])."""
@@ -34,8 +35,8 @@ _PRACTICE_OF = {"feedback": "feedback_asked", "support": "support_sought",
 _EMAIL = re.compile(r"[^@\s?&#%<>\"]+@[^@\s?&#%<>\"]+\.[^@\s?&#%<>\"]+")
 
 
-@dataclass(frozen=True, slots=True)
-class ReaderRules:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ReaderRules(Value):
     name: str
     tags: tuple[str, ...] = ()
     since: dt.date | None = None

@@ -17,6 +17,7 @@ import yaml
 
 from generator.errors import Problem, Severity
 from generator.front_matter import FrontMatterError, parse_json, parse_toml, starts_json
+from generator.value import Value
 from generator.yaml_words import PREFIX, explain
 
 # A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
@@ -68,8 +69,8 @@ SKIPPED_DIRS = ("__pycache__", "node_modules")
 """Folders that are never content (and that serve does not watch)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScalarSource:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ScalarSource(Value):
     """Where a front-matter value was written, and how (for YAML 1.1 surprises)."""
 
     line: int
@@ -77,8 +78,8 @@ class ScalarSource:
     is_plain: bool
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SourceFile(Value):
     """One entry file split into its front matter (with line map) and body."""
 
     path: str

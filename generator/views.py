@@ -29,10 +29,11 @@ from generator.share_rules import as_shared, rules_for, shared_with, view_entrie
 from generator.site import build_site
 from generator.theme import load_theme
 from generator.urls import Urls
+from generator.value import Value
 
 
-@dataclass(frozen=True, slots=True)
-class View:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class View(Value):
     """One reader's site: what it shows (plain, before sealing) and what is published."""
 
     name: str

@@ -21,6 +21,7 @@ from generator.config import CONFIG_NAME
 from generator.errors import GrowthlogError
 from generator.sources import SKIPPED_DIRS, is_ignored_name
 from generator.theme import packaged_themes_dir
+from generator.value import Value
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,8 @@ class Kind(enum.IntEnum):
     CONFIG = 3
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ChangeSet(Value):
     """One batch of saves, sorted by what they touch."""
 
     content: frozenset[Path] = frozenset()

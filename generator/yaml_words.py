@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 import yaml
 
+from generator.value import Value
+
 PREFIX = "front matter: "
 
 
-@dataclass(frozen=True, slots=True)
-class Explained:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Explained(Value):
     line: int | None
     """In the file, counting the opening '---' line."""
     message: str

@@ -50,7 +50,8 @@ def test_version_and_help_load_only_the_command_line(args: list[str]) -> None:
     schema) import them (`--help` was 1.6-1.9x `hugo version`'s CPU)."""
     mods = loaded(*args)
     assert {m for m in mods if m.startswith("generator")} == {
-        "generator", "generator.cli", "generator.collector", "generator.errors"}
+        "generator", "generator.cli", "generator.collector", "generator.errors",
+        "generator.value"}
     assert mods & {"json", "logging"} == set()
 
 
