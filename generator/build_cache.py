@@ -50,13 +50,16 @@ serve.pickle keeps the bytes (its preview folder is its own). Each entry file's 
 parsed, its bodies' digests and rendered Markdown, and the memo's results of that entry
 alone: its search record, its lessons' points) is a record in state.base and state.journal
 (records.py): a build writes the records of the entries it parsed again, so after one edit
-it appends one record; the rest is state.pickle, rewritten whole, which refers to each
-entry as parsed by its path and names the records' save it belongs with (parts of two
-saves: none is trusted). All are stamped with cache.code_key (growthlog's code, the
-libraries' versions), written only by a public build (`check` and `serve` read it): what it
-holds are the log's entries as parsed and its pages as published, no more private than the
-Markdown and the output beside it. It is a pickle, so it is read only from the log's own
-folder, which is trusted with code already: its theme's templates run there too.
+it appends one record. In state.base an entry's bodies (its HTML and words, most of the
+file) are in the tail, read when something first asks for them (model.later_entry): a
+build that renders few pages again reads few. The rest is state.pickle, rewritten whole,
+which refers to each entry as parsed by its path and names the records' save it belongs
+with (parts of two saves: none is trusted). All are stamped with cache.code_key
+(growthlog's code, the libraries' versions), written only by a public build (`check` and
+`serve` read it): what it holds are the log's entries as parsed and its pages as
+published, no more private than the Markdown and the output beside it. It is a pickle,
+so it is read only from the log's own folder, which is trusted with code already: its
+theme's templates run there too.
 
 Validity is always decided by equality of inputs (identity is a fast path of it), never by
 which object happens to come back.
@@ -76,7 +79,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from generator import records
-from generator.cache import CACHE_DIR, OLD_MARKDOWN_FILE, MarkdownCache, write_cache_file
+from generator.cache import (
+    CACHE_DIR,
+    OLD_MARKDOWN_FILE,
+    Known,
+    MarkdownCache,
+    write_cache_file,
+)
 from generator.collector import collector_off
 from generator.compiled import CompiledTemplates
 from generator.config import SiteConfig
@@ -84,7 +93,7 @@ from generator.entry_links import LinkCache
 from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
-from generator.model import Entry
+from generator.model import BODIES, LATER_FIELDS, Entry, bodies_later, later_entry
 from generator.output import OnDisk, Stamp, Unread, file_stamp, read_stamped
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
@@ -246,7 +255,7 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
         return cache
     parsed: dict[str, Parsed] = {}
     bodies: dict[str, tuple[str, ...]] = {}
-    known: dict[str, list[object]] = {}
+    known: dict[str, Known] = {}
     own: list[dict[Hashable, tuple[object, object]]] = []
     for path, record in loaded.records.items():
         assert isinstance(record, tuple)  # (_is_record)
@@ -299,10 +308,15 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
                 and _same_results(old[3], results):
             current[path] = old
         else:
-            current[path] = parsed, bodies, {d: used[d] for d in bodies if d in used}, results
+            current[path] = parsed, bodies, {d: _lean(used[d], parsed[1]) for d in bodies
+                                             if d in used}, results
             changed.append(path)
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
-    stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed, last)
+    stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed, last,
+                          later=lambda: {id(entry): _bodies(entry)
+                                         for _, entry, _ in cache.parsed.values()
+                                         if entry is not None},
+                          reducers={Entry: _reduce_entry})
     if stored is None:
         return
     state = (cache.config, cache.links, cache.linked, rest,
@@ -320,6 +334,34 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
     cache.stored = stored
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
+
+
+def _lean(known: Known, entry: Entry | None) -> Known:
+    """What a body rendered to, in an entry's record: without the HTML and words that are
+    the entry's own bodies (kept once, and read only when asked for: _reduce_entry)."""
+    if isinstance(known, list) and entry is not None and bodies_later(entry) is None \
+            and len(known) == 6 and known[0] is entry.body_html \
+            and known[1] is entry.body_text:
+        return entry, [None, None, *known[2:]]
+    return known
+
+
+def _bodies(entry: Entry) -> tuple[str, ...] | records.Later:
+    """What an entry's record leaves in the base's tail: its bodies, or where they are."""
+    later = bodies_later(entry)
+    return later if isinstance(later, records.Later) else \
+        tuple(getattr(entry, body) for body in BODIES)
+
+
+def _reduce_entry(entry: Entry, span: records.Span | None
+                  ) -> tuple[Callable[..., object], tuple[object, ...]]:
+    """An entry as parsed as its record in a base holds it: its bodies in the base's
+    tail, read when first asked for (model.later_entry), not each time the base is loaded
+    (at 1,000 entries, 12 of its 17 MB were bodies, and most builds show few of them
+    again). Any other entry: whole."""
+    if span is None:
+        return entry.__reduce__()  # type: ignore[return-value]
+    return later_entry, (tuple([getattr(entry, name) for name in LATER_FIELDS]), span)
 
 
 def _own_results(memo: Memo, parsed: dict[str, Parsed]

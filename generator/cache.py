@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
@@ -44,6 +44,7 @@ from generator.value import Value
 
 if TYPE_CHECKING:  # Markdown: only for entries to parse, never for a build with nothing changed
     from generator.markup import LinkContext, RenderedMarkdown
+    from generator.model import Entry
 
 CACHE_DIR = ".growthlog-cache"
 OLD_MARKDOWN_FILE = "markdown.json"
@@ -105,12 +106,18 @@ def _version(name: str) -> str:
         return "none"
 
 
+Known: TypeAlias = "list[object] | tuple[Entry, list[object]]"
+"""What a body rendered to: [HTML, words, summary, broken links, attachments, entry
+links]; or an entry and that list with None for the HTML and words, which are the
+entry's bodies (build_cache.py keeps them once, and reads them only when asked for)."""
+
+
 class MarkdownCache:
     """Rendered entry bodies by hash; `render` renders only what it has not seen."""
 
-    def __init__(self, known: dict[str, list[object]] | None = None) -> None:
+    def __init__(self, known: dict[str, Known] | None = None) -> None:
         self._known = known or {}
-        self._used: dict[str, list[object]] = {}
+        self._used: dict[str, Known] = {}
         self.asked: list[str] = []
         """The digest of every body asked for, in order (build_cache.py keeps each entry
         file's, so a body it does not parse again stays in the cache)."""
@@ -151,16 +158,16 @@ class MarkdownCache:
             if known is not None:
                 self._used[digest] = known
 
-    def known(self, digests: Iterable[str]) -> list[list[object]]:
+    def known(self, digests: Iterable[str]) -> list[Known]:
         """What these bodies rendered to (of those this build asked for), to be sent to
         the process that keeps the cache (parallel.py)."""
         return [self._used[digest] for digest in digests]
 
-    def adopt(self, digests: Iterable[str], known: Iterable[list[object]]) -> None:
+    def adopt(self, digests: Iterable[str], known: Iterable[Known]) -> None:
         """Keep bodies another process rendered for this build (their `known`)."""
         self._used.update(zip(digests, known, strict=True))
 
-    def used(self) -> dict[str, list[object]]:
+    def used(self) -> dict[str, Known]:
         """What this build asked for or kept: all the next one may need (so the cache
         never grows past the log)."""
         return self._used
@@ -174,6 +181,13 @@ def _links_key(links: LinkContext) -> str:
 def _rendered(cached: object) -> RenderedMarkdown | None:
     from generator.markup import RenderedMarkdown
 
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[1], list) \
+            and len(cached[1]) == 6 and cached[1][0] is None and cached[1][1] is None:
+        from generator.model import Entry
+
+        if type(cached[0]) is not Entry:
+            return None
+        cached = [cached[0].body_html, cached[0].body_text, *cached[1][2:]]
     if not (isinstance(cached, list) and len(cached) == 6):
         return None
     html, text, summary, broken, attachments, entry_links = cached

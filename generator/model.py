@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.value import Value
 
@@ -150,8 +150,55 @@ class TagRef(Plain):
     name: str
 
 
+BODIES = ("body_html", "body_text")
+"""An entry's fields that may be read later (_Bodies)."""
+
+
+class _Bodies(HashedOnce):
+    """Base of Entry: its bodies (most of its bytes) may be read when first asked for.
+    The build state on disk (build_cache.py) makes each entry with a function that
+    gives them, and most are never asked for (a page not rendered again)."""
+
+    __slots__ = ("_later",)
+    _later: Callable[[], tuple[str, ...]]
+
+    if not TYPE_CHECKING:  # (mypy would take any attribute of an Entry as there)
+        def __getattr__(self, name: str) -> str:
+            """Only called for a field that is not set: a body not read yet."""
+            if name in BODIES:
+                try:
+                    later = object.__getattribute__(self, "_later")
+                except AttributeError:
+                    pass
+                else:
+                    for body, text in zip(BODIES, later(), strict=True):
+                        object.__setattr__(self, body, text)
+                    return object.__getattribute__(self, name)
+            raise AttributeError(name)
+
+
+def later_entry(values: tuple[object, ...], later: Callable[[], tuple[str, ...]]) -> Entry:
+    """An Entry with `values` for its fields but its bodies, which `later` gives when
+    either is first asked for."""
+    made = object.__new__(Entry)
+    for name, value in zip(LATER_FIELDS, values, strict=True):
+        object.__setattr__(made, name, value)
+    object.__setattr__(made, "_later", later)
+    object.__setattr__(made, "_hash", hash(made._hash_key()))
+    return made
+
+
+def bodies_later(entry: Entry) -> Callable[[], tuple[str, ...]] | None:
+    """What gives the entry's bodies, if they were not read yet (else None)."""
+    try:
+        object.__getattribute__(entry, BODIES[0])
+    except AttributeError:
+        return object.__getattribute__(entry, "_later")  # type: ignore[no-any-return]
+    return None
+
+
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
-class Entry(HashedOnce):
+class Entry(_Bodies):
     """One rejection and the reflection on it, as written in one file."""
 
     source: str
@@ -212,6 +259,10 @@ class Entry(HashedOnce):
     @property
     def days_to_answer(self) -> int | None:
         return (self.date - self.applied).days if self.applied else None
+
+
+LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
+"""Entry's fields that later_entry is given, in order."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.build_cache import BuildCache, FileKey, Listing, Parsed
+from generator.cache import Known
 from generator.clock import today
 from generator.config import SiteConfig, load_config
 from generator.entry_links import resolve_entry_links
@@ -273,7 +274,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
 
 
 _ParsedFile = tuple[Entry | None, "Front | None", list[Problem], tuple[str, ...],
-                    list[list[object]]]
+                    list[Known]]
 """An entry file parsed (in this process or another): its Entry, or what was read of it
 but for its body (not asked for); its problems; and the digests and results of the
 Markdown bodies it rendered (for the Markdown cache)."""

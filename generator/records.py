@@ -7,37 +7,129 @@ and the names gone, to NAME.journal, in one write closed by a commit; it writes
 NAME.base afresh, with every record, when there is no journal it can follow, when many
 records changed, or when the journal has grown to a quarter of the base (at least 1 MiB).
 
+A record may leave text for later: a type given to `save` (`reducers`) is pickled into
+the base by its reducer, which can put text (an entry's bodies, say: most of the base)
+in the base's tail, which a load does not unpickle: the object gets a `Later` that reads
+it from the file when first asked (the file's bytes were all checked before the load
+trusted any of them, and a base is only ever replaced, never written into). In the
+journal, records are pickled whole.
+
 Each save has a new token. A commit names its own and the one it follows (the base's,
 or the last commit's); a load follows one unbroken chain, and stops, trusting what came
 before, at a frame cut short (a build killed while it wrote), one whose checksum fails,
 or a commit that follows another (a build that appended meanwhile). The caller keeps the
 token of the save its other state belongs with and trusts nothing when it differs. The
-base is one pickle, ending in a crc32 of all before it (checked before it is unpickled):
-one that is missing, damaged or stamped with another key reads as nothing.
+base is its key and token, the tail, one pickle of the records, the tail's length and a
+crc32 of all before it (checked before anything is unpickled): one that is missing,
+damaged or stamped with another key reads as nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from generator.cache import write_cache_file
 from generator.value import Value
 
-_MAGIC = b"growthlog records 2\n"
+_MAGIC = b"growthlog records 3\n"
 _CRC = struct.Struct("<I")
+_TAIL = struct.Struct("<Q")
+"""The length of the base's tail (after its token; the records after it), before its crc."""
 _FRAME = struct.Struct("<cIII")
 """kind, length of the name, length of the data, crc32 of all of it but the crc."""
 _RECORD, _GONE, _COMMIT = b"R", b"G", b"C"
 _MOST_NAME = 1 << 16
 _MOST_DATA = 1 << 31
+
+
+class _Tail:
+    """The open base file whose tail the Laters of one load read (open while one is held:
+    the file may be replaced meanwhile, never changed)."""
+
+    __slots__ = ("fd", "start", "size")
+
+    def __init__(self, fd: int, start: int, size: int) -> None:
+        self.fd, self.start, self.size = fd, start, size
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+class Later:
+    """Text a record left in the base's tail: read, and decoded, when called."""
+
+    __slots__ = ("_tail", "_at", "sizes")
+
+    def __init__(self, tail: _Tail, at: int, sizes: tuple[int, ...]) -> None:
+        self._tail, self._at, self.sizes = tail, at, sizes
+
+    def __call__(self) -> tuple[str, ...]:
+        data = self.data()
+        texts: list[str] = []
+        at = 0
+        for size in self.sizes:
+            texts.append(data[at:at + size].decode())
+            at += size
+        return tuple(texts)
+
+    def data(self) -> bytes:
+        """The texts' bytes as stored, one after the other."""
+        size = sum(self.sizes)
+        data = os.pread(self._tail.fd, size, self._tail.start + self._at)
+        if len(data) != size:  # (the file was checked whole: only a change by hand)
+            raise OSError(f"the build state's {self._tail.fd} was cut short while in use")
+        return data
+
+
+class Span:
+    """Where an object's texts went in the tail being written: pickled, a Later when
+    loaded."""
+
+    __slots__ = ("at", "sizes")
+
+    def __init__(self, at: int, sizes: tuple[int, ...]) -> None:
+        self.at, self.sizes = at, sizes
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _later, (self.at, self.sizes)
+
+
+def _later(at: int, sizes: tuple[int, ...]) -> Later:
+    """What a Span is pickled as; only a load's unpickler makes one (_Unpickler)."""
+    raise pickle.UnpicklingError("text for later outside a records base")
+
+
+Reducer = Callable[[Any, Span | None], "tuple[Callable[..., object], tuple[object, ...]]"]
+"""How `save` pickles a type into a base: as pickle's reduce, given where the object's
+texts went (None: it has none there)."""
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: BinaryIO, tail: _Tail) -> None:
+        super().__init__(file)
+        self._tail = tail
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == __name__ and name == _later.__name__:
+            return self._later
+        return super().find_class(module, name)
+
+    def _later(self, at: object, sizes: object) -> Later:
+        if not (isinstance(at, int) and isinstance(sizes, tuple)
+                and all(isinstance(size, int) and size >= 0 for size in sizes)
+                and 0 <= at and at + sum(sizes) <= self._tail.size):
+            raise pickle.UnpicklingError("text for later outside the tail")
+        return Later(self._tail, at, sizes)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -62,8 +154,15 @@ def load(folder: Path, name: str, key: str) -> Loaded | None:
                 return None
             file.seek(len(head))
             token = file.readline(64).rstrip(b"\n").decode("ascii")
-            records = pickle.load(file)  # as it is read: never all its bytes in memory
-            if file.tell() != base - _CRC.size or not isinstance(records, dict):
+            start = file.tell()
+            file.seek(base - _CRC.size - _TAIL.size)
+            end = start + _TAIL.unpack(file.read(_TAIL.size))[0]  # of the tail: records next
+            if end > base - _CRC.size - _TAIL.size:
+                return None
+            file.seek(end)
+            tail = _Tail(os.dup(file.fileno()), start, end - start)
+            records = _Unpickler(file, tail).load()  # as read: never all its bytes in memory
+            if file.tell() != base - _CRC.size - _TAIL.size or not isinstance(records, dict):
                 return None
     except Exception:  # noqa: BLE001 - missing, or damaged in any way the check missed
         return None
@@ -86,10 +185,14 @@ def load(folder: Path, name: str, key: str) -> Loaded | None:
 
 
 def save(folder: Path, name: str, key: str, records: Mapping[str, object],
-         changed: Iterable[str], last: Loaded | None) -> Loaded | None:
+         changed: Iterable[str], last: Loaded | None, *,
+         later: Callable[[], Mapping[int, tuple[str, ...] | Later]] | None = None,
+         reducers: Mapping[type, Reducer] | None = None) -> Loaded | None:
     """Keep `records`; `changed`: those that differ from `last`'s (what this process
-    loaded or saved, None: nothing). What a load would now find; None when nothing could
-    be written."""
+    loaded or saved, None: nothing). In a base, `later()`'s texts (by the id of the object
+    of the records they are of) go in the tail, and `reducers` pickle each of those types
+    (with the Span of its texts, if any). What a load would now find; None when nothing
+    could be written."""
     token = os.urandom(8).hex()
     journal = folder / f"{name}.journal"
     if last is not None:
@@ -106,7 +209,22 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
         nonlocal size
         checked = _Checked(file)
         checked.write(_head(key) + token.encode() + b"\n")
-        pickle.dump(dict(records), checked, pickle.HIGHEST_PROTOCOL)
+        spans: dict[int, Span] = {}
+        at = 0
+        for ident, texts in (later() if later is not None else {}).items():
+            if isinstance(texts, Later):  # as stored: not decoded to be encoded again
+                data, sizes = texts.data(), texts.sizes
+            else:
+                parts = [text.encode() for text in texts]
+                data, sizes = b"".join(parts), tuple(map(len, parts))
+            checked.write(data)
+            spans[ident] = Span(at, sizes)
+            at += len(data)
+        pickler = pickle.Pickler(checked, pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = {**copyreg.dispatch_table, **{
+            kind: _reducing(reduce, spans) for kind, reduce in (reducers or {}).items()}}
+        pickler.dump(dict(records))
+        checked.write(_TAIL.pack(at))
         file.write(_CRC.pack(checked.crc))
         size = file.tell()
 
@@ -114,6 +232,11 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
     with contextlib.suppress(OSError):  # it followed the base just replaced
         journal.unlink()
     return Loaded(dict(records), token, size, 0) if size else None
+
+
+def _reducing(reduce: Reducer, spans: Mapping[int, Span]
+              ) -> Callable[[Any], tuple[Callable[..., object], tuple[object, ...]]]:
+    return lambda value: reduce(value, spans.get(id(value)))
 
 
 def _append(journal: Path, key: str, last: Loaded, token: str,
@@ -154,7 +277,7 @@ class _Checked:
         self._file = file
         self.crc = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self.crc = zlib.crc32(data, self.crc)
         return self._file.write(data)
 
@@ -163,11 +286,13 @@ def _checked(file: BinaryIO, size: int) -> bool:
     """Whether the file's bytes before its last four have the crc32 these hold."""
     file.seek(0)
     crc, left = 0, size - _CRC.size
+    buffer = bytearray(1 << 18)  # one buffer read into again: no fresh memory a chunk
+    view = memoryview(buffer)
     while left > 0:
-        chunk = file.read(min(left, 1 << 20))
-        if not chunk:
+        got = file.readinto(view[:min(left, len(buffer))])  # type: ignore[attr-defined]
+        if not got:
             return False
-        crc, left = zlib.crc32(chunk, crc), left - len(chunk)
+        crc, left = zlib.crc32(view[:got], crc), left - got
     found = file.read(_CRC.size)
     return len(found) == _CRC.size and _CRC.unpack(found)[0] == crc
 

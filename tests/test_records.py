@@ -113,7 +113,8 @@ BASE_DAMAGE: list[Callable[[bytes], bytes]] = [
     lambda data: data[: len(data) - 10],
     lambda data: data[: len(data) // 2],
     _flip_last,
-    lambda data: data[:2000] + bytes([data[2000] ^ 1]) + data[2001:],
+    lambda data: data[:2000] + bytes([data[2000] ^ 1]) + data[2001:],  # an entry's bodies
+    lambda data: data[:-12] + bytes([data[-12] ^ 1]) + data[-11:],  # the bodies' length
     lambda data: b"x" + data,
     lambda data: data.replace(cache.code_key().encode(), b"0" * 64, 1),
 ]
@@ -130,6 +131,53 @@ def test_a_damaged_base_is_not_trusted(damage: Callable[[bytes], bytes], tmp_pat
     seen = counting(monkeypatch)
     build(root, use_cache=True)
     assert len(seen) == 24
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def _long_entries(count: int) -> dict[str, str | bytes]:
+    return {f"content/e{i:02d}.md": f"---\ntitle: Entry {i}\ndate: 2025-0{1 + i % 9}-1{i % 10}\n"
+                                    f"tags: [t{i % 3}]\n---\nBody {i}, " + "*words* " * 2000
+            for i in range(count)}
+
+
+def test_a_load_leaves_the_bodies_on_disk_until_one_is_asked_for(tmp_path: Path) -> None:
+    """Each entry's bodies (HTML and words: most of state.base) are read from the base
+    only when something asks for them; what comes back is what parsing gives."""
+    import tracemalloc
+
+    from generator.pipeline import load_log
+
+    root = make_log(tmp_path / "log", _long_entries(24), CONFIG)
+    build(root, use_cache=True)
+    fresh = {e.source: e for e in load_log(root).site.entries}
+    bodies = sum(len(e.body_html) + len(e.body_text) for e in fresh.values())
+    tracemalloc.start()
+    try:
+        state = build_cache.load_build_cache(root, cache.code_key())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(state.parsed) == 24
+    assert peak < bodies, (peak, bodies)  # they could not all have been read
+    for _, entry, _ in state.parsed.values():
+        assert entry is not None and "<em>words</em>" in entry.body_html
+        assert entry == fresh[entry.source]  # every field, the bodies too
+
+
+def test_a_one_edit_build_reads_the_bodies_of_the_edited_entry_only(tmp_path: Path) -> None:
+    from generator.model import bodies_later
+
+    root = make_log(tmp_path / "log", _long_entries(24), CONFIG)
+    build(root, use_cache=True)
+    _edit(root, 0, "Edited.")  # the oldest entry: not in the feed, whose entries it shows
+    state = build_cache.load_build_cache(root, cache.code_key(), unread=root / "output")
+    loaded = [entry for _, entry, _ in state.parsed.values() if entry is not None]
+    assert not any(bodies_later(entry) is None for entry in loaded)
+    report = build(root, cache=state)
+    assert report.rendered < 24
+    read = [entry.source for entry in loaded if bodies_later(entry) is None]
+    assert read in ([], ["e00.md"]), read  # (the old version, to compare its page's view)
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
