@@ -35,9 +35,11 @@ from generator.meter import Tick
 from generator.output import (
     MANIFEST,
     PagesChanged,
+    Relinked,
     Unread,
     WriteReport,
     check_output_dir,
+    copy_beside,
     path_problems,
     write_output,
 )
@@ -93,24 +95,30 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                       started, drafts=drafts, seen=seen, base_url=base_url, private=private,
                       password=password, progress=progress, workers=workers, only=only,
                       keep_old=keep_old)
-    loaded = load_build_cache(root, key, unread=out_dir)  # the last build's, from disk
-    # What it holds (a million objects at 5,000 entries) lives through the build: frozen,
-    # no collection looks through it again (a tenth of a one-edit build's time there).
+    # A public build with work to do: nothing beside the site to update (after a build
+    # from nothing) is copied there on a spare CPU while this process reads and renders.
+    copied = copy_beside(out_dir) if keep_old and only is None and workers is not None \
+        and workers.spare() else None
     thawed = not gc.get_freeze_count()
-    gc.freeze()
     try:
+        loaded = load_build_cache(root, key, unread=out_dir)  # the last build's, from disk
+        # What it holds (a million objects at 5,000 entries) lives through the build:
+        # frozen, no collection looks through it again (a tenth of a one-edit build's time).
+        gc.freeze()
         for again in range(3):
             try:
                 return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
                               seen=seen, base_url=base_url, private=private,
                               password=password, progress=progress, workers=workers,
-                              only=only, keep_old=keep_old)
+                              only=only, keep_old=keep_old, copied=copied)
             except PagesChanged as exc:  # rendered again; all not read, if it comes twice
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
                                       if type(held[1]) is not Unread
                                       or (not again and path not in exc.paths)}
         raise AssertionError("no page is left unread")
     finally:
+        if copied is not None:
+            copied()
         if thawed:  # (serve keeps what it froze)
             gc.unfreeze()
 
@@ -119,9 +127,11 @@ def _build(root: Path, out_dir: Path, cache: BuildCache, print_: str | None, key
            started: float, *, drafts: bool, seen: Collection[Path] | None,
            base_url: str | None, private: bool | None, password: str | None,
            progress: Tick | None, workers: Workers | None,
-           only: Callable[[str], bool] | None, keep_old: bool) -> BuildReport:
+           only: Callable[[str], bool] | None, keep_old: bool,
+           copied: Callable[[], Relinked] | None = None) -> BuildReport:
     """The build after the nothing-changed check: `print_`, the inputs' fingerprint to
-    record with the cache (None: no cache on disk)."""
+    record with the cache (None: no cache on disk); `copied` waits for the copy of the
+    site beside the output folder (output.copy_beside), before the write."""
     workers = workers if workers is not None else Workers()
     sealing: list[Sealing] = []
     log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
@@ -139,7 +149,9 @@ def _build(root: Path, out_dir: Path, cache: BuildCache, print_: str | None, key
     if sealing:
         files, shared = _seal(root, log, files, *sealing[-1])                        # (seal)
         warnings += shared
-    written = _write(files, out_dir, cache, keep=keep_old and not sealing)          # output
+    relinked = copied() if copied is not None else None
+    written = _write(files, out_dir, cache, keep=keep_old and not sealing,          # output
+                     relinked=relinked)
     report = BuildReport(
         entries=len(log.site.entries), tags=len(log.site.tags), written=written.written,
         unchanged=written.unchanged, removed=written.removed, rendered=pages.rendered,
@@ -156,9 +168,10 @@ def _build(root: Path, out_dir: Path, cache: BuildCache, print_: str | None, key
 
 
 def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
-           keep: bool) -> WriteReport:
+           keep: bool, relinked: Relinked | None = None) -> WriteReport:
     """Write, skipping files whose bytes this folder got last time from this cache;
-    `keep`: keep the old site beside for the next build (output.write_output)."""
+    `keep`: keep the old site beside for the next build, `relinked`: pages linked beside
+    since it (output.write_output)."""
     last, cache.written = cache.written, None
     again = last is not None and last[0] == out_dir
     on_disk = cache.on_disk
@@ -167,7 +180,7 @@ def _write(files: list[OutputFile], out_dir: Path, cache: BuildCache, *,
     written = write_output(files, out_dir, last[1] if last and again else None,
                            swap=not again, keep=keep,
                            on_disk=on_disk[1] if on_disk and on_disk[0] == out_dir.resolve()
-                           else None)
+                           else None, relinked=relinked)
     cache.on_disk = None  # (kept for a build again after PagesChanged: the pages left unread)
     cache.written = out_dir, {f.path: f.data for f in files if type(f.data) is not Unread}
     cache.output = out_dir.resolve(), written.digests

@@ -30,6 +30,14 @@ what the author put only in the hidden folder is never deleted: it goes into the
 (A link growthlog made is known by its inode number, which the file system may give to a
 new file once the last link is gone: a file put beside by hand at the very path of one
 just deleted from the output folder may be taken for that link.)
+
+A build from nothing leaves nothing beside. The next public build (`growthlog build`),
+when a CPU is free, has a child process copy the site there while it reads and renders
+(`copy_beside`): a folder for each folder, a hard link to each file, the list first
+unsettled and then settled, as an exchange would have left it; the output folder itself
+is never touched. Its write then updates that copy as any later build's does. A link
+moves the ctime of the file it links, so the child tells which pages it linked and each
+one's stamp right before and right after, and such a page is still taken as unchanged.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import ctypes
 import errno
 import hashlib
 import json
+import marshal
 import os
 import stat
 import sys
@@ -81,6 +90,9 @@ Stamp = tuple[int, int, int, int]
 while they are the same (ctime, which no tool sets, moves with any write)."""
 OnDisk = Mapping[str, tuple[bytes, str, Stamp]]
 """Files known to be in the output folder: path → their bytes, hash and stamp."""
+Relinked = Mapping[str, tuple[Stamp, Stamp]]
+"""Pages copy_beside linked: path → their stamp right before the link and right after it
+(the same file: a new link moves its ctime alone)."""
 
 
 class PagesChanged(GrowthlogError):
@@ -202,7 +214,8 @@ def _parents(path: str) -> list[str]:
 def write_output(files: Iterable[OutputFile], out_dir: Path,
                  last_written: Mapping[str, bytes] | None = None, *,
                  swap: bool = False, keep: bool = False,
-                 on_disk: OnDisk | None = None) -> WriteReport:
+                 on_disk: OnDisk | None = None, relinked: Relinked | None = None
+                 ) -> WriteReport:
     """Write files whose bytes on disk differ, then remove files of earlier builds that no
     longer belong. Every path is checked, and every clash on disk found, before any write.
 
@@ -214,7 +227,9 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
     process, kept by `serve` for its own preview folder) lets a file with the same bytes be
     skipped without reading it. `on_disk` (a swapped build): files the output folder holds
     as the last build left them (build_cache.py); a file whose bytes are that very object
-    is taken as unchanged while its stamp is, without reading or hashing it.
+    is taken as unchanged while its stamp is, without reading or hashing it. `relinked`:
+    pages copy_beside linked since (each one's ctime moved; taken as unchanged while it
+    has the stamp the link left, if it had the one `on_disk` knows right before).
     """
     ordered = sorted(files, key=lambda f: f.path)
     problems = path_problems(f.path for f in ordered)
@@ -222,12 +237,25 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
         more = f"\n… and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise OutputRefused("refusing to write the site; nothing was written:\n"
                             + "\n".join(problems[:10]) + more)
+    on_disk = _restamp(on_disk or {}, relinked or {})
     if swap:
-        swapped = _write_swapped(ordered, out_dir, keep, on_disk or {})
+        swapped = _write_swapped(ordered, out_dir, keep, on_disk)
         if swapped is not None:
             return swapped
-    return _write_in_place(_read_unread(ordered, out_dir, on_disk or {}), out_dir,
-                           last_written)
+    return _write_in_place(_read_unread(ordered, out_dir, on_disk), out_dir, last_written)
+
+
+def _restamp(on_disk: OnDisk, relinked: Relinked) -> OnDisk:
+    """on_disk with the stamp each page relinked had right after its link, where it had
+    the one on_disk knows right before."""
+    if not relinked:
+        return on_disk
+    known = dict(on_disk)
+    for path, (before, after) in relinked.items():
+        held = known.get(path)
+        if held is not None and held[2] == tuple(before):
+            known[path] = held[0], held[1], after
+    return known
 
 
 def _read_unread(ordered: list[OutputFile], out_dir: Path, on_disk: OnDisk,
@@ -695,6 +723,115 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
         "version": 2, "settled": True, "pending": sorted(previous),
         "carried": {p: [found.st_ino] for p, found in sorted(others.items())},
         "folders": sorted(empty)}))
+
+
+def copy_beside(out_dir: Path) -> Callable[[], Relinked] | None:
+    """Start making the folder beside out_dir what a public build leaves there after the
+    exchange (`_settle`): the site the output folder holds now, every file hard-linked,
+    with a settled list. The write then updates it, as every later build's does, instead
+    of making a folder and a link per page while nothing else runs (the first build
+    after one from nothing, which leaves nothing beside). It runs in a child process
+    while this one reads and renders: the function returned waits for it (call it before
+    the write, and on any way out; again is harmless) and tells the pages it linked, for
+    the write to know them unchanged (`write_output`'s `relinked`). None, nothing started,
+    where nothing is to be copied (no site with a manifest; a journal, a mount point:
+    written in place; not Linux) or something is beside already. A child that fails or
+    is killed (it dies with this process) leaves its list unsettled: cleared as a killed
+    build's."""
+    if sys.platform != "linux" or not hasattr(os, "fork"):
+        return None
+    real, staging = out_dir.resolve(), staging_dir(out_dir)
+    try:
+        if not stat.S_ISDIR(os.lstat(real).st_mode) or os.path.lexists(staging) \
+                or not os.path.isfile(real / MANIFEST) or os.path.lexists(real / JOURNAL) \
+                or os.path.ismount(real) or os.stat(real).st_dev != os.stat(real.parent).st_dev:
+            return None
+    except OSError:
+        return None
+    parent = os.getpid()
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the child: copy, and leave without the parent's exits or buffers
+        status = 1
+        try:
+            os.close(read)
+            _die_with(parent)
+            data = marshal.dumps(_copy_site(real, staging))
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        except BaseException:  # noqa: BLE001, S110 - the list stays unsettled: cleared
+            pass
+        finally:
+            os._exit(status)
+    os.close(write)
+    done: list[Relinked] = []
+
+    def join() -> Relinked:
+        if not done:
+            with os.fdopen(read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            try:
+                got = marshal.loads(data) if status == 0 else {}
+            except Exception:  # noqa: BLE001 - cut short: none known
+                got = {}
+            done.append(got if isinstance(got, dict) else {})
+        return done[0]
+
+    return join
+
+
+def _die_with(parent: int) -> None:
+    """This (child) process is killed when its parent ends, however it ends (Linux
+    PR_SET_PDEATHSIG): no copy goes on beside a folder the next build may be clearing."""
+    pr_set_pdeathsig, sigkill = 1, 9
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sigkill)
+    if os.getppid() != parent:  # it ended before that was asked
+        os._exit(1)
+
+
+def _copy_site(real: Path, staging: Path) -> dict[str, tuple[Stamp, Stamp]]:
+    """staging (not there) made the settled old site `_settle` leaves: the folders of
+    real with their modes, a hard link to each of its files, the list first (unsettled).
+    Returns each page's stamp right before its link and right after."""
+    previous = read_manifest(real)
+    listing = list(_tree(os.fspath(real)))
+    others, empty = _others(listing, set(previous) | {MANIFEST, JOURNAL, STAGING_LIST})
+    listed: dict[str, object] = {"version": 2, "pending": sorted(previous),
+                                 "folders": sorted(empty)}
+    os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode))
+    _replace(staging / STAGING_LIST, _dumps({**listed, "settled": False, "carried": {
+        p: [found.st_ino] for p, found in sorted(others.items())}}))
+    into = f"{staging}/"
+    carried = {p: {found.st_ino} for p, found in others.items()}
+    relinked: dict[str, tuple[Stamp, Stamp]] = {}
+    for relative, items in listing:
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            path = prefix + item.name
+            with contextlib.suppress(FileNotFoundError):  # gone since it was listed
+                if item.is_dir(follow_symlinks=False):
+                    os.mkdir(into + path, stat.S_IMODE(item.stat(follow_symlinks=False).st_mode))
+                elif path in previous:
+                    before = os.lstat(item.path)
+                    os.link(item.path, into + path, follow_symlinks=False)
+                    after = os.lstat(into + path)
+                    if before.st_ino == after.st_ino and before.st_size == after.st_size \
+                            and before.st_mtime_ns == after.st_mtime_ns:
+                        relinked[path] = file_stamp(before), file_stamp(after)
+                elif not item.name.endswith(TEMP_SUFFIX) and path not in (JOURNAL, STAGING_LIST):
+                    os.link(item.path, into + path, follow_symlinks=False)
+                    if path in carried:  # (replaced since it was looked at: this one)
+                        carried[path].add(os.lstat(into + path).st_ino)
+    _replace(staging / STAGING_LIST, _dumps({**listed, "settled": True, "carried": {
+        p: sorted(inodes) for p, inodes in sorted(carried.items())}}))
+    return relinked
 
 
 def file_stamp(found: os.stat_result) -> Stamp:

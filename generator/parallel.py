@@ -81,6 +81,11 @@ class Workers:
             cpus = os.cpu_count() or 1
         return cls(processes=cpus, ask=True)
 
+    def spare(self) -> bool:
+        """Whether one more process would run on a CPU of its own now (as a step worth two
+        processes would split): output.copy_beside's, beside a one-edit build."""
+        return self.processes_for(2, self.min_share) > 1
+
     def processes_for(self, count: int, weight: int = 1) -> int:
         """How many processes `count` items, each counting `weight` times, are split across."""
         if not hasattr(os, "fork"):

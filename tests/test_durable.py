@@ -22,7 +22,8 @@ import pytest
 
 from generator.build import build, check
 from generator.errors import ProblemsFound
-from generator.output import buffer_settled, staging_dir
+from generator.output import buffer_settled, copy_beside, staging_dir
+from generator.parallel import Workers
 
 from conftest import entry, make_log, read_tree, run_in_own_namespace
 
@@ -75,13 +76,17 @@ def _log(folder: Path, files: dict[str, str | bytes]) -> Path:
     return make_log(folder, dict(files))
 
 
-def _counting_build(root: Path, out: Path, kill_at: int, counter: Any) -> None:
+def _counting_build(root: Path, out: Path, kill_at: int, counter: Any, copy: bool) -> None:
     """In a forked child: build, SIGKILLed just before its kill_at-th change under out
-    (or under the sibling folder a build puts the new site together in)."""
-    folders, seen = (os.path.realpath(out), os.fspath(staging_dir(out))), 0
+    (or under the sibling folder a build puts the new site together in). `copy`: a cached
+    build with a CPU to spare, which copies the site beside in a process of its own first
+    (output.copy_beside; that process's changes are not counted here)."""
+    folders, seen, me = (os.path.realpath(out), os.fspath(staging_dir(out))), 0, os.getpid()
 
     def hook(event: str, details: tuple[Any, ...]) -> None:
         nonlocal seen
+        if os.getpid() != me:
+            return
         path = details[0] if details else None
         if event == "open" and not (isinstance(details[1], str) and details[1][0] in "wax"
                                     or details[1] is None and details[2] & os.O_CREAT):
@@ -94,14 +99,18 @@ def _counting_build(root: Path, out: Path, kill_at: int, counter: Any) -> None:
             counter.value = seen
 
     sys.addaudithook(hook)
-    build(root, output=out)
+    if copy:
+        build(root, output=out, use_cache=True, workers=Workers(processes=2))
+    else:
+        build(root, output=out)
 
 
-def _killed_at(root: Path, out: Path, kill_at: int) -> tuple[int | None, int]:
+def _killed_at(root: Path, out: Path, kill_at: int, copy: bool = False
+               ) -> tuple[int | None, int]:
     """(exit code, changes made) of a build in a real child process killed at that point."""
     context = multiprocessing.get_context("fork")
     counter = context.Value("i", 0)
-    child = context.Process(target=_counting_build, args=(root, out, kill_at, counter))
+    child = context.Process(target=_counting_build, args=(root, out, kill_at, counter, copy))
     child.start()
     child.join(60)
     return child.exitcode, counter.value
@@ -118,10 +127,11 @@ def _site(out: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize(("before", "then"), [("none", V2), ("site", V2), ("site", V1),
-                                              ("kept", V2), ("kept", V1)],
+                                              ("kept", V2), ("kept", V1), ("cold", V2)],
                          ids=["first build", "later build", "later build, then reverted",
                               "over the old site kept beside",
-                              "over the old site kept beside, then reverted"])
+                              "over the old site kept beside, then reverted",
+                              "over the site copied beside after a build from nothing"])
 def test_a_build_killed_at_any_point_is_repaired_by_the_next_plain_build(
         tmp_path: Path, before: str, then: dict[str, str | bytes]) -> None:
     """Issue 10 #1, #2: after kill -9 the next build refused the folder (first build), or
@@ -148,15 +158,20 @@ def test_a_build_killed_at_any_point_is_repaired_by_the_next_plain_build(
             _author_files(out)
             build(_log(root, V1), output=out)  # the author's files linked beside too
             assert buffer_settled(out) and staging_dir(out).is_dir()
+        if before == "cold":  # nothing beside: the killed build copies the site there first
+            shutil.rmtree(root / ".growthlog-cache", ignore_errors=True)
+            build(_log(root, V1), output=out, use_cache=True)
+            _author_files(out)
+            assert not staging_dir(out).exists()
         _log(root, V2)
 
     prepare()
-    code, total = _killed_at(root, out, 10**9)
-    assert code == 0 and total > 20
+    code, total = _killed_at(root, out, 10**9, copy=before == "cold")
+    assert code == 0 and total > (5 if before == "cold" else 20)
     killed = 0
     for point in _points(total):
         prepare()
-        code, seen = _killed_at(root, out, point)
+        code, seen = _killed_at(root, out, point, copy=before == "cold")
         assert (code, seen) == (-signal.SIGKILL, point)
         killed += 1
         _log(root, then)
@@ -311,6 +326,130 @@ def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
     assert killed == (TRIALS * 2 or 24)
     assert seen.value >= 2 * (TRIALS * 2 or 24)
     assert _hashed(out) in sites
+    assert buffer_settled(out)
+
+
+def _copy_killed_at(out: Path, kill_at: int, counter: Any) -> dict[str, Any]:
+    """copy_beside(out), its process SIGKILLed just before its kill_at-th change beside out
+    (counted in `counter`); what it told of the pages it linked ({} when killed)."""
+    me, beside = os.getpid(), os.fspath(staging_dir(out))
+    armed = [True]
+
+    def hook(event: str, details: tuple[Any, ...]) -> None:
+        if not armed[0] or os.getpid() == me or not details:
+            return
+        path = details[1] if event == "os.link" else details[0]
+        if event == "open" and not (details[1] is None and details[2] & os.O_CREAT
+                                    or isinstance(details[1], str) and details[1][0] in "wax"):
+            return
+        if event in ("open", "os.rename", "os.mkdir", "os.link") and isinstance(path, str) \
+                and path.startswith(beside):
+            if counter.value == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            counter.value += 1
+
+    sys.addaudithook(hook)  # stays for the session, silent once disarmed
+    try:
+        counter.value = 0
+        join = copy_beside(out)
+        assert join is not None
+        return dict(join())
+    finally:
+        armed[0] = False
+
+
+def test_the_copy_made_beside_killed_at_any_point_is_cleared_and_readers_see_one_site(
+        tmp_path: Path) -> None:
+    """Issue 11: the first build after one from nothing copies the site beside the folder
+    in a process of its own while it renders. That process killed before any change it
+    makes there: the folder is never touched (a reader sees only the site, then the next
+    one), the copy's list is not settled, and the next build clears it (your files kept)
+    and builds the site whole."""
+    context = multiprocessing.get_context("fork")
+    sites, expected = [], []
+    for name, files in (("one", V1), ("two", V2)):
+        folder = tmp_path / name
+        build(_log(folder, files), output=folder / "output")
+        expected.append(_site(folder / "output"))
+        _author_files(folder / "output")
+        sites.append(_hashed(folder / "output"))
+    root = _log(tmp_path / "log", V1)
+    out = tmp_path / "output"
+    build(root, output=out, use_cache=True)
+    _author_files(out)
+    counter = context.Value("i", 0)
+    assert _copy_killed_at(out, 10**9, counter) and buffer_settled(out)  # whole: settled
+    total = counter.value
+    assert total > 20
+    stop, seen, mixes = context.Event(), context.Value("i", 0), context.Queue()
+    reader = context.Process(target=_reader, args=(str(out), sites, stop, seen, mixes))
+    reader.start()
+    try:
+        for number, point in enumerate(_points(total)):
+            shutil.rmtree(staging_dir(out))  # as a build from nothing leaves it: none beside
+            before = _hashed(out)
+            assert _copy_killed_at(out, point, counter) == {} and counter.value == point
+            assert _hashed(out) == before
+            assert buffer_settled(out) == (point == 0)  # (killed before the folder was made)
+            version = number % 2 == 0  # the other site, then this one again
+            build(_log(root, V2 if version else V1), output=out, use_cache=True)
+            assert _site(out) == expected[version], f"killed before change {point} of {total}"
+            for name, data in AUTHOR_FILES.items():
+                assert (out / name).read_bytes() == data
+            assert buffer_settled(out) and staging_dir(out).is_dir()
+    finally:
+        stop.set()
+        reader.join(30)
+    found = []
+    while not mixes.empty():
+        found.append(mixes.get())
+    assert found == [] and seen.value > 0
+
+
+def _copy_outlived(out: Path, pid_file: Path) -> None:
+    """In a forked child: start copy_beside(out) and be SIGKILLed as it links its first
+    file (by it: it notes its pid, kills this process, and takes its time)."""
+    me = os.getpid()
+
+    def hook(event: str, details: tuple[Any, ...]) -> None:
+        if event == "os.link" and os.getpid() != me and not pid_file.exists():
+            pid_file.write_text(str(os.getpid()))
+            os.kill(me, signal.SIGKILL)
+            time.sleep(1)  # it goes on after this, unless it died with this process
+
+    sys.addaudithook(hook)
+    join = copy_beside(out)
+    assert join is not None
+    join()
+
+
+def test_the_copy_made_beside_dies_with_the_build_that_started_it(tmp_path: Path) -> None:
+    """A build killed while its copy is being made beside the folder: the copy does not
+    go on (the next build may be clearing that folder); it is cleared then."""
+    root = _log(tmp_path / "log", V1)
+    out = tmp_path / "output"
+    build(root, output=out, use_cache=True)
+    _author_files(out)
+    pid_file = tmp_path / "copy.pid"
+    child = multiprocessing.get_context("fork").Process(target=_copy_outlived,
+                                                        args=(out, pid_file))
+    child.start()
+    child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+    copier = int(pid_file.read_text())
+    for _ in range(200):  # (it is not this process's child: it cannot be waited for)
+        if not Path(f"/proc/{copier}").exists() or \
+                Path(f"/proc/{copier}/stat").read_text().split(") ")[1][0] in "ZX":
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the copy went on after the build that started it was killed")
+    time.sleep(1.2)  # (long enough for it to have linked the rest and settled, had it lived)
+    linked = [p for p in staging_dir(out).rglob("*") if p.is_file()]
+    assert len(linked) == 1 and not buffer_settled(out)  # its list, unsettled
+    build(_log(root, V2), output=out, use_cache=True)
+    for name, data in AUTHOR_FILES.items():
+        assert (out / name).read_bytes() == data
     assert buffer_settled(out)
 
 
