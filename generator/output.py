@@ -43,7 +43,6 @@ one's stamp right before and right after, and such a page is still taken as unch
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
@@ -78,6 +77,8 @@ NAME_MAX = 255
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class WriteReport(Value):
+    """What a write did: files written, unchanged and removed."""
+
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
@@ -790,6 +791,8 @@ def copy_beside(out_dir: Path) -> Callable[[], Relinked] | None:
 def _die_with(parent: int) -> None:
     """This (child) process is killed when its parent ends, however it ends (Linux
     PR_SET_PDEATHSIG): no copy goes on beside a folder the next build may be clearing."""
+    import ctypes
+
     pr_set_pdeathsig, sigkill = 1, 9
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sigkill)
     if os.getppid() != parent:  # it ended before that was asked
@@ -916,6 +919,8 @@ def clear_staging(out_dir: Path) -> None:
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False when the
     system or file system cannot."""
+    import ctypes  # only here: a build into a new folder renames (1.2 ms of its start)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2

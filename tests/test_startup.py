@@ -205,6 +205,14 @@ def test_a_build_loads_no_module_it_has_no_use_for(tmp_path: Path) -> None:
         assert loaded(*args) & {"statistics", "traceback", "fractions", "decimal"} == set()
 
 
+def test_a_build_into_a_new_folder_loads_neither_ctypes_nor_signal(tmp_path: Path) -> None:
+    """ctypes (1.2 ms) swaps an old site for a new one (renameat2): a build into a new
+    folder renames its staging folder. signal stops a worker process when a split step
+    raised. Neither is imported when not used."""
+    log = make_log(tmp_path / "log", {"content/a.md": entry(), "content/b.md": entry("B")})
+    assert loaded("build", log, "-o", tmp_path / "site") & {"ctypes", "signal"} == set()
+
+
 def test_parsing_loads_pydantic_cores_validator_not_its_schema_builders(tmp_path: Path) -> None:
     """The schema is plain dicts (schema.py): the pydantic_core package's __init__, which
     imports its core_schema builders (~200 TypedDicts, about 10 ms of a cold build of 100
