@@ -57,6 +57,8 @@ NOT_A_SHELL = "not an unlock page of this version of growthlog"
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Needle(Value):
+    """Something the author wrote that must not reach a published byte or name."""
+
     what: str
     """e.g. "company 'Acme'"."""
     text: str
@@ -65,6 +67,8 @@ class Needle(Value):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Leak(Value):
+    """A needle found in a published file or name, or a file that is not allowed."""
+
     path: str
     needle: Needle
     encoding: str
@@ -515,6 +519,8 @@ _OWN_NAMES = frozenset(name.encode() for name in (
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Form(Value):
+    """One spelling (encoding) of a needle, as bytes."""
+
     needle: int
     encoding: int
     data: bytes
@@ -654,6 +660,8 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _File(Value):
+    """One published file as the audit reads it."""
+
     path: str
     verdict: Verdict
     names: tuple[_Name, ...]

@@ -41,6 +41,8 @@ def commit_date(today: dt.date) -> str:
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DeployReport(Value):
+    """What a deploy pushed, and where."""
+
     remote: str
     branch: str
     files: int

@@ -68,6 +68,8 @@ def relative_href(entry: Entry) -> str:
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Index(Value):
+    """Every entry by each name a link may give it."""
+
     by_source: dict[str, Entry]
     by_stem: dict[str, list[Entry]]
     by_title: dict[str, list[Entry]]

@@ -144,6 +144,8 @@ class FragmentStore:
 
 @dataclass(slots=True, eq=False)
 class _Fragment:
+    """One `{% cache %}` fragment as rendered, with what it owns and read."""
+
     ident: int
     key: Key
     markup: Markup

@@ -31,6 +31,8 @@ _SHELL_PAGE = re.compile(r'<script type="application/json" id="gl-page">(.*?)</s
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class BrokenLink(Value):
+    """A link of the built site that does not resolve."""
+
     page: str
     """The page's path in the built folder."""
     line: int
@@ -43,6 +45,8 @@ class BrokenLink(Value):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Link(Value):
+    """A link as found on a page, with its line."""
+
     line: int
     target: str
 

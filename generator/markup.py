@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs n
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class RenderedMarkdown(Value):
+    """An entry body rendered: its HTML, plain text, summary and what it links to."""
+
     html: str
     text: str
     summary: str

@@ -59,6 +59,8 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Feedback(Plain):
+    """What the company said, or did not, about why (front matter `feedback`)."""
+
     asked: bool | None
     given_by: str | None
     received: str | None
@@ -67,18 +69,24 @@ class Feedback(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Support(Plain):
+    """Someone the author talked it through with, and what they took away."""
+
     who: str
     took_away: str | None
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Postmortem(Plain):
+    """What went well and what to improve, as written."""
+
     went_well: tuple[str, ...]
     to_improve: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Bridges(Plain):
+    """Whether a thank-you was sent (or when) and whether to keep in touch."""
+
     thank_you_sent: dt.date | bool | None
     keep_in_touch: bool | None
 
@@ -90,6 +98,8 @@ class Bridges(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Action(Plain):
+    """One next step the entry sets: done or not, and when it is due."""
+
     text: str
     done: bool
     due: dt.date | None
@@ -146,6 +156,8 @@ class Practices(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class TagRef(Plain):
+    """A tag as an entry names it: its slug and its name."""
+
     slug: str
     name: str
 
@@ -267,6 +279,8 @@ LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Tag(Plain):
+    """A tag and its entries, newest first."""
+
     slug: str
     name: str
     entries: tuple[Entry, ...]
@@ -274,6 +288,8 @@ class Tag(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Month(Plain):
+    """One month of the timeline and its entries, newest first."""
+
     year: int
     month: int
     name: str
@@ -282,6 +298,8 @@ class Month(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Year(Plain):
+    """One year of the timeline, its months newest first."""
+
     year: int
     months: tuple[Month, ...]
 
@@ -292,6 +310,8 @@ class Year(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Lesson(HashedOnce):
+    """A lesson and the entry that wrote it."""
+
     text: str
     entry: Entry
 
@@ -302,6 +322,8 @@ class Lesson(HashedOnce):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ActionItem(HashedOnce):
+    """A next step and the entry that set it."""
+
     action: Action
     entry: Entry
 
@@ -465,6 +487,8 @@ class ActionQuarter(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class StaleAction(Plain):
+    """An open next step and how old it is at the as-of date."""
+
     item: ActionItem
     age_days: int
     """Days between the entry that set it and the as-of date."""
@@ -472,6 +496,8 @@ class StaleAction(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class AnswerTime(Plain):
+    """Days from applying to the answer, for one entry."""
+
     entry: Entry
     days: int
 

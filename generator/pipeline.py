@@ -60,6 +60,8 @@ class Sources(Value):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class LoadedLog(Value):
+    """The log read and organised: config, site, attachments, problems."""
+
     config: SiteConfig
     site: Site
     assets: tuple[str, ...]

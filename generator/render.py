@@ -48,6 +48,8 @@ HOME_RECURRING = 3
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class OutputFile(Value):
+    """One file of the site: where it goes and its bytes."""
+
     path: str
     """Relative to the output folder, POSIX."""
     data: bytes
@@ -55,6 +57,8 @@ class OutputFile(Value):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PageInfo(Plain):
+    """What every template is told about its page."""
+
     kind: str
     title: str
     path: str
@@ -63,6 +67,8 @@ class PageInfo(Plain):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class PagePlan(Plain):
+    """A page to render: its info, its template and the data it shows."""
+
     info: PageInfo
     template: str
     context: dict[str, Any]

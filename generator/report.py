@@ -10,6 +10,8 @@ from generator.value import Value
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class BuildReport(Value):
+    """What a build did, for the command line's summary."""
+
     entries: int
     tags: int
     written: tuple[str, ...]

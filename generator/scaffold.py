@@ -21,6 +21,8 @@ SCHEMA_FILE = "growthlog.schema.json"
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class NewEntry(Value):
+    """What `growthlog new` writes into a new entry file."""
+
     title: str
     date: dt.date
     company: str | None = None

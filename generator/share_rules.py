@@ -37,6 +37,8 @@ _EMAIL = re.compile(r"[^@\s?&#%<>\"]+@[^@\s?&#%<>\"]+\.[^@\s?&#%<>\"]+")
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ReaderRules(Value):
+    """One reader of a private log and what their view holds."""
+
     name: str
     tags: tuple[str, ...] = ()
     since: dt.date | None = None

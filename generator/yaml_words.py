@@ -19,6 +19,8 @@ PREFIX = "front matter: "
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Explained(Value):
+    """A YAML error in words, at the file line where it starts."""
+
     line: int | None
     """In the file, counting the opening '---' line."""
     message: str

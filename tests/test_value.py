@@ -100,3 +100,16 @@ def test_a_value_pickles_and_compares_as_before(tmp_path: Path) -> None:
     assert again == tag and hash(again) == hash(tag) and again is not tag
     assert repr(tag) == "TagRef(slug='sql', name='SQL')"
     assert tag != TagRef("sql", "Sql") and {tag, again} == {tag}
+
+
+def test_every_dataclass_has_a_docstring_of_its_own() -> None:
+    """@dataclass writes one for a class without (its name and inspect.signature's
+    text): about 0.07 ms of a build's start for each."""
+    for name in MODULES:
+        importlib.import_module(name)
+    missing = [f"{name}.{value.__qualname__}" for name, module in list(sys.modules.items())
+               if name.startswith("generator") for value in vars(module).values()
+               if isinstance(value, type) and dataclasses.is_dataclass(value)
+               and value.__module__ == name
+               and (value.__doc__ or "").startswith(f"{value.__name__}(")]
+    assert missing == []
