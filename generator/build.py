@@ -94,7 +94,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
         return _build(root, out_dir, cache if cache is not None else BuildCache(), print_, key,
                       started, drafts=drafts, seen=seen, base_url=base_url, private=private,
                       password=password, progress=progress, workers=workers, only=only,
-                      keep_old=keep_old)
+                      keep_old=keep_old, listed=inputs)
     # A public build with work to do: nothing beside the site to update (after a build
     # from nothing) is copied there on a spare CPU while this process reads and renders.
     copied = copy_beside(out_dir) if keep_old and only is None and workers is not None \
@@ -110,7 +110,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                 return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
                               seen=seen, base_url=base_url, private=private,
                               password=password, progress=progress, workers=workers,
-                              only=only, keep_old=keep_old, copied=copied)
+                              only=only, keep_old=keep_old, copied=copied,
+                              listed=inputs)
             except PagesChanged as exc:  # rendered again; all not read, if it comes twice
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
                                       if type(held[1]) is not Unread
@@ -128,16 +129,18 @@ def _build(root: Path, out_dir: Path, cache: BuildCache, print_: str | None, key
            base_url: str | None, private: bool | None, password: str | None,
            progress: Tick | None, workers: Workers | None,
            only: Callable[[str], bool] | None, keep_old: bool,
-           copied: Callable[[], Relinked] | None = None) -> BuildReport:
+           copied: Callable[[], Relinked] | None = None,
+           listed: Inputs | None = None) -> BuildReport:
     """The build after the nothing-changed check: `print_`, the inputs' fingerprint to
     record with the cache (None: no cache on disk); `copied` waits for the copy of the
-    site beside the output folder (output.copy_beside), before the write."""
+    site beside the output folder (output.copy_beside), before the write; `listed`: what
+    the check took of the inputs (content/ as listed, each file's key)."""
     workers = workers if workers is not None else Workers()
     sealing: list[Sealing] = []
     log = load_log(root, drafts=drafts, cache=cache, seen=seen, progress=progress,  # config,
                    urls=lambda config: _site_urls(root, config, base_url, private,  # sources,
                                                   password, sealing),           # entries, site
-                   workers=workers, only=only)
+                   workers=workers, only=only, listed=listed)
     raise_on_errors(log.problems)
     warnings = log.problems + _origin_warnings(log, sealing)
     if sealing and not log.config.private:  # --private: the theme must know (no feed link)

@@ -217,26 +217,31 @@ class LastBuild(Value):
 
 
 def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
-                theme_dirs: Iterable[Path], options: dict[str, object]) -> str:
+                theme_dirs: Iterable[Path], options: dict[str, object],
+                keys: dict[str, tuple[int, int, int]] | None = None) -> str:
     """A hash of every input of a build: the config's bytes, the stamp of each content and
     theme file, the options. A stamp (size, mtime, ctime, inode), not the bytes: a save
     sets ctime, which no tool can put back, and an editor's save by rename makes a new
     inode; what changes none of them, the build's own cache of each entry as parsed
     (build_cache.FileKey) could not tell either. So only stat, not read, each file (a
-    thousand files: 20 ms of every build)."""
+    thousand files: 20 ms of every build). `keys`: gets each content file's
+    build_cache.FileKey (mtime, ctime, size), by path on disk, for the build that follows."""
     digest = hashlib.sha256(f"{key}\0{json.dumps(options, sort_keys=True)}".encode())
     config = root / "growthlog.toml"
     digest.update(config.read_bytes() if config.is_file() else b"\0no config")
     for inside, path in content:
-        digest.update(b"\0c\0" + inside.encode() + _stamp(path))
+        found = os.stat(path)
+        digest.update(b"\0c\0" + inside.encode() + _stamp(path, found))
+        if keys is not None:
+            keys[path] = found.st_mtime_ns, found.st_ctime_ns, found.st_size
     for folder in theme_dirs:
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(b"\0t\0" + os.fsencode(file) + _stamp(file))
     return digest.hexdigest()
 
 
-def _stamp(path: str | Path) -> bytes:
-    found = os.stat(path)
+def _stamp(path: str | Path, found: os.stat_result | None = None) -> bytes:
+    found = found if found is not None else os.stat(path)
     if not S_ISREG(found.st_mode):
         raise IsADirectoryError(path)  # (unreadable as a file: the full build names it)
     return b"\0%d\0%d\0%d\0%d" % (found.st_size, found.st_mtime_ns, found.st_ctime_ns,
@@ -250,6 +255,12 @@ class Inputs(Value):
     fingerprint: str
     key: str
     """code_key(), which went into it (reading every module of growthlog's: not twice)."""
+    content: list[tuple[str, str]] | None = None
+    """content/ as listed for it (sources.scan_content), for the build: not listed twice."""
+    outside: tuple[str, ...] = ()
+    """Names inside content/ of links that lead out of it, as listed then."""
+    keys: dict[str, tuple[int, int, int]] | None = None
+    """Each content file's build_cache.FileKey then, by path on disk: not looked at twice."""
 
 
 def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | None,
@@ -266,24 +277,28 @@ def unchanged_build(root: Path, out_dir: Path, *, drafts: bool, base_url: str | 
     themes = [d for d in (root / "themes", package / "themes", package.parent / "themes")
               if d.is_dir()]  # every theme folder there is: a superset of the one used
     unreadable: list[tuple[str, str]] = []
-    listing = scan_content(root / "content", unreadable=unreadable)
+    outside: list[str] = []
+    listing = scan_content(root / "content", outside, unreadable)
+    keys: dict[str, tuple[int, int, int]] = {}
     try:
         key = code_key()
         print_ = fingerprint(root, key=key, content=listing, theme_dirs=themes,
                              options={"output": os.fspath(out_dir.resolve()), "drafts": drafts,
                                       "base_url": base_url,
-                                      "epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+                                      "epoch": os.environ.get("SOURCE_DATE_EPOCH")},
+                             keys=keys)
     except OSError:  # an input that cannot be read: the full build names it
         return None, None
     if unreadable:
         return None, None
+    inputs = Inputs(print_, key, listing, tuple(outside), keys)
     last = up_to_date(root, print_, out_dir)
     if last is None:
-        return None, Inputs(print_, key)
+        return None, inputs
     return BuildReport(entries=last.entries, tags=last.tags, written=(),
                        unchanged=last.unchanged, removed=(), rendered=0,
                        seconds=time.perf_counter() - started, warnings=last.warnings,
-                       drafts=last.drafts), Inputs(print_, key)
+                       drafts=last.drafts), inputs
 
 
 def up_to_date(root: Path, print_: str, out_dir: Path) -> LastBuild | None:

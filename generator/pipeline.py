@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.build_cache import BuildCache, FileKey, Listing, Parsed
-from generator.cache import Known
+from generator.cache import Inputs, Known
 from generator.clock import today
 from generator.config import SiteConfig, load_config
 from generator.entry_links import resolve_entry_links
@@ -77,7 +77,8 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
              progress: Tick | None = None,
              select: Callable[[list[Entry]], list[Entry]] | None = None,
              workers: Workers | None = None,
-             only: Callable[[str], bool] | None = None) -> LoadedLog:
+             only: Callable[[str], bool] | None = None,
+             listed: Inputs | None = None) -> LoadedLog:
     """Read and validate config and every entry; organise them into a Site.
 
     `urls` gives the hrefs (base URL, private names) entry bodies link attachments with;
@@ -88,17 +89,20 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
     first page): only the bodies of entries those pages show are rendered; the others
     wait in the cache for the next load (the Site holds them with empty bodies, and
     their problems but for their bodies' warnings).
+    `listed`: content/ as the nothing-changed check just listed it, with each file's key
+    (cache.unchanged_build): not listed and looked at again.
     """
     cache = cache if cache is not None else BuildCache()
     config, problems = load_config(root)
     site_urls = Urls(config.base_url) if urls is None or any(p.is_error for p in problems) \
         else urls(config)
     cache.use_config(config)
-    sources = read_sources(root, cache, seen)
+    sources = read_sources(root, cache, seen, listed)
+    keys = listed.keys if listed is not None and sources.listing is listed.content else None
     bodies: set[str] | None = set() if only is not None else None
     while True:
         entries, more = read_entries(root, sources, config, site_urls, cache, progress,
-                                     workers, bodies)
+                                     workers, bodies, keys)
         if select is not None:  # a reader's view: only its entries, before links resolve
             entries = select(entries)
         entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
@@ -122,14 +126,18 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
                      problems + sources.problems + more + linked + example, site_urls)
 
 
-def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None) -> Sources:
+def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None,
+                 listed: Inputs | None = None) -> Sources:
     """content/: listed again, or (when a watcher saw only entry files change) as the
-    cache had it with those changes."""
+    cache had it with those changes, or as `listed` (load_log) has it."""
     if seen is not None:
         cache.forget(seen)
     listing = cache.listing_after(seen, root / "content") if seen is not None else None
     watched = listing is not None
-    if listing is None:
+    if listing is None and seen is None and listed is not None and listed.content is not None:
+        listing = listed.content
+        cache.outside, cache.unreadable = listed.outside, ()  # (it found none unreadable)
+    elif listing is None:
         outside: list[str] = []
         unreadable: list[tuple[str, str]] = []
         listing = scan_content(root / "content", outside, unreadable)
@@ -173,7 +181,8 @@ def _entries_in(value: object, found: set[str]) -> bool:
 
 def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
                  cache: BuildCache, progress: Tick | None = None,
-                 workers: Workers | None = None, bodies: Collection[str] | None = None
+                 workers: Workers | None = None, bodies: Collection[str] | None = None,
+                 keys: Mapping[str, FileKey] | None = None
                  ) -> tuple[list[Entry], list[Problem]]:
     """Every entry file parsed (or, unchanged on disk, as the cache parsed it) and its
     problems. A listing from a watcher's report needs no look at unchanged files: the
@@ -181,7 +190,8 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     The files to parse are split across processes as `workers` allows.
     `bodies`: render only these entries' bodies (by source inside content/); the others
     come with theirs empty, their front matter read kept in the cache (`fronts`) for a
-    later call to render them from."""
+    later call to render them from. `keys`: each file's key as just taken (else each is
+    looked at here)."""
     links = LinkContext("", frozenset(sources.assets), urls)
     cache.use_links(links)
     markdown = cache.markdown
@@ -195,8 +205,9 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     for path in paths:
         cached = cache.parsed.get(path)
         if cached is None or not sources.watched:
+            key = keys.get(path) if keys is not None else None
             try:
-                key = _file_key(path)
+                key = key if key is not None else _file_key(path)
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:

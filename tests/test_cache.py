@@ -334,3 +334,36 @@ def test_a_build_from_the_command_line_takes_the_code_key_once(tmp_path: Path) -
         listening = False
     assert result.exit_code == 0 and " 0 files written" not in result.output  # (a build)
     assert len(opened) == 1
+
+
+def test_a_build_after_the_check_lists_content_once_and_looks_at_each_entry_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nothing-changed check lists content/ and stats every file in it; the build
+    that follows when something changed takes both from it, not from the disk again."""
+    root = make_log(tmp_path / "log", FILES)
+    build(root, use_cache=True)
+    edited = root / "content/2026/b.md"
+    edited.write_text(entry("Analyst at Brightline", "2026-02-01", body="Edited."),
+                      encoding="utf-8")
+    listed: list[str] = []
+    looked: dict[str, int] = {}
+    scandir, stat = os.scandir, os.stat
+
+    def listing(path: Any = ".") -> Any:
+        listed.append(os.fspath(path))
+        return scandir(path)
+
+    def looking(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        looked[os.fspath(path)] = looked.get(os.fspath(path), 0) + 1
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", listing)
+    monkeypatch.setattr(os, "stat", looking)
+    report = build(root, use_cache=True)
+    monkeypatch.undo()
+    assert report.rendered > 0  # (a build, not the check's answer)
+    assert listed.count(os.fspath(root / "content")) == 1
+    entries = [os.fspath(path) for path in (root / "content").rglob("*.md")]
+    assert entries and {looked.get(path, 0) for path in entries} == {1}
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
