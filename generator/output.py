@@ -50,7 +50,7 @@ import marshal
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -386,9 +386,10 @@ class _Listed(Value):
     """It holds the old site, as the exchange left it (no build was writing there)."""
 
 
-def _read_list(staging: Path) -> _Listed | None:
-    """The staging folder's list (version 2), its paths checked; None when there is none
-    or it cannot be trusted (so the folder is cleared as a killed build's)."""
+def _read_list(staging: Path, valid: Collection[str] = frozenset()) -> _Listed | None:
+    """The staging folder's list (version 2), its paths checked (but those in `valid`,
+    checked already); None when there is none or it cannot be trusted (so the folder is
+    cleared as a killed build's)."""
     data = _read_json(staging / STAGING_LIST)
     pending, carried = data.get("pending"), data.get("carried")
     folders, settled = data.get("folders"), data.get("settled")
@@ -400,7 +401,7 @@ def _read_list(staging: Path) -> _Listed | None:
     except (TypeError, ValueError):
         return None
     paths = [*map(str, pending), *links, *map(str, folders)]
-    if any(_invalid(p) is not None for p in paths):
+    if any(p not in valid and _invalid(p) is not None for p in paths):
         return None  # never follow a list out of the folder
     return _Listed(frozenset(map(str, pending)), links, frozenset(map(str, folders)), settled)
 
@@ -438,14 +439,15 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
             raise GrowthlogError(f"could not write {out_dir}: cannot make the folder "
                                  f"{os.fsdecode(exc.filename or real.parent)} "
                                  f"({exc.strerror or exc})") from None
-    listed = _read_list(staging) if keep and stat.S_ISDIR(_mode(staging) or 0) else None
+    wanted = {f.path for f in ordered}  # (each checked by path_problems)
+    listed = _read_list(staging, wanted) if keep and stat.S_ISDIR(_mode(staging) or 0) \
+        else None
     if listed is None or not listed.settled:  # a killed build's: cleared, not built on
         listed = None
         clear_staging(out_dir)
         if _mode(staging) is not None:
             return None  # what is left there is not all ours: kept, and the folder written in place
     previous = read_manifest(real) if mode is not None else {}
-    wanted = {f.path for f in ordered}
     current: dict[str, str] = {}
     same: dict[str, os.stat_result] = {}
     inside = f"{real}/"  # strings, not Paths: a thousand files take a third of the time
@@ -565,13 +567,14 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
     the author's: nothing in it is looked for, as each folder and file is made where
     nothing can be (a new file at once under its name, O_EXCL: a third of the system
     calls of one written under a temp name and renamed)."""
+    wanted = {f.path for f in ordered}  # (each checked by path_problems)
     if listed is None:
         os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if os.path.isdir(real)
                  else 0o777)
         listed = _Listed(frozenset(), {}, frozenset(), settled=True)
         had: set[str] = set()
     else:
-        had = {p for p in read_manifest(staging) if _invalid(p) is None}
+        had = {p for p in read_manifest(staging) if p in wanted or _invalid(p) is None}
         if os.path.isdir(real):
             _same_mode(staging, os.stat(real))
     mine = listed.pending | had
@@ -580,7 +583,6 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
         return path in mine or found.st_ino in listed.carried.get(path, ())
 
     into, source_of = f"{staging}/", f"{real}/"  # strings: a thousand paths
-    wanted = {f.path for f in ordered}
     # Before the list claims them: what of the author's is in the way.
     for path in sorted((wanted | set(others)) - mine) if not fresh else ():
         there, source = _lstat(into + path), same.get(path) or others.get(path)
@@ -630,8 +632,9 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
             continue  # gone, or not ours (it stays)
         os.unlink(into + path)
         emptied.update(p for p in _parents(path) if p != ".")
-    keep = folders.made | {p for path in needed for p in _parents(path)}
-    for folder in sorted(emptied | (listed.folders - empty), key=len, reverse=True):
+    gone = emptied | (listed.folders - empty)  # (most builds: none)
+    keep = folders.made | {p for path in needed for p in _parents(path)} if gone else set()
+    for folder in sorted(gone, key=len, reverse=True):
         if folder not in keep and _mode(staging / folder) is not None:
             with contextlib.suppress(OSError):  # not empty: something of the author's
                 os.rmdir(staging / folder)
@@ -700,7 +703,7 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
     while this build ran (not linked over) is moved into it, or made there (an empty
     folder), unless the new site has something at that path."""
     ours = set(previous) | {MANIFEST, JOURNAL, STAGING_LIST}
-    folders = {p for path in [*ours, *others] for p in _parents(path)} | empty
+    folders: set[str] = set()  # those the sites have, once an empty one is found
     for relative, items in _tree(os.fspath(staging)):
         prefix = relative + "/" if relative else ""
         for item in items:
@@ -716,6 +719,8 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
                 if _mode(real / path) is None:  # not growthlog's, and only here: moved in
                     (real / path).parent.mkdir(parents=True, exist_ok=True)
                     os.rename(item.path, real / path)
+        if relative and not items and not folders:
+            folders = {p for path in [*ours, *others] for p in _parents(path)} | empty
         if relative and not items and relative not in folders \
                 and _mode(real / relative) is None:
             with contextlib.suppress(OSError):

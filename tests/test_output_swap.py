@@ -625,3 +625,22 @@ def test_a_site_built_into_folders_not_made_yet_makes_them(tmp_path: Path) -> No
                        match="could not write .*file/out: cannot make the folder .*file "):
         write_output(_files(a="1"), tmp_path / "file" / "out", swap=True, keep=True)
     assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_a_write_over_the_old_site_beside_checks_each_path_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: a one-edit build checked every page's path three times (the new site's
+    paths, the list beside, the old site's manifest there): 3,400 checks at 1,000
+    entries. The paths of the new site are checked once; the others only when not
+    among them."""
+    import generator.output as output
+
+    out = tmp_path / "out"
+    for changed in (-1, 3):
+        write_output(_site(200, changed), out, swap=True, keep=True)
+    checked: list[str] = []
+    check = output._invalid
+    monkeypatch.setattr(output, "_invalid", lambda path: checked.append(path) or check(path))
+    write_output(_site(200, 7), out, swap=True, keep=True)
+    assert len(checked) <= 200 + 5
+    assert (out / "p7" / "index.html").read_bytes() == b"page 7 edited"
