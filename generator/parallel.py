@@ -97,11 +97,12 @@ class Workers:
     def map(self, fn: Callable[[T], R], items: Sequence[T],
             done: Callable[[int], None] | None = None,
             together: Callable[[T], Hashable | None] | None = None,
-            weight: int = 1) -> list[R]:
+            weight: int = 1, alongside: Callable[[], None] | None = None) -> list[R]:
         """fork_map over as many processes as these items are worth, each counting
         `weight` times against `min_share`. Items for which `together` gives the same key
         (not None) share cached work (list pages showing the same entries' cards): they
-        all go to one process, so that work is done once."""
+        all go to one process, so that work is done once. `alongside`: work of this
+        process's own, done here while the others take items (fork_map)."""
         processes = self.processes_for(len(items), weight)
         self.used = max(self.used, processes)
         groups: dict[Hashable, list[int]] = {}
@@ -110,7 +111,7 @@ class Workers:
                 key = together(item)
                 if key is not None:
                     groups.setdefault(key, []).append(index)
-        return fork_map(fn, items, processes, list(groups.values()), done)
+        return fork_map(fn, items, processes, list(groups.values()), done, alongside)
 
 
 def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
@@ -163,14 +164,19 @@ def _threads_runnable() -> int:
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
              groups: Sequence[Sequence[int]] = (),
-             done: Callable[[int], None] | None = None) -> list[R]:
+             done: Callable[[int], None] | None = None,
+             alongside: Callable[[], None] | None = None) -> list[R]:
     """[fn(item) for item in items] in up to `processes` processes, a chunk of items at a
     time from one queue, by whichever process is free. The indices in each of `groups`
     are computed in one process: the largest group here, first; each other one as one
     chunk at the head of the queue. `done(n)` is told, in this process, about how many
-    items are finished."""
+    items are finished. `alongside()` is called here, once, after the others start and
+    before this process takes its first item: the others take more items meanwhile
+    (work that needs none of the results, which else would wait for all of them)."""
     plan = _plan(len(items), processes, groups)
     if plan is None:
+        if alongside is not None:
+            alongside()
         return _serial(fn, items, range(len(items)), done)
     held, chunks = plan
     queue = _queue(len(chunks))
@@ -202,6 +208,8 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int,
                 others = _taken(queue, chunks) - taken_here[0]
                 done(min(len(items) - 1, mine + max(0, others)))
 
+        if alongside is not None:
+            alongside()
         try:
             mine = itertools.chain(held, from_queue())
             for n, index in enumerate(mine, 1):  # (a chunk is taken when the last is done)

@@ -331,7 +331,11 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
     plans = plan_pages(log.site, log.config, cache.memo)
     if only is not None:
         plans = [plan for plan in plans if only(urls.output_path(plan.info.path))]
-    files = render_site(plans, theme, urls, log.config, pages, progress, workers)
+    # The data files need no page: made while other processes render (parallel.py).
+    made: list[OutputFile] = []
+    files = render_site(plans, theme, urls, log.config, pages, progress, workers,
+                        None if only is not None else
+                        lambda: made.extend(data_files(log, urls, cache)))
     files += [OutputFile(urls.output_path(static_path(name)), data)
               for name, data in _static_files(theme, cache).items()]
     unreadable: list[Problem] = []
@@ -349,7 +353,7 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
     raise_on_errors(log.problems + unreadable)
     if only is not None:
         return [f for f in files if only(f.path)]
-    files += data_files(log, urls, cache)
+    files += made
     if public:  # a page at a readable path names the entry: old addresses only in public
         files += redirect_pages(log.site.entries, urls, {f.path for f in files},
                                 log.config.language)

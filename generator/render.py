@@ -9,7 +9,7 @@ pages that show it (see [serve]).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,10 +273,12 @@ def _entry_plan(entry: Entry, newer: tuple[str, str] | None, older: tuple[str, s
 
 def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteConfig,
                 cache: RenderCache | None = None, progress: Tick | None = None,
-                workers: Workers | None = None) -> list[OutputFile]:
+                workers: Workers | None = None,
+                alongside: Callable[[], None] | None = None) -> list[OutputFile]:
     """Render every planned page, reusing cached bytes where the context is unchanged.
     The pages to render are split across processes as `workers` allows (parallel.py):
-    each renders from the plans and the environment it inherited."""
+    each renders from the plans and the environment it inherited. `alongside()`: work of
+    the caller's that needs no page, done in this process meanwhile (Workers.map)."""
     cache = cache if cache is not None else RenderCache()
     renderer = cache.renderer_for(theme, urls, config)
     fragments = renderer.fragments
@@ -313,7 +315,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
 
     fragments.clear_reads()
     rendered = (workers if workers is not None else Workers()).map(
-        render, todo, tick, together=lambda index: _sharing(plans[index]))
+        render, todo, tick, together=lambda index: _sharing(plans[index]),
+        alongside=alongside)
     problems = [page for page, _ in rendered if isinstance(page, Problem)]
     planned = set(paths)
     fragments.keep_pages(planned)

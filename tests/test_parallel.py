@@ -157,6 +157,33 @@ def test_a_split_step_counts_nothing_frozen_with_the_collector_off(
 
 
 @needs_fork
+@pytest.mark.parametrize("processes", [1, 2])
+def test_work_alongside_is_done_here_once_before_this_process_takes_an_item(
+        processes: int) -> None:
+    """The data files (search index, feed) need no page: they are made in the parent
+    while the other processes render, which take more pages meanwhile, not after all
+    pages are done while the others wait (pipeline.site_files)."""
+    parent = os.getpid()
+    events: list[str] = []
+
+    def square(n: int) -> int:
+        if os.getpid() == parent:
+            events.append("item")
+        return n * n
+
+    def alongside() -> None:
+        assert os.getpid() == parent
+        events.append("alongside")
+
+    items = list(range(60))
+    assert fork_map(square, items, processes, alongside=alongside) == [n * n for n in items]
+    assert events[0] == "alongside" and events.count("alongside") == 1
+    assert Workers(processes, min_share=5).map(square, items, alongside=alongside) == \
+        [n * n for n in items]
+    assert events.count("alongside") == 2
+
+
+@needs_fork
 def test_an_error_in_every_process_is_raised_as_one_process_raises_it() -> None:
     def fail(n: int) -> int:
         raise ValueError(f"item {n}")
