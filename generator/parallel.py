@@ -29,7 +29,7 @@ import pickle
 import struct
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 T = TypeVar("T")
@@ -67,6 +67,10 @@ class Workers:
     used: int = 1
     ask: bool = False
     """Split only onto CPUs free at the time (free_cpus); else onto `processes`."""
+    seen: list[int] = field(default_factory=list)
+    """The readings of runnable threads this build's last look took (`runnable`): the
+    next look counts its last two with its own, so a step after another takes one
+    reading, not three a millisecond apart, when the machine stays as it was."""
 
     @classmethod
     def available(cls) -> Workers:
@@ -91,7 +95,8 @@ class Workers:
             return 1
         most = min(self.processes, count * weight // max(1, self.min_share))
         if most > 1 and self.ask:
-            most = min(most, free_cpus(self.processes, runnable()))
+            self.seen = runnable(before=self.seen[-2:])
+            most = min(most, free_cpus(self.processes, self.seen))
         return max(1, most)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
@@ -138,14 +143,16 @@ def free_cpus(cpus: int, runnable: Sequence[int] | None) -> int:
 
 
 def runnable(samples: int = 5, gap: float = 0.001,
-             read: Callable[[], int] | None = None) -> list[int]:
+             read: Callable[[], int] | None = None, before: Sequence[int] = ()) -> list[int]:
     """Readings of /proc/loadavg's count of threads that can run now (this one included),
     `gap` seconds apart: up to `samples`, and no more once one count was read more than
     `samples // 2` times (the usual case, a machine that stays as it is: three, not five),
     since the median of all `samples` is then that count whatever the others would be.
-    Empty where there is no such file. `read`: one reading (default: the file's)."""
-    got: list[int] = []
-    for n in range(samples):
+    Empty where there is no such file. `read`: one reading (default: the file's).
+    `before`: readings taken earlier (for the last step, work ago: no gap needed before
+    the first new one), counted first."""
+    got = list(before[:samples - 1])
+    for n in range(samples - len(got)):
         if n:
             time.sleep(gap)
         try:

@@ -318,6 +318,27 @@ def test_cpus_are_counted_from_as_few_readings_as_decide_them() -> None:
         assert all(free_cpus(cpus, got) == free_cpus(cpus, list(readings)) for cpus in (1, 2, 4))
 
 
+def test_a_step_after_another_reads_the_cpus_once_when_they_stay_as_they_were(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build's second step (rendering, after parsing) counts the last two readings of the
+    first with its own: one reading, no millisecond waits, when it agrees with them (2 ms
+    of every split step's start); more when the machine changed."""
+    import generator.parallel as parallel
+
+    counts = iter([1, 1, 1, 1, 2, 2, 2, 1])
+    reads: list[int] = []
+    monkeypatch.setattr(parallel, "_threads_runnable",
+                        lambda: reads.append(1) or next(counts))
+    workers = Workers(processes=2, ask=True)
+    assert workers.processes_for(10 * MIN_SHARE) == 2
+    assert len(reads) == 3
+    assert workers.processes_for(10 * MIN_SHARE) == 2
+    assert len(reads) == 4  # one more: it agrees with the last two
+    assert workers.processes_for(10 * MIN_SHARE) == 1  # another program started
+    assert len(reads) == 7  # three more were read, and those decide
+    assert runnable(5, 0, read=lambda: 2, before=[1, 1]) == [1, 1, 2, 2, 2]
+
+
 @needs_fork
 def test_busy_cpus_keep_a_build_in_one_process() -> None:
     """With a busy program on every CPU, a large step stays in one process."""
