@@ -162,7 +162,9 @@ def _build(root: Path, out_dir: Path, cache: BuildCache, print_: str | None, key
         drafts=sum(e.draft for e in log.site.entries), processes=workers.used)
     cache.finish()
     if print_ is not None and not sealing and only is None:
-        found = stat_files(out_dir, [*(f.path for f in files), MANIFEST])
+        paths = [*(f.path for f in files), MANIFEST]
+        fresh = stat_files(out_dir, [p for p in paths if p not in written.stats])
+        found = {p: written.stats[p] if p in written.stats else fresh[p] for p in paths}
         save_build_cache(root, cache, key, found=found)
         record_build(root, print_, out_dir, found,
                      LastBuild(report.entries, report.tags, len(files), report.warnings,

@@ -84,6 +84,9 @@ class WriteReport(Value):
     removed: tuple[str, ...]
     digests: Mapping[str, str] = field(default_factory=dict)
     """Every file's hash, as the manifest has it."""
+    stats: Mapping[str, os.stat_result] = field(default_factory=dict)
+    """The lstat of files the write looked at and left as they were (no link made to
+    them since: a link moves the ctime), as good as one taken after it."""
 
 
 Stamp = tuple[int, int, int, int]
@@ -470,14 +473,16 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         # Refuses what is not ours in the site's way.
         _blockers(real, wanted, set(previous), kinds=_kinds(listing))
         if len(same) == len(wanted) and not stale and previous == current:
-            return WriteReport((), len(current), (), current)  # nothing changes: nothing touched
+            # Nothing changes: nothing touched.
+            return WriteReport((), len(current), (), current, same)
     ours = set(previous) | {MANIFEST, JOURNAL}
     for attempt in (listed, None):
         if attempt is None and listed is not None and mode is not None:
             listing = list(_tree(os.fspath(real)))  # (the first try took a while)
         others, empty = _others(listing, ours | wanted)
         try:
-            written = _update(staging, real, ordered, current, same, others, empty, attempt)
+            written, linked = _update(staging, real, ordered, current, same, others, empty,
+                                      attempt)
             break
         except _Conflict:  # something not ours in the way: cleared as a killed build's
             clear_staging(out_dir)  # folder is (moved into the output folder, or kept there)
@@ -503,8 +508,10 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     elif keep:
         with contextlib.suppress(OSError):  # not settled: the next build clears it instead
             _settle(real, staging, previous, others, empty)
+        return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current,
+                           {p: found for p, found in same.items() if p not in linked})
     else:
-        clear_staging(out_dir)
+        clear_staging(out_dir)  # (its unlinks move the ctime of pages linked there)
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current)
 
 
@@ -557,11 +564,11 @@ def _tree(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
 
 def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[str, str],
             same: Mapping[str, os.stat_result], others: Mapping[str, os.stat_result],
-            empty: set[str], listed: _Listed | None) -> list[str]:
+            empty: set[str], listed: _Listed | None) -> tuple[list[str], set[str]]:
     """Make the staging folder the new site: from nothing (`listed` None) or from the old
     site a public build kept there, changing only what differs. A file is never written
     into: one there may be a hard link to the site in the output folder. Returns the pages
-    whose bytes the output folder does not have."""
+    whose bytes the output folder does not have, and those of `same` linked there now."""
     fresh = listed is None and not others and not empty
     """The folder is made here (os.mkdir: it was not there) and gets no file or folder of
     the author's: nothing in it is looked for, as each folder and file is made where
@@ -572,12 +579,9 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
         os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if os.path.isdir(real)
                  else 0o777)
         listed = _Listed(frozenset(), {}, frozenset(), settled=True)
-        had: set[str] = set()
-    else:
-        had = {p for p in read_manifest(staging) if p in wanted or _invalid(p) is None}
-        if os.path.isdir(real):
-            _same_mode(staging, os.stat(real))
-    mine = listed.pending | had
+    elif os.path.isdir(real):
+        _same_mode(staging, os.stat(real))
+    mine = listed.pending  # (settled: the pages of the site there, its manifest's)
 
     def ours(path: str, found: os.stat_result) -> bool:
         return path in mine or found.st_ino in listed.carried.get(path, ())
@@ -604,11 +608,13 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
     for folder in sorted(empty):
         folders.make(folder, like=True)
     written: list[str] = []
+    linked: set[str] = set()
     for file in ordered:
         folders.make(_parent(file.path))
         source = same.get(file.path)
         if source is not None:
-            _place(into, file.path, source_of + file.path, source, ours)
+            if _place(into, file.path, source_of + file.path, source, ours):
+                linked.add(file.path)
             continue
         written.append(file.path)
         if fresh:
@@ -640,7 +646,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[
                 os.rmdir(staging / folder)
     _replace(staging / MANIFEST, _dumps({"version": 1, "files": current}))
     os.unlink(staging / STAGING_LIST)
-    return written
+    return written, linked
 
 
 class _Folders:
@@ -678,22 +684,23 @@ class _Folders:
 
 
 def _place(into: str, path: str, source: str, found: os.stat_result,
-           ours: Callable[[str, os.stat_result], bool]) -> None:
+           ours: Callable[[str, os.stat_result], bool]) -> bool:
     """The staging folder's path (`into` + path) as a hard link to source (whose lstat is
-    `found`): left alone when it is one already."""
+    `found`): left alone when it is one already (False)."""
     target = into + path
     there = _lstat(target)
     if there is not None and os.path.samestat(there, found):
-        return
+        return False
     if there is None:
         os.link(source, target, follow_symlinks=False)
-        return
+        return True
     if stat.S_ISDIR(there.st_mode) or not ours(path, there):
         raise _Conflict(path)
     temp = _temp_name(Path(target))
     _unlink(temp)
     os.link(source, temp, follow_symlinks=False)
     os.replace(temp, target)
+    return True
 
 
 def _settle(real: Path, staging: Path, previous: Mapping[str, str],
