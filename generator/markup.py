@@ -348,6 +348,7 @@ _TASK_OL = re.compile(r'<ol class="contains-task-list" start="(\d+)">')
 _NEWLINES = re.compile(r"\r\n?")
 _TODO = re.compile(r"\[[ xX]\]")
 _TODO_TAB = re.compile(r"\[[ xX]\][\t\v\f]")
+_NOT_SLUG = re.compile(r"[^\w\- ]")
 
 
 def _parser_rs() -> FastMarkdownIt:
@@ -556,8 +557,16 @@ def _title(children: list[Node]) -> str:
 
 
 def _slugify(title: str) -> str:
-    """mdit-py-plugins' anchors slugify (not imported: that loads markdown-it-py)."""
-    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.lower().replace(" ", "-"))
+    """mdit-py-plugins' anchors slugify (not imported: that loads markdown-it-py): drops
+    every character but word characters, '-', ' ' and the CJK block U+4E00-U+9FFF. Its
+    pattern holds that block in its class, and compiling that builds a table of the
+    block's 20,992 characters (1.2 ms, in every process that meets a heading): the block
+    is kept by `_kept_cjk` instead."""
+    return _NOT_SLUG.sub(_kept_cjk, title.lower().replace(" ", "-"))
+
+
+def _kept_cjk(match: re.Match[str]) -> str:
+    return match.group() if "\u4e00" <= match.group() <= "\u9fff" else ""
 
 
 def _unique(slug: str, taken: set[str]) -> str:

@@ -173,3 +173,41 @@ def test_attachments_in_raw_html_get_their_final_href_too() -> None:
     assert set(result.attachments) == {"att/diagram.png", "att/scan#1.png", "att/report.pdf"}
     escaped = render_markdown(text, links)  # raw HTML off: shown as text, nothing to link
     assert "&lt;img" in escaped.html and escaped.attachments == ()
+
+
+def test_heading_ids_are_mdit_py_plugins_slugs_for_every_character() -> None:
+    """markup._slugify keeps the CJK block by a function, not in its pattern's class (its
+    compile built a table of 20,992 characters): the same slug for every character, and
+    for headings mixing them."""
+    import random
+    import sys
+
+    from mdit_py_plugins.anchors.index import slugify
+
+    from generator.markup import _slugify
+
+    every = [chr(cp) for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF]
+    assert [c for c in every if _slugify(c) != slugify(c)] == []
+    rng = random.Random(11)
+    for _ in range(2000):
+        title = "".join(rng.choice(every) if rng.random() < 0.3 else rng.choice(" -_a1Zé你?")
+                        for _ in range(rng.randint(0, 12)))
+        assert _slugify(title) == slugify(title), title
+
+
+def test_rendering_a_heading_compiles_no_pattern() -> None:
+    """Each process that renders bodies compiled the slug pattern for itself (1.2 ms)."""
+    import subprocess
+    import sys
+
+    probe = ("import re._compiler as c\n"
+             "from generator.markup import LinkContext, render_markdown\n"
+             "made = []\n"
+             "compile = c.compile\n"
+             "c.compile = lambda *a: made.append(a) or compile(*a)\n"
+             "html = render_markdown('## Trade-off: why?\\n\\nText.\\n',"
+             " LinkContext('', frozenset())).html\n"
+             "print(len(made), 'id=\"trade-off-why\"' in html)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["0", "True"]
