@@ -36,10 +36,13 @@ class Theme:
         """A Jinja environment (strict, autoescaping; of class `kind`) with these globals
         from the start: a site renders with one per theme, URLs and config
         (render.Renderer)."""
+        # auto_reload off: a theme file changed makes a new Theme (serve's watcher, the
+        # theme's hash in the build cache), so Jinja need not look at each template's
+        # file again for every page (3 stats a page).
         env = kind(loader=self.loader, autoescape=True,
                    undefined=jinja2.StrictUndefined, trim_blocks=True,
                    lstrip_blocks=True, keep_trailing_newline=True,
-                   extensions=[FragmentCache], bytecode_cache=compiled)
+                   extensions=[FragmentCache], bytecode_cache=compiled, auto_reload=False)
         env.filters["longdate"] = format_long_date
         env.filters["shortdate"] = format_short_date
         env.globals["practices"] = PRACTICES

@@ -91,3 +91,30 @@ def test_autoescaping_is_on(tmp_path: Path) -> None:
 def test_date_filters() -> None:
     assert format_long_date(dt.date(2026, 3, 4)) == "4 March 2026"
     assert format_short_date(dt.date(2026, 3, 14)) == "14 Mar 2026"
+
+
+def test_a_build_looks_at_each_template_file_once_not_once_a_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja's auto_reload looked at a template's file again each time a page used it
+    (three looks a page: its template, the base, the macros); a theme file changed makes
+    a new Theme instead (serve's watcher, the theme's hash in the build cache)."""
+    import os
+
+    from generator.build import build
+
+    from conftest import entry
+
+    root = make_log(tmp_path / "log", {f"content/e{i}.md": entry(f"Entry {i}", tags="[a, b]")
+                                       for i in range(30)})
+    looked: list[str] = []
+    getmtime = os.path.getmtime
+
+    def noted(path: str) -> float:
+        looked.append(str(path))
+        return getmtime(path)
+
+    monkeypatch.setattr(os.path, "getmtime", noted)
+    report = build(root, output=tmp_path / "out")
+    templates = [path for path in looked if path.endswith(".html")]
+    assert report.rendered > 30
+    assert len(templates) <= 2 * len(set(templates)) < 60
