@@ -50,6 +50,7 @@ import marshal
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -468,6 +469,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
             same[file.path] = found
     ordered[:] = _read_unread(ordered, out_dir, on_disk, same)  # (the caller's list too)
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
+    listed_at = time.time_ns()
     listing = list(_tree(os.fspath(real))) if mode is not None else []  # looked at once
     if mode is not None:
         # Refuses what is not ours in the site's way.
@@ -478,6 +480,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     ours = set(previous) | {MANIFEST, JOURNAL}
     for attempt in (listed, None):
         if attempt is None and listed is not None and mode is not None:
+            listed_at = time.time_ns()
             listing = list(_tree(os.fspath(real)))  # (the first try took a while)
         others, empty = _others(listing, ours | wanted)
         try:
@@ -507,7 +510,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         return None
     elif keep:
         with contextlib.suppress(OSError):  # not settled: the next build clears it instead
-            _settle(real, staging, previous, others, empty)
+            _settle(real, staging, previous, others, empty, _folders(listing), listed_at)
         return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current,
                            {p: found for p, found in same.items() if p not in linked})
     else:
@@ -545,11 +548,12 @@ def _kinds(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> dict[str, b
     return kinds
 
 
-def _tree(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+def _tree(top: str, start: str = "") -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
     """Each folder under top, top first ('' for it), with what it holds; a symbolic link
     to a folder is an item, not followed. os.walk's answers at a third of its cost (the
-    folder's items are typed by the listing itself: no look at each)."""
-    stack = [""]
+    folder's items are typed by the listing itself: no look at each). `start`: only the
+    folder at that path under top and what is under it."""
+    stack = [start]
     while stack:
         relative = stack.pop()
         try:
@@ -704,14 +708,16 @@ def _place(into: str, path: str, source: str, found: os.stat_result,
 
 
 def _settle(real: Path, staging: Path, previous: Mapping[str, str],
-            others: Mapping[str, os.stat_result], empty: set[str]) -> None:
+            others: Mapping[str, os.stat_result], empty: set[str],
+            listed: Mapping[str, int] | None = None, since: int = 0) -> None:
     """After the exchange the staging folder holds the old site: kept for the next build,
     with a list of what in it is growthlog's. What the author put in the output folder
     while this build ran (not linked over) is moved into it, or made there (an empty
-    folder), unless the new site has something at that path."""
+    folder), unless the new site has something at that path. `listed`: the folders the
+    output folder held when it was listed (`_folders`), at `since` (time.time_ns)."""
     ours = set(previous) | {MANIFEST, JOURNAL, STAGING_LIST}
     folders: set[str] = set()  # those the sites have, once an empty one is found
-    for relative, items in _tree(os.fspath(staging)):
+    for relative, items in _changed_since(os.fspath(staging), listed or {}, since):
         prefix = relative + "/" if relative else ""
         for item in items:
             path = prefix + item.name
@@ -851,6 +857,53 @@ def _copy_site(real: Path, staging: Path) -> dict[str, tuple[Stamp, Stamp]]:
 
 def file_stamp(found: os.stat_result) -> Stamp:
     return found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino
+
+
+def _folders(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> dict[str, int]:
+    """Each folder `_tree` listed, with its inode number (the top's: 0, not known: it is
+    always listed again, the exchange having renamed it)."""
+    found = {"": 0}
+    for relative, items in listing:
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            if item.is_dir(follow_symlinks=False):
+                found[prefix + item.name] = item.inode()
+    return found
+
+
+def _changed_since(top: str, listed: Mapping[str, int], since: int
+                   ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """What `_tree(top)` gives, but for the folders in `listed` (`_folders` of what _tree
+    listed after `since`, in ns) that are the same folders and that nothing was put into,
+    taken from or renamed in since: each such folder (its ctime older than `since`, by
+    more than a clock tick or the file system's time step) holds what was listed, each
+    item of it then known (growthlog's, or the author's and linked over). Each is looked
+    at (lstat), not listed: a fifth of the cost. Folders under a listed one that were not
+    listed are listed, whole."""
+    if not listed:
+        yield from _tree(top)
+        return
+    found = {relative: _lstat(f"{top}/{relative}" if relative else top) for relative in listed}
+    # Times in whole seconds (ext4 with small inodes): a change within the same second
+    # keeps the time; else the kernel's clock ticks at least every 10 ms.
+    fine = any(there is not None and there.st_ctime_ns % 1_000_000_000
+               for there in found.values())
+    before = since - (50_000_000 if fine else 2_000_000_000)
+    for relative in sorted(found):
+        there = found[relative]
+        if there is None or not stat.S_ISDIR(there.st_mode) or relative and (
+                there.st_ctime_ns < before and listed[relative] == there.st_ino):
+            continue  # gone or replaced (its folder changed: listed), or as listed
+        try:
+            with os.scandir(f"{top}/{relative}" if relative else top) as listing:
+                items = list(listing)
+        except OSError:  # gone since
+            continue
+        yield relative, items
+        for item in items:
+            inside = f"{relative}/{item.name}" if relative else item.name
+            if item.is_dir(follow_symlinks=False) and inside not in listed:
+                yield from _tree(top, inside)
 
 
 def _parent(path: str) -> str:

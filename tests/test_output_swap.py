@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -674,3 +675,43 @@ def test_a_one_edit_build_looks_again_only_at_the_files_it_changed(
     again = build(root, output=out, use_cache=True)
     assert again.written == ("entries/entry-2/index.html",)
     assert page.read_text() != "edited by hand"
+
+
+def test_after_the_exchange_only_folders_changed_during_the_build_are_listed_again(
+        tmp_path: Path) -> None:
+    """Issue 11: after the exchange, every folder of the old site was listed again to find
+    what the author put there while the build ran (1,000 listings at 1,000 entries, a
+    fifth of a one-edit build's write). A folder nothing was put into since it was listed
+    (its ctime) is not listed again; what you put in one, even a tree of folders older
+    than the build moved in, is still in the site after the swap."""
+    out = tmp_path / "out"
+    for changed in (-1, 3):
+        write_output(_site(60, changed), out, swap=True, keep=True)
+    (out / "notes" / "deep").mkdir(parents=True)
+    (out / "notes" / "deep" / "a.txt").write_text("a")
+    (tmp_path / "old" / "deep").mkdir(parents=True)  # to be moved in over notes/
+    (tmp_path / "old" / "deep" / "b.txt").write_text("b")
+    time.sleep(0.2)  # (older than a clock tick when the next build lists them)
+    beside = os.fspath(staging_dir(out)) + os.sep
+    listed: list[str] = []
+    armed = [True]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if not armed[0]:
+            return
+        if event == "ctypes.dlsym" and args[1] == "renameat2":  # right before the exchange
+            (out / "p9" / "mine.txt").write_text("mine")
+            shutil.rmtree(out / "notes")
+            (tmp_path / "old").rename(out / "notes")
+        elif event == "os.scandir" and isinstance(args[0], str) and args[0].startswith(beside):
+            listed.append(args[0][len(beside):])
+
+    sys.addaudithook(hook)
+    try:
+        write_output(_site(60, 7), out, swap=True, keep=True)
+    finally:
+        armed[0] = False
+    assert sorted(listed) == ["notes", "notes/deep", "p9"]  # and the top folder
+    assert (out / "p9" / "mine.txt").read_text() == "mine"
+    assert (out / "notes" / "deep" / "b.txt").read_text() == "b"
+    assert (out / "p7" / "index.html").read_bytes() == b"page 7 edited"
