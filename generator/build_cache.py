@@ -70,6 +70,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import hashlib
+import operator
 import os
 import pickle
 import stat
@@ -93,7 +94,16 @@ from generator.entry_links import LinkCache
 from generator.errors import Problem
 from generator.markup import LinkContext
 from generator.memo import Memo
-from generator.model import BODIES, LATER_FIELDS, Entry, bodies_later, later_entry
+from generator.model import (
+    BODIES,
+    LATER_FIELDS,
+    Entry,
+    Plain,
+    Practices,
+    TagRef,
+    bodies_later,
+    later_entry,
+)
 from generator.output import OnDisk, Stamp, Unread, file_stamp, read_stamped
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
@@ -316,7 +326,8 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
                           later=lambda: {id(entry): _bodies(entry)
                                          for _, entry, _ in cache.parsed.values()
                                          if entry is not None},
-                          reducers={Entry: _reduce_entry})
+                          reducers={Entry: _reduce_entry, **dict.fromkeys(
+                              (TagRef, Practices), _reduce_shared({}))})
     if stored is None:
         return
     state = (cache.config, cache.links, cache.linked, rest,
@@ -362,6 +373,23 @@ def _reduce_entry(entry: Entry, span: records.Span | None
     if span is None:
         return entry.__reduce__()  # type: ignore[return-value]
     return later_entry, (tuple([getattr(entry, name) for name in LATER_FIELDS]), span)
+
+
+def _reduce_shared(first: dict[tuple[object, ...], object]) -> records.Reducer:
+    """Values of which entries hold a few among many equal ones (a tag as an entry names
+    it, its practices' checklist): each pickled once into a base, the others as that one
+    (made once when loaded, not once per entry: 4,500 tags at 1,000 entries, a sixth of
+    loading the records). `first`: the first of each value, for one base."""
+
+    def reduce(value: Plain, span: records.Span | None
+               ) -> tuple[Callable[..., object], tuple[object, ...]]:
+        names: tuple[str, ...] = value.__slots__  # a dataclass's own: its fields
+        same = first.setdefault((type(value), *[getattr(value, name) for name in names]), value)
+        if same is value:
+            return value.__reduce__()  # type: ignore[return-value]
+        return operator.getitem, ((same,), 0)  # (a call in C: no function of ours each)
+
+    return reduce
 
 
 def _own_results(memo: Memo, parsed: dict[str, Parsed]

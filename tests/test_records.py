@@ -182,6 +182,22 @@ def test_a_one_edit_build_reads_the_bodies_of_the_edited_entry_only(tmp_path: Pa
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
+def test_a_load_makes_each_tag_and_checklist_once(tmp_path: Path) -> None:
+    """24 entries name 3 tags and share one practices checklist: loading the records
+    makes each of those values once, not once per entry."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    state = build_cache.load_build_cache(root, cache.code_key())
+    entries = [entry for _, entry, _ in state.parsed.values() if entry is not None]
+    assert len(entries) == 24
+    assert len({id(tag) for entry in entries for tag in entry.tags}) == 3
+    assert len({id(entry.practices) for entry in entries}) == 1
+    _edit(root, 3, "Edited.")  # what is made of them is the same
+    build(root, use_cache=True)
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
 def test_parts_from_different_builds_are_not_trusted_together(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """state.pickle refers to entries by their records: with records of another save (an
