@@ -439,10 +439,9 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     if mode is None:  # the folders it is to be in, as for a site written in place
         try:
             real.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise GrowthlogError(f"could not write {out_dir}: cannot make the folder "
-                                 f"{os.fsdecode(exc.filename or real.parent)} "
-                                 f"({exc.strerror or exc})") from None
+        except OSError as exc:  # (a file on the way: EEXIST where it is the parent)
+            why = os.strerror(errno.ENOTDIR) if exc.errno == errno.EEXIST else exc.strerror
+            raise GrowthlogError(f"could not write {out_dir}: {why or exc}") from None
     wanted = {f.path for f in ordered}  # (each checked by path_problems)
     listed = _read_list(staging, wanted) if keep and stat.S_ISDIR(_mode(staging) or 0) \
         else None
