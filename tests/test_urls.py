@@ -54,3 +54,16 @@ def test_entry_path_uses_the_slug() -> None:
     assert entry is not None
     assert entry_path(entry) == "entries/data-engineer-at-acme/"
     assert Urls("/log/").href(entry) == "/log/entries/data-engineer-at-acme/"
+
+
+def test_urls_are_kept_on_disk_without_the_hrefs_they_made() -> None:
+    """The build state keeps the Urls entries were rendered with: the paths it quoted for
+    the last build's pages are not part of it (equal Urls, the same size however many)."""
+    import pickle
+
+    urls = Urls("/log/")
+    empty = len(pickle.dumps(urls))
+    hrefs = [urls.href(f"entries/entry-{n}/") for n in range(1_000)]
+    kept = pickle.loads(pickle.dumps(urls))
+    assert len(pickle.dumps(urls)) == empty
+    assert kept == urls and [kept.href(f"entries/entry-{n}/") for n in range(1_000)] == hrefs
