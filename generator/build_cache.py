@@ -88,7 +88,6 @@ from generator.cache import (
     write_cache_file,
 )
 from generator.collector import collector_off
-from generator.compiled import CompiledTemplates
 from generator.config import SiteConfig
 from generator.entry_links import LinkCache
 from generator.errors import Problem
@@ -107,11 +106,11 @@ from generator.model import (
 from generator.output import OnDisk, Stamp, Unread, file_stamp, read_stamped
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
-from generator.theme import Theme, packaged_themes_dir
 from generator.urls import Urls
 
-if TYPE_CHECKING:  # the validator loads only when an entry is parsed
-    from generator.entries import Front
+if TYPE_CHECKING:  # the validator loads only when an entry is parsed, Jinja when a page
+    from generator.entries import Front  # is rendered (render.load_rendering)
+    from generator.theme import Theme
 
 FileKey = tuple[int, int, int]
 """(mtime_ns, ctime_ns, size): a file whose key is unchanged is not re-read. ctime, which
@@ -238,6 +237,8 @@ class BuildCache:
 
 def theme_print(theme: Theme) -> str:
     """A hash of every file the theme's templates and static files come from."""
+    from generator.theme import packaged_themes_dir
+
     digest = hashlib.sha256()
     folders = {d.parent for d in (*theme.template_dirs, *theme.static_dirs)}
     for folder in sorted({*folders, packaged_themes_dir() / "default"}):
@@ -253,7 +254,7 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
     half-written, another key, its two parts from different saves). `unread`: the output
     folder the build writes, whose pages stay there (BuildCache.unread)."""
     cache = BuildCache(markdown=MarkdownCache(),
-                       pages=RenderCache(compiled=CompiledTemplates(key), note_reads=True),
+                       pages=RenderCache(compiled_for=key, note_reads=True),
                        unread=os.fspath(unread.resolve()) if unread is not None else None)
     folder = root / CACHE_DIR
     # (Un)pickling the state makes objects by the hundred thousand, none of them garbage:

@@ -28,7 +28,7 @@ from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.parallel import ENTRY_WEIGHT, Workers
 from generator.redirects import redirect_pages
-from generator.render import OutputFile, RenderCache, plan_pages, render_site
+from generator.render import OutputFile, RenderCache, load_rendering, plan_pages, render_site
 from generator.search_index import build_search_index
 from generator.site import build_site
 from generator.sources import (
@@ -39,12 +39,12 @@ from generator.sources import (
     scan_content,
     unreadable_problem,
 )
-from generator.theme import Theme, load_theme
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
 from generator.value import Value
 
-if TYPE_CHECKING:  # the validator loads only when an entry is parsed
-    from generator.entries import Front
+if TYPE_CHECKING:  # the validator loads only when an entry is parsed, Jinja when a page
+    from generator.entries import Front  # is rendered (render.load_rendering)
+    from generator.theme import Theme
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -251,8 +251,10 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     # Reading front matter alone is a fraction of parsing an entry: each counts once, not
     # ENTRY_WEIGHT times (two processes took 1.0-1.3x one's wall below 400 entries, 0.7x
     # at 1,000).
+    # What rendering takes is loaded meanwhile: other processes parse more entries.
     results = (workers if workers is not None else Workers()).map(
-        parse, todo, tick, weight=ENTRY_WEIGHT if bodies is None else 1)
+        parse, todo, tick, weight=ENTRY_WEIGHT if bodies is None else 1,
+        alongside=load_rendering if bodies is None else None)
     for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
         if front is not None:
             fronts[path] = key, front
@@ -326,6 +328,8 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
     and (public mode only) redirects from old addresses; `only`: those at the output
     paths it holds true for (the others are neither rendered nor read)."""
     urls = log.urls
+    from generator.theme import load_theme
+
     theme = cache.theme if cache.theme is not None else \
         cache.use_theme(load_theme(root, log.config), urls, log.config)
     plans = plan_pages(log.site, log.config, cache.memo)

@@ -12,20 +12,14 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from generator.config import SiteConfig
 from generator.errors import Problem, ProblemsFound
-from generator.fragments import FragmentStore
 from generator.memo import Memo
 from generator.meter import Tick
 from generator.model import Entry, Plain, Site
-from generator.page_reads import EVERYTHING, ReadingEnvironment, same_view
 from generator.parallel import Workers
-from generator.progress import progress_figures
-from generator.theme import Theme, packaged_themes_dir
 from generator.urls import (
     PROGRESS_PATH,
     SEARCH_PATH,
@@ -38,6 +32,12 @@ from generator.urls import (
     year_path,
 )
 from generator.value import Value
+
+if TYPE_CHECKING:  # Jinja and the theme load where pages are rendered (`load_rendering`)
+    import jinja2
+
+    from generator.fragments import FragmentStore
+    from generator.theme import Theme
 
 NAV = (("Home", ""), ("Timeline", "timeline/"), ("Tags", "tags/"), ("Lessons", "lessons/"),
        ("Actions", "actions/"), ("Companies", "companies/"), ("Progress", PROGRESS_PATH))
@@ -100,6 +100,10 @@ def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
                   note_reads: bool = False) -> Renderer:
     """`note_reads`: note what each page reads of entries (page_reads.py), for a cache that
     renders again after a save (serve); done only with growthlog's own templates."""
+    import jinja2
+
+    from generator.page_reads import ReadingEnvironment
+
     noting = note_reads and _growthlogs_own(theme)
     env = theme.environment(compiled, kind=ReadingEnvironment if noting else jinja2.Environment,
                             url=urls.href, config=config, nav=NAV, stages=config.stages)
@@ -115,6 +119,8 @@ def make_renderer(theme: Theme, urls: Urls, config: SiteConfig,
 def _growthlogs_own(theme: Theme) -> bool:
     """Whether every template the theme can load is growthlog's own, byte for byte: from
     the shipped themes, or a copy of the default theme's in the log."""
+    from generator.theme import packaged_themes_dir
+
     shipped = packaged_themes_dir().resolve()
     default = shipped / "default" / "templates"
     for folder in theme.template_dirs:
@@ -139,6 +145,9 @@ class RenderCache:
     pages: dict[str, tuple[PagePlan, bytes]] = field(default_factory=dict)
     compiled: jinja2.BytecodeCache | None = None
     """Compiled templates to share between renderers (tests' reference builds)."""
+    compiled_for: str | None = None
+    """The code key whose compiled templates the user's cache folder keeps (compiled.py):
+    opened for the first renderer made here, when `compiled` is None."""
     rendered: int = 0
     """Pages actually rendered (not reused) in the last render_site call."""
     reads: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -158,7 +167,21 @@ class RenderCache:
 
     def make(self, theme: Theme, urls: Urls, config: SiteConfig) -> Renderer:
         """A new renderer for these, with this cache's compiled templates."""
+        if self.compiled is None and self.compiled_for is not None:
+            from generator.compiled import CompiledTemplates
+
+            self.compiled = CompiledTemplates(self.compiled_for)
         return make_renderer(theme, urls, config, self.compiled, note_reads=self.note_reads)
+
+
+def load_rendering() -> None:
+    """Load what rendering pages takes (Jinja, the theme and its extensions, compiled
+    templates, the progress page's charts): about 16 ms, which a build spends in its
+    parent while other processes parse the entries (pipeline.read_entries), not before."""
+    import generator.compiled
+    import generator.page_reads
+    import generator.progress
+    import generator.theme  # noqa: F401
 
 
 def plan_pages(site: Site, config: SiteConfig, memo: Memo | None = None) -> list[PagePlan]:
@@ -176,6 +199,8 @@ def plan_pages(site: Site, config: SiteConfig, memo: Memo | None = None) -> list
 
 def insight_pages(site: Site, memo: Memo | None = None) -> list[PagePlan]:
     """Progress, search, company and stage facets, and year/month archives ([insight])."""
+    from generator.progress import progress_figures
+
     figures = progress_figures(site.insight, site.stages, memo) if site.insight else ()
     plans = [PagePlan(PageInfo("progress", "Progress", PROGRESS_PATH), "progress.html", {
                  "figures": figures,
@@ -358,6 +383,8 @@ def _sharing(plan: PagePlan) -> str | None:
 def _same_bytes(old: PagePlan, new: PagePlan, reads: frozenset[str] | None) -> bool:
     """The page of `new` shows what the page of `old` did: it differs only in entries whose
     attributes that page read are equal (page_reads.py)."""
+    from generator.page_reads import EVERYTHING, same_view
+
     return reads is not None and EVERYTHING not in reads and same_view(old, new, reads)
 
 
@@ -368,6 +395,8 @@ def _render(env: jinja2.Environment, plan: PagePlan) -> str:
 def template_problem(exc: Exception, plan: PagePlan | None = None,
                      root: Path | None = None) -> Problem:
     """Name the template file (relative to the log when inside it), its line, and the page."""
+    import jinja2
+
     where = f" (rendering {plan.info.kind} page '{plan.info.title}')" if plan else ""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return Problem(_shown(exc.filename or exc.name or "template", root), "template syntax "
