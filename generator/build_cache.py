@@ -376,7 +376,7 @@ def _reduce_entry(entry: Entry, span: records.Span | None
     return later_entry, (tuple([getattr(entry, name) for name in LATER_FIELDS]), span)
 
 
-def _reduce_shared(first: dict[tuple[object, ...], object]) -> records.Reducer:
+def _reduce_shared(first: dict[object, object]) -> records.Reducer:
     """Values of which entries hold a few among many equal ones (a tag as an entry names
     it, its practices' checklist): each pickled once into a base, the others as that one
     (made once when loaded, not once per entry: 4,500 tags at 1,000 entries, a sixth of
@@ -384,10 +384,10 @@ def _reduce_shared(first: dict[tuple[object, ...], object]) -> records.Reducer:
 
     def reduce(value: Plain, span: records.Span | None
                ) -> tuple[Callable[..., object], tuple[object, ...]]:
-        names: tuple[str, ...] = value.__slots__  # a dataclass's own: its fields
-        same = first.setdefault((type(value), *[getattr(value, name) for name in names]), value)
+        reduced = value.__reduce__()  # (its type, its fields): as a key too
+        same = first.setdefault(reduced, value)
         if same is value:
-            return value.__reduce__()  # type: ignore[return-value]
+            return reduced  # type: ignore[return-value]
         return operator.getitem, ((same,), 0)  # (a call in C: no function of ours each)
 
     return reduce
