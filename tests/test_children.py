@@ -105,9 +105,10 @@ SPAWNING_CALLS = {("os", name) for name in ("system", "popen", "execv", "execve"
                                                                    ("click", "launch")}
 
 
-# A forked copy of growthlog itself (parallel.py renders pages in one) runs no other
+# A forked copy of growthlog itself (parallel.py renders pages in one; output.py copies
+# the site beside the output folder in one, for a public build only) runs no other
 # program: it can hand the passphrase to nobody, and it never execs.
-FORKS_ITSELF = {("parallel.py", "os.fork")}
+FORKS_ITSELF = {("parallel.py", "os.fork"), ("output.py", "os.fork")}
 
 
 def test_only_the_children_module_starts_processes() -> None:
