@@ -22,15 +22,12 @@ from generator.clock import today
 from generator.config import SiteConfig, load_config
 from generator.entry_links import resolve_entry_links
 from generator.errors import Problem, Severity, raise_on_errors
-from generator.feed import build_feed
 from generator.markup import LinkContext, Markdown, RenderMarkdown
 from generator.meter import Tick
 from generator.model import Entry, Site
 from generator.parallel import ENTRY_WEIGHT, Workers
 from generator.redirects import redirect_pages
 from generator.render import OutputFile, RenderCache, load_rendering, plan_pages, render_site
-from generator.search_index import build_search_index
-from generator.site import build_site
 from generator.sources import (
     attachments,
     is_entry_name,
@@ -107,6 +104,8 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
             entries = select(entries)
         entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
                                               href=site_urls.href)
+        from generator.site import build_site
+
         site = build_site(entries, config, drafts=drafts, as_of=today(), memo=cache.memo)
         if bodies is None or only is None:
             break
@@ -149,6 +148,16 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None,
     problems += [unreadable_problem(inside, why) for inside, why in cache.unreadable]
     assets, withheld = attachments(listing)
     return Sources(listing, assets, problems + withheld, watched)
+
+
+def _load_later() -> None:
+    """What the steps after parsing take (the site's figures, rendering, the search index,
+    the feed: 15-20 ms of imports), loaded in the parent while other processes parse."""
+    import generator.feed
+    import generator.search_index
+    import generator.site  # noqa: F401
+
+    load_rendering()
 
 
 def _shown(site: Site, config: SiteConfig, urls: Urls, only: Callable[[str], bool],
@@ -251,10 +260,10 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     # Reading front matter alone is a fraction of parsing an entry: each counts once, not
     # ENTRY_WEIGHT times (two processes took 1.0-1.3x one's wall below 400 entries, 0.7x
     # at 1,000).
-    # What rendering takes is loaded meanwhile: other processes parse more entries.
+    # What the later steps take is loaded meanwhile: other processes parse more entries.
     results = (workers if workers is not None else Workers()).map(
         parse, todo, tick, weight=ENTRY_WEIGHT if bodies is None else 1,
-        alongside=load_rendering if bodies is None else None)
+        alongside=_load_later if bodies is None else None)
     for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
         if front is not None:
             fronts[path] = key, front
@@ -366,6 +375,9 @@ def site_files(root: Path, log: LoadedLog, cache: BuildCache, pages: RenderCache
 
 def data_files(log: LoadedLog, urls: Urls, cache: BuildCache | None = None) -> list[OutputFile]:
     """The search index (fetched by static/search.js) and, in public mode only, the feed."""
+    from generator.feed import build_feed
+    from generator.search_index import build_search_index
+
     files = [OutputFile(urls.output_path(SEARCH_INDEX_PATH), build_search_index(
         log.site.entries, urls, cache.memo if cache is not None else None))]
     if not log.config.private:
