@@ -97,8 +97,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                       keep_old=keep_old, listed=inputs)
     # A public build with work to do: nothing beside the site to update (after a build
     # from nothing) is copied there on a spare CPU while this process reads and renders.
-    copied = copy_beside(out_dir) if keep_old and only is None and workers is not None \
-        and workers.spare() else None
+    copied = copy_beside(out_dir, workers.spare) if keep_old and only is None \
+        and workers is not None else None
     thawed = not gc.get_freeze_count()
     try:
         loaded = load_build_cache(root, key, unread=out_dir)  # the last build's, from disk

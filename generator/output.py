@@ -743,7 +743,8 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
         "folders": sorted(empty)}))
 
 
-def copy_beside(out_dir: Path) -> Callable[[], Relinked] | None:
+def copy_beside(out_dir: Path, spare: Callable[[], bool] = lambda: True,
+                ) -> Callable[[], Relinked] | None:
     """Start making the folder beside out_dir what a public build leaves there after the
     exchange (`_settle`): the site the output folder holds now, every file hard-linked,
     with a settled list. The write then updates it, as every later build's does, instead
@@ -753,9 +754,10 @@ def copy_beside(out_dir: Path) -> Callable[[], Relinked] | None:
     the write, and on any way out; again is harmless) and tells the pages it linked, for
     the write to know them unchanged (`write_output`'s `relinked`). None, nothing started,
     where nothing is to be copied (no site with a manifest; a journal, a mount point:
-    written in place; not Linux) or something is beside already. A child that fails or
-    is killed (it dies with this process) leaves its list unsettled: cleared as a killed
-    build's."""
+    written in place; not Linux) or something is beside already, or no CPU is `spare()`
+    (asked last: a look at the CPUs waits 2 ms, and most builds have nothing to copy,
+    every edit after the first among them). A child that fails or is killed (it dies
+    with this process) leaves its list unsettled: cleared as a killed build's."""
     if sys.platform != "linux" or not hasattr(os, "fork"):
         return None
     real, staging = out_dir.resolve(), staging_dir(out_dir)
@@ -765,6 +767,8 @@ def copy_beside(out_dir: Path) -> Callable[[], Relinked] | None:
                 or os.path.ismount(real) or os.stat(real).st_dev != os.stat(real.parent).st_dev:
             return None
     except OSError:
+        return None
+    if not spare():
         return None
     parent = os.getpid()
     read, write = os.pipe()

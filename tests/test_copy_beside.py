@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from generator.build import build
 from generator.output import MANIFEST, buffer_settled, staging_dir
 from generator.parallel import Workers
@@ -144,3 +146,26 @@ def test_no_copy_is_made_for_serve_or_with_no_cpu_to_spare(tmp_path: Path) -> No
     seen = _changes(lambda: build(root, output=out, use_cache=True, workers=Workers()),
                     tmp_path)
     assert seen["os.mkdir"] > 0  # the write made the tree beside itself
+
+
+def test_a_build_with_nothing_to_copy_does_not_look_at_the_cpus(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a CPU is spare is asked only when there is a site to copy: every edit after
+    the first (the old site is beside already) and a build into a new folder have none,
+    and a look reads the CPUs three times a millisecond apart (2 ms of such a build)."""
+    import generator.parallel as parallel
+
+    root = make_log(tmp_path / "log", _entries(4), CONFIG)
+    out = tmp_path / "out"
+    reads: list[int] = []
+    monkeypatch.setattr(parallel, "_threads_runnable", lambda: reads.append(1) or 1)
+    build(root, output=out, use_cache=True, workers=Workers(processes=2, ask=True))
+    assert reads == []  # a new folder: nothing to copy
+    _edit(root, 0)
+    build(root, output=out, use_cache=True, workers=Workers(processes=2, ask=True))
+    assert len(reads) == 3  # the first edit: a site to copy, and a CPU to ask for
+    assert os.path.isdir(staging_dir(out))
+    _edit(root, 1)
+    reads.clear()
+    build(root, output=out, use_cache=True, workers=Workers(processes=2, ask=True))
+    assert reads == []  # the old site is beside already
