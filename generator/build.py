@@ -64,7 +64,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
           password: str | None = None, use_cache: bool = False,
           progress: Tick | None = None, workers: Workers | None = None,
           only: Callable[[str], bool] | None = None,
-          keep_old: bool = True, fingerprint: Inputs | None = None) -> BuildReport:
+          keep_old: bool = True, fingerprint: Inputs | None = None,
+          copied: Callable[[], Relinked] | None = None) -> BuildReport:
     """Build the log at root into output (default root/output).
 
     `cache`: what the last build of this log left (serve keeps one); `seen`: every change
@@ -80,25 +81,44 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     `fingerprint`: of the inputs, with growthlog's code key, as the caller's own
     `unchanged_build` (which found something changed) took them just before: not taken
     again (they look at every input file and read every module of growthlog's).
+    `copied`: the copy of the site beside the output folder the caller started with that
+    fingerprint (output.copy_beside): waited for before the write, and on any way out.
     """
     started = time.perf_counter()
-    out_dir = output if output is not None else root / "output"
-    check_output_dir(out_dir, root)
-    last_build, inputs = (None, fingerprint) if use_cache and fingerprint is not None else \
-        (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url, private=private)
-         if use_cache else (None, None))
-    if last_build is not None:  # every input and output file as the last build left them
-        return last_build
-    print_, key = (inputs.fingerprint, inputs.key) if inputs is not None else (None, "")
-    if print_ is None or cache is not None:
-        return _build(root, out_dir, cache if cache is not None else BuildCache(), print_, key,
-                      started, drafts=drafts, seen=seen, base_url=base_url, private=private,
-                      password=password, progress=progress, workers=workers, only=only,
-                      keep_old=keep_old, listed=inputs)
-    # A public build with work to do: nothing beside the site to update (after a build
-    # from nothing) is copied there on a spare CPU while this process reads and renders.
-    copied = copy_beside(out_dir, workers.spare) if keep_old and only is None \
-        and workers is not None else None
+    try:
+        out_dir = output if output is not None else root / "output"
+        check_output_dir(out_dir, root)
+        last_build, inputs = (None, fingerprint) if use_cache and fingerprint is not None \
+            else (unchanged_build(root, out_dir, drafts=drafts, base_url=base_url,
+                                  private=private) if use_cache else (None, None))
+        if last_build is not None:  # every input and output file as the last build left them
+            return last_build
+        print_, key = (inputs.fingerprint, inputs.key) if inputs is not None else (None, "")
+        if print_ is None or cache is not None:
+            return _build(root, out_dir, cache if cache is not None else BuildCache(), print_,
+                          key, started, drafts=drafts, seen=seen, base_url=base_url,
+                          private=private, password=password, progress=progress,
+                          workers=workers, only=only, keep_old=keep_old, copied=copied,
+                          listed=inputs)
+        # A public build with work to do: nothing beside the site to update (after a build
+        # from nothing) is copied there on a spare CPU while this process reads and renders.
+        if copied is None and keep_old and only is None and workers is not None:
+            copied = copy_beside(out_dir, workers.spare)
+        return _from_disk(root, out_dir, print_, key, started, drafts=drafts, seen=seen,
+                          base_url=base_url, private=private, password=password,
+                          progress=progress, workers=workers, only=only, keep_old=keep_old,
+                          copied=copied, listed=inputs)
+    finally:
+        if copied is not None:
+            copied()
+
+
+def _from_disk(root: Path, out_dir: Path, print_: str, key: str, started: float, *,
+               drafts: bool, seen: Collection[Path] | None, base_url: str | None,
+               private: bool | None, password: str | None, progress: Tick | None,
+               workers: Workers | None, only: Callable[[str], bool] | None, keep_old: bool,
+               copied: Callable[[], Relinked] | None, listed: Inputs | None) -> BuildReport:
+    """The build from the last one's state on disk."""
     thawed = not gc.get_freeze_count()
     try:
         loaded = load_build_cache(root, key, unread=out_dir)  # the last build's, from disk
@@ -110,16 +130,13 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                 return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
                               seen=seen, base_url=base_url, private=private,
                               password=password, progress=progress, workers=workers,
-                              only=only, keep_old=keep_old, copied=copied,
-                              listed=inputs)
+                              only=only, keep_old=keep_old, copied=copied, listed=listed)
             except PagesChanged as exc:  # rendered again; all not read, if it comes twice
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
                                       if type(held[1]) is not Unread
                                       or (not again and path not in exc.paths)}
         raise AssertionError("no page is left unread")
     finally:
-        if copied is not None:
-            copied()
         if thawed:  # (serve keeps what it froze)
             gc.unfreeze()
 

@@ -159,18 +159,24 @@ def build(root: Path, output: Path | None, drafts: bool, private: bool | None,
         root, out_dir, drafts=drafts, base_url=None, private=private)
     if report is None:  # something changed: only now load the pipeline
         from generator.meter import terminal_meter
+        from generator.output import check_output_dir, copy_beside
+        from generator.parallel import Workers
 
+        workers = Workers.available()
+        copied = None
+        if fingerprint is not None:  # a public build over a site: the copy beside it
+            check_output_dir(out_dir, root)  # (build.build) starts now, while the
+            copied = copy_beside(out_dir, workers.spare)  # pipeline is still being imported
         meter = terminal_meter(sys.stderr)  # the wait for the imports is part of the build's
         from generator.build import build as build_site_files
-        from generator.parallel import Workers
 
         # No fingerprint: the cache is not for this build (--no-cache, a private log, an
         # input it cannot read), as unchanged_build just found; build() need not ask again.
         try:
             report = build_site_files(root, output=output, drafts=drafts, private=private,
                                       password=password, use_cache=fingerprint is not None,
-                                      progress=meter, workers=Workers.available(),
-                                      fingerprint=fingerprint)
+                                      progress=meter, workers=workers,
+                                      fingerprint=fingerprint, copied=copied)
         finally:
             if meter is not None:
                 meter.close()
