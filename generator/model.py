@@ -57,7 +57,7 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
     return made
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Feedback(Plain):
     """What the company said, or did not, about why (front matter `feedback`)."""
 
@@ -67,7 +67,7 @@ class Feedback(Plain):
     other_openings: str | None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Support(Plain):
     """Someone the author talked it through with, and what they took away."""
 
@@ -75,7 +75,7 @@ class Support(Plain):
     took_away: str | None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Postmortem(Plain):
     """What went well and what to improve, as written."""
 
@@ -83,7 +83,7 @@ class Postmortem(Plain):
     to_improve: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Bridges(Plain):
     """Whether a thank-you was sent (or when) and whether to keep in touch."""
 
@@ -96,7 +96,7 @@ class Bridges(Plain):
         return sent if isinstance(sent, dt.date) else None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Action(Plain):
     """One next step the entry sets: done or not, and when it is due."""
 
@@ -105,7 +105,7 @@ class Action(Plain):
     due: dt.date | None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Practice(Plain):
     """One of the five practices: the one name every page uses for it."""
 
@@ -138,7 +138,7 @@ PRACTICES: tuple[Practice, ...] = (
 """The five practices, in the order every page lists them."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Practices(Plain):
     """The five practices as a checklist: True when the entry shows it."""
 
@@ -154,7 +154,7 @@ class Practices(Plain):
                     self.thank_you_sent, self.actions_set))
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class TagRef(Plain):
     """A tag as an entry names it: its slug and its name."""
 
@@ -209,7 +209,7 @@ def bodies_later(entry: Entry) -> Callable[[], tuple[str, ...]] | None:
     return None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Entry(_Bodies):
     """One rejection and the reflection on it, as written in one file."""
 
@@ -260,6 +260,7 @@ class Entry(_Bodies):
     share_line: int | None = None
     """The file line of `share:`, for a warning about a name in it."""
 
+    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.source, self.slug, self.title, self.date  # a few fields: enough to tell apart
@@ -277,7 +278,7 @@ LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
 """Entry's fields that later_entry is given, in order."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Tag(Plain):
     """A tag and its entries, newest first."""
 
@@ -286,7 +287,7 @@ class Tag(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Month(Plain):
     """One month of the timeline and its entries, newest first."""
 
@@ -296,7 +297,7 @@ class Month(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Year(Plain):
     """One year of the timeline, its months newest first."""
 
@@ -308,31 +309,33 @@ class Year(Plain):
         return sum(len(m.entries) for m in self.months)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Lesson(HashedOnce):
     """A lesson and the entry that wrote it."""
 
     text: str
     entry: Entry
 
+    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.entry
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class ActionItem(HashedOnce):
     """A next step and the entry that set it."""
 
     action: Action
     entry: Entry
 
+    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.action, self.entry
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Company(Plain):
     """Every application to one company, newest first (e.g. applying again after a year)."""
 
@@ -341,7 +344,7 @@ class Company(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class StageFacet(Plain):
     """Applications whose furthest stage was this one, newest first."""
 
@@ -350,7 +353,7 @@ class StageFacet(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Stats(Plain):
     """Headline figures for the home page."""
 
@@ -366,7 +369,7 @@ class Stats(Plain):
     lessons: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Site(Plain):
     """Everything the pages show, computed once from the entries."""
 
@@ -389,7 +392,7 @@ class Site(Plain):
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class FieldValue(Plain):
     """A declared field's value in one entry, for the entry page and templates."""
 
@@ -404,7 +407,7 @@ MIN_ENTRIES = 5
 """Fewer entries than this: show the data, but no observation about patterns."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class LessonPoint(HashedOnce):
     """A lesson or post-mortem point, with the entry it came from."""
 
@@ -413,12 +416,13 @@ class LessonPoint(HashedOnce):
     """'lesson', 'to improve' or 'went well'."""
     entry: Entry
 
+    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.kind, self.entry
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class RecurringLesson(Plain):
     """Points that come back across entries: near-identical wording, or one shared tag."""
 
@@ -434,7 +438,7 @@ class RecurringLesson(Plain):
         return len({p.entry.source for p in self.points})
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Resurfaced(Plain):
     """A lesson written at least three months before the as-of date, shown again."""
 
@@ -444,7 +448,7 @@ class Resurfaced(Plain):
     """'March' in the as-of year, else 'March 2025'."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class ProgressPoint(Plain):
     """How far one application got, placed at the day it ended."""
 
@@ -454,7 +458,7 @@ class ProgressPoint(Plain):
     entry: Entry
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Count(Plain):
     """A labelled count: a funnel step, an outcome, a month."""
 
@@ -462,7 +466,7 @@ class Count(Plain):
     count: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class PracticeShare(Plain):
     """One of the five practices in one quarter: how many entries showed it."""
 
@@ -476,7 +480,7 @@ class PracticeShare(Plain):
     actions_set: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class ActionQuarter(Plain):
     """Actions set in entries of one quarter, and how many of those are done now."""
 
@@ -485,7 +489,7 @@ class ActionQuarter(Plain):
     done: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class StaleAction(Plain):
     """An open next step and how old it is at the as-of date."""
 
@@ -494,7 +498,7 @@ class StaleAction(Plain):
     """Days between the entry that set it and the as-of date."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class AnswerTime(Plain):
     """Days from applying to the answer, for one entry."""
 
@@ -502,7 +506,7 @@ class AnswerTime(Plain):
     days: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class Insight(Plain):
     """Every figure the progress, lessons and home pages show."""
 

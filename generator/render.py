@@ -55,7 +55,7 @@ class OutputFile(Value):
     data: bytes
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class PageInfo(Plain):
     """What every template is told about its page."""
 
@@ -65,7 +65,7 @@ class PageInfo(Plain):
     """Logical path, e.g. 'entries/acme/'."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class PagePlan(Plain):
     """A page to render: its info, its template and the data it shows."""
 

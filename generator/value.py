@@ -5,7 +5,10 @@ Python 3.11 compiles each of them with an `exec` of its own: for the sixty-odd c
 build loads, about 9 ms of its start (a cold build of 100 entries takes about 0.25 s).
 A class declared `@dataclass(frozen=True, slots=True, eq=False, repr=False)` on `Value`
 gets the same three from here: equal to an object of its own class whose compared fields
-are equal, hashed on the fields @dataclass would hash, shown as @dataclass shows it.
+are equal, hashed on the fields @dataclass would hash, shown as @dataclass shows it. The
+model types (model.py) and page plans keep @dataclass's equality and hash (repr=False
+only): a rebuild compares them by the ten thousand, and these look the fields up each
+time.
 """
 
 from __future__ import annotations
