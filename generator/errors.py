@@ -2,7 +2,8 @@
 
     GrowthlogError            anything the user can fix; printed without a traceback
     ├── ProblemsFound         content or config problems; carries every Problem found
-    └── OutputRefused         the output folder is unsafe to write into
+    ├── OutputRefused         the output folder is unsafe to write into
+    └── StateChanged          the build state was written into while in use (records.py)
 
 Validators never raise for bad input: they return Problems. Only `build` raises,
 once, after every file was read, so the author sees every problem in one run.
@@ -73,3 +74,8 @@ def raise_on_errors(problems: list[Problem]) -> None:
 
 class OutputRefused(GrowthlogError):
     """Raised by `output.write_output` when the output folder is not ours to write."""
+
+
+class StateChanged(GrowthlogError):
+    """A build state's base was written into while its texts were still to be read (by
+    hand, or a tool that rewrites a file in place): it no longer holds what was checked."""

@@ -11,7 +11,8 @@ A record may leave text for later: a type given to `save` (`reducers`) is pickle
 the base by its reducer, which can put text (an entry's bodies, say: most of the base)
 in the base's tail, which a load does not unpickle: the object gets a `Later` that reads
 it from the file when first asked (the file's bytes were all checked before the load
-trusted any of them, and a base is only ever replaced, never written into). In the
+trusted any of them, and a base is only ever replaced, never written into: one that
+was, by another hand, stops the build with StateChanged). In the
 journal, records are pickled whole.
 
 Each save has a new token. A commit names its own and the one it follows (the base's,
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from generator.cache import write_cache_file
+from generator.errors import StateChanged
 from generator.value import Value
 
 _MAGIC = b"growthlog records 3\n"
@@ -53,12 +55,27 @@ _MOST_DATA = 1 << 31
 
 class _Tail:
     """The open base file whose tail the Laters of one load read (open while one is held:
-    the file may be replaced meanwhile, never changed)."""
+    growthlog replaces the file meanwhile, never changes it; `seen`: its stat when loaded,
+    to tell when something else did)."""
 
-    __slots__ = ("fd", "start", "size")
+    __slots__ = ("fd", "start", "size", "path", "seen")
 
-    def __init__(self, fd: int, start: int, size: int) -> None:
-        self.fd, self.start, self.size = fd, start, size
+    def __init__(self, fd: int, start: int, size: int, path: Path) -> None:
+        self.fd, self.start, self.size, self.path = fd, start, size, path
+        self.seen = os.fstat(fd)
+
+    def check(self) -> None:
+        """Raise StateChanged if the file was written into since it was loaded."""
+        now, seen = os.fstat(self.fd), self.seen
+        # A replace (unlink) of the path changes the file's ctime, and its link count.
+        if now.st_size != seen.st_size or now.st_mtime_ns != seen.st_mtime_ns or (
+                now.st_ctime_ns != seen.st_ctime_ns and now.st_nlink == seen.st_nlink):
+            raise self.changed()
+
+    def changed(self) -> StateChanged:
+        return StateChanged(
+            f"{self.path} was changed while growthlog was using it (copied over, or "
+            f"rewritten in place): delete {self.path.parent} and build again")
 
     def __del__(self) -> None:
         with contextlib.suppress(OSError):
@@ -86,8 +103,9 @@ class Later:
         """The texts' bytes as stored, one after the other."""
         size = sum(self.sizes)
         data = os.pread(self._tail.fd, size, self._tail.start + self._at)
-        if len(data) != size:  # (the file was checked whole: only a change by hand)
-            raise OSError(f"the build state's {self._tail.fd} was cut short while in use")
+        if len(data) != size:
+            raise self._tail.changed()
+        self._tail.check()  # after the read: a change before or during it shows
         return data
 
 
@@ -160,7 +178,7 @@ def load(folder: Path, name: str, key: str) -> Loaded | None:
             if end > base - _CRC.size - _TAIL.size:
                 return None
             file.seek(end)
-            tail = _Tail(os.dup(file.fileno()), start, end - start)
+            tail = _Tail(os.dup(file.fileno()), start, end - start, folder / f"{name}.base")
             records = _Unpickler(file, tail).load()  # as read: never all its bytes in memory
             if file.tell() != base - _CRC.size - _TAIL.size or not isinstance(records, dict):
                 return None

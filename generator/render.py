@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.config import SiteConfig
-from generator.errors import Problem, ProblemsFound
+from generator.errors import Problem, ProblemsFound, StateChanged
 from generator.memo import Memo
 from generator.meter import Tick
 from generator.model import Entry, Plain, Site
@@ -328,6 +328,8 @@ def render_site(plans: list[PagePlan], theme: Theme, urls: Urls, config: SiteCon
         store.begin_page()
         try:
             page: bytes | Problem = _render(env, plans[index]).encode("utf-8")
+        except StateChanged:  # (not the theme's: an entry's body read from the state)
+            raise
         except Exception as exc:  # noqa: BLE001 - a theme's bug is the author's to fix
             page = template_problem(exc, plans[index], theme.root)
         finally:

@@ -39,7 +39,7 @@ from generator.build_cache import (
 from generator.cache import MarkdownCache, code_key
 from generator.config import CONFIG_NAME
 from generator.devserver import LiveSite, is_loopback, start_server, stop_server
-from generator.errors import GrowthlogError, Problem, ProblemsFound, sort_problems
+from generator.errors import GrowthlogError, Problem, ProblemsFound, StateChanged, sort_problems
 from generator.parallel import Workers
 from generator.render import template_problem
 from generator.share_check import KEYFILE
@@ -265,6 +265,8 @@ class Rebuilder:
         except ProblemsFound as exc:
             return None, exc.problems
         except GrowthlogError as exc:
+            if isinstance(exc, StateChanged):  # what was loaded from it: not to be trusted
+                self.cache = _serving(BuildCache())
             return None, [Problem("growthlog", str(exc))]
         except jinja2.TemplateError as exc:
             return None, [template_problem(exc)]

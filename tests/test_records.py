@@ -271,3 +271,45 @@ def test_every_model_type_is_pickled_by_its_fields_and_comes_back_equal(tmp_path
             elif isinstance(item, dict):
                 stack.extend(item.values())
     assert {model.TagRef, model.Tag, model.Practices, render.PagePlan, render.PageInfo} <= seen
+
+
+def test_a_base_written_into_while_in_use_is_named_not_read(tmp_path: Path) -> None:
+    """state.base copied over in place (a backup put back) after a load, while its bodies
+    are still to be read: asking for one stops the build with a message that names the
+    file and what to do, not another entry's bodies, nor a bug in the theme."""
+    import time
+
+    from generator.errors import GrowthlogError
+
+    root = make_log(tmp_path / "log", _long_entries(24), CONFIG)
+    build(root, use_cache=True)
+    base = _folder(root) / "state.base"
+    backup = tmp_path / "backup.base"
+    shutil.copyfile(base, backup)
+    for number in range(24):
+        _edit(root, number, "Edited.")
+    build(root, use_cache=True)
+    state = build_cache.load_build_cache(root, cache.code_key(), unread=root / "output")
+    time.sleep(0.05)  # (a file's times move in ticks of a few ms)
+    shutil.copyfile(backup, base)  # the same file, written anew
+    _edit(root, 3, "Again.")
+    with pytest.raises(GrowthlogError, match="state.base was changed") as raised:
+        build(root, cache=state)
+    assert "delete" in str(raised.value) and "theme" not in str(raised.value)
+
+
+def test_a_base_replaced_by_a_save_still_gives_the_bodies_loaded(tmp_path: Path) -> None:
+    """A save replaces state.base (a new file): the entries of an earlier load still read
+    their bodies from the file they were loaded from."""
+    import time
+
+    root = make_log(tmp_path / "log", _long_entries(4), CONFIG)
+    build(root, use_cache=True)
+    state = build_cache.load_build_cache(root, cache.code_key())
+    time.sleep(0.05)
+    for number in range(4):
+        _edit(root, number, "Edited.")
+    build(root, use_cache=True)
+    for _, entry, _ in state.parsed.values():
+        assert entry is not None and "Edited." not in entry.body_text
+        assert "<em>words</em>" in entry.body_html
