@@ -323,12 +323,17 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
                                              if d in used}, results
             changed.append(path)
     _drop_old_templates(root / CACHE_DIR / OLD_TEMPLATES_DIR)
+    reducers: dict[type, records.Reducer] = dict.fromkeys((TagRef, Practices),
+                                                          _reduce_shared({}))
+    later = None
+    # Bodies left in the base are read with os.pread from the base kept open: without it
+    # (Windows, where an open file cannot be replaced either) entries are pickled whole.
+    if hasattr(os, "pread"):
+        reducers[Entry] = _reduce_entry
+        later = lambda: {id(entry): _bodies(entry)  # noqa: E731
+                         for _, entry, _ in cache.parsed.values() if entry is not None}
     stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed, last,
-                          later=lambda: {id(entry): _bodies(entry)
-                                         for _, entry, _ in cache.parsed.values()
-                                         if entry is not None},
-                          reducers={Entry: _reduce_entry, **dict.fromkeys(
-                              (TagRef, Practices), _reduce_shared({}))})
+                          later=later, reducers=reducers)
     if stored is None:
         return
     state = (cache.config, cache.links, cache.linked, rest,
