@@ -177,16 +177,19 @@ class _Bodies(HashedOnce):
     if not TYPE_CHECKING:  # (mypy would take any attribute of an Entry as there)
         def __getattr__(self, name: str) -> str:
             """Only called for a field that is not set: a body not read yet."""
-            if name in BODIES:
-                try:
-                    later = object.__getattribute__(self, "_later")
-                except AttributeError:
-                    pass
-                else:
-                    for body, text in zip(BODIES, later(), strict=True):
-                        object.__setattr__(self, body, text)
-                    return object.__getattribute__(self, name)
-            raise AttributeError(name)
+            try:
+                later = object.__getattribute__(self, "_later") if name in BODIES else None
+            except AttributeError:
+                later = None
+            if later is None:
+                raise AttributeError(name)
+            try:
+                texts = later()
+            except AttributeError as exc:  # not "no such field" (getattr, hasattr, Jinja)
+                raise RuntimeError(f"reading an entry's {name}: {exc}") from exc
+            for body, text in zip(BODIES, texts, strict=True):
+                object.__setattr__(self, body, text)
+            return object.__getattribute__(self, name)
 
 
 def later_entry(values: tuple[object, ...], later: Callable[[], tuple[str, ...]]) -> Entry:

@@ -334,3 +334,26 @@ def test_without_pread_entries_are_kept_whole(tmp_path: Path,
     build(root, use_cache=True)
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_a_failure_reading_the_bodies_is_not_taken_for_no_body(tmp_path: Path) -> None:
+    """An AttributeError while an entry's bodies are read (a bug) is raised as such: not
+    taken by a template for an entry without a body, which would show an empty page."""
+    import jinja2
+
+    from generator.model import LATER_FIELDS, later_entry
+
+    root = make_log(tmp_path / "log", _entries(1), CONFIG)
+    build(root, use_cache=True)
+    state = build_cache.load_build_cache(root, cache.code_key())
+    [(_, loaded, _)] = state.parsed.values()
+    assert loaded is not None
+
+    def broken() -> tuple[str, ...]:
+        raise AttributeError("'NoneType' object has no attribute 'read'")
+
+    entry = later_entry(tuple(getattr(loaded, name) for name in LATER_FIELDS), broken)
+    with pytest.raises(RuntimeError, match="body_html: 'NoneType'"):
+        jinja2.Environment().from_string("{{ entry.body_html }}").render(entry=entry)
+    with pytest.raises(AttributeError):
+        entry.no_such_field  # noqa: B018
