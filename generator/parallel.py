@@ -68,9 +68,10 @@ class Workers:
     ask: bool = False
     """Split only onto CPUs free at the time (free_cpus); else onto `processes`."""
     seen: list[int] = field(default_factory=list)
-    """The readings of runnable threads this build's last look took (`runnable`): the
-    next look counts its last two with its own, so a step after another takes one
-    reading, not three a millisecond apart, when the machine stays as it was."""
+    """The readings of runnable threads this build's last look took (`runnable`): when
+    the next look's first reading equals their last two, it stops there, so a step after
+    another takes one reading, not three a millisecond apart, when the machine stays as
+    it was."""
 
     @classmethod
     def available(cls) -> Workers:
@@ -149,16 +150,20 @@ def runnable(samples: int = 5, gap: float = 0.001,
     `samples // 2` times (the usual case, a machine that stays as it is: three, not five),
     since the median of all `samples` is then that count whatever the others would be.
     Empty where there is no such file. `read`: one reading (default: the file's).
-    `before`: readings taken earlier (for the last step, work ago: no gap needed before
-    the first new one), counted first."""
-    got = list(before[:samples - 1])
-    for n in range(samples - len(got)):
+    `before`: readings taken earlier (for the last step, work ago): if the first new one
+    equals them all, and they are enough to decide, that is the answer; else they may be
+    out of date and are dropped, the new readings alone decide."""
+    got: list[int] = []
+    for n in range(samples):
         if n:
             time.sleep(gap)
         try:
             got.append(read() if read is not None else _threads_runnable())
         except (OSError, ValueError, IndexError):
             return []
+        if (not n and before and len(before) + 1 > samples // 2
+                and all(old == got[0] for old in before)):
+            return [*before, got[0]]
         if got.count(got[-1]) > samples // 2:
             break
     return got

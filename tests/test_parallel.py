@@ -321,9 +321,9 @@ def test_cpus_are_counted_from_as_few_readings_as_decide_them() -> None:
 
 def test_a_step_after_another_reads_the_cpus_once_when_they_stay_as_they_were(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build's second step (rendering, after parsing) counts the last two readings of the
-    first with its own: one reading, no millisecond waits, when it agrees with them (2 ms
-    of every split step's start); more when the machine changed."""
+    """A build's second step (rendering, after parsing) stops at its first reading when it
+    agrees with the last two of the first step: no millisecond waits (2 ms of every split
+    step's start); more when the machine changed."""
     import generator.parallel as parallel
 
     counts = iter([1, 1, 1, 1, 2, 2, 2, 1])
@@ -337,7 +337,23 @@ def test_a_step_after_another_reads_the_cpus_once_when_they_stay_as_they_were(
     assert len(reads) == 4  # one more: it agrees with the last two
     assert workers.processes_for(10 * MIN_SHARE) == 1  # another program started
     assert len(reads) == 7  # three more were read, and those decide
-    assert runnable(5, 0, read=lambda: 2, before=[1, 1]) == [1, 1, 2, 2, 2]
+    assert runnable(5, 0, read=lambda: 2, before=[1, 1]) == [2, 2, 2]
+
+
+def test_the_last_steps_readings_never_outvote_fresh_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last step's readings may be a second old: when the first new reading differs
+    from them, the new readings alone decide. A busy program that started meanwhile, seen
+    sleeping once (3, 1, 3, 3 runnable threads), keeps the next step in one process, as
+    it would a first step; the two old readings of 1 do not make it look idle."""
+    import generator.parallel as parallel
+
+    counts = iter([1, 1, 1, 3, 1, 3, 3])
+    monkeypatch.setattr(parallel, "_threads_runnable", lambda: next(counts))
+    workers = Workers(processes=2, ask=True)
+    assert workers.processes_for(10 * MIN_SHARE) == 2
+    assert workers.processes_for(10 * MIN_SHARE) == 1
+    assert runnable(5, 0, read=iter([3, 1, 3, 3]).__next__, before=[1, 1]) == [3, 1, 3, 3]
 
 
 @needs_fork
