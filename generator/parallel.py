@@ -67,7 +67,7 @@ class Workers:
     used: int = 1
     ask: bool = False
     """Split only onto CPUs free at the time (free_cpus); else onto `processes`."""
-    seen: list[int] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
     """The readings of runnable threads this build's last look took (`runnable`): when
     the next look's first reading equals their last two, it stops there, so a step after
     another takes one reading, not three a millisecond apart, when the machine stays as
