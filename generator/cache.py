@@ -255,11 +255,11 @@ class Inputs(Value):
     fingerprint: str
     key: str
     """code_key(), which went into it (reading every module of growthlog's: not twice)."""
-    content: list[tuple[str, str]] | None = None
+    content: list[tuple[str, str]]
     """content/ as listed for it (sources.scan_content), for the build: not listed twice."""
-    outside: tuple[str, ...] = ()
+    outside: tuple[str, ...]
     """Names inside content/ of links that lead out of it, as listed then."""
-    keys: dict[str, tuple[int, int, int]] | None = None
+    keys: dict[str, tuple[int, int, int]]
     """Each content file's build_cache.FileKey then, by path on disk: not looked at twice."""
 
 

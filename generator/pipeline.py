@@ -53,6 +53,8 @@ class Sources(Value):
     problems: list[Problem]
     watched: bool = False
     """The listing follows from a watcher's report: only the files it named changed."""
+    keys: dict[str, tuple[int, int, int]] | None = None
+    """Each content file's key, when the listing is the nothing-changed check's (Inputs)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -95,11 +97,10 @@ def load_log(root: Path, *, drafts: bool = False, cache: BuildCache | None = Non
         else urls(config)
     cache.use_config(config)
     sources = read_sources(root, cache, seen, listed)
-    keys = listed.keys if listed is not None and sources.listing is listed.content else None
     bodies: set[str] | None = set() if only is not None else None
     while True:
         entries, more = read_entries(root, sources, config, site_urls, cache, progress,
-                                     workers, bodies, keys)
+                                     workers, bodies, sources.keys)
         if select is not None:  # a reader's view: only its entries, before links resolve
             entries = select(entries)
         entries, linked = resolve_entry_links(entries, drafts=drafts, cache=cache.linked,
@@ -133,8 +134,9 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None,
         cache.forget(seen)
     listing = cache.listing_after(seen, root / "content") if seen is not None else None
     watched = listing is not None
-    if listing is None and seen is None and listed is not None and listed.content is not None:
-        listing = listed.content
+    keys = None
+    if seen is None and listed is not None:
+        listing, keys = listed.content, listed.keys
         cache.outside, cache.unreadable = listed.outside, ()  # (it found none unreadable)
     elif listing is None:
         outside: list[str] = []
@@ -147,7 +149,7 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None,
                         severity=Severity.WARNING) for inside in cache.outside]
     problems += [unreadable_problem(inside, why) for inside, why in cache.unreadable]
     assets, withheld = attachments(listing)
-    return Sources(listing, assets, problems + withheld, watched)
+    return Sources(listing, assets, problems + withheld, watched, keys)
 
 
 def _load_later() -> None:
