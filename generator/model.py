@@ -49,9 +49,12 @@ class Plain(Value):
         return type(self), tuple([getattr(self, name) for name in names])
 
 
-def _unpickle_hashed(kind: type[H], values: tuple[object, ...]) -> H:
+def _unpickle_hashed(kind: type[H], values: tuple[object, ...],
+                     names: tuple[str, ...] | None = None) -> H:
+    """A `kind` with `values` for `names` (default: its fields), hashed, made without
+    __init__ (as unpickled, or later_entry)."""
     made = object.__new__(kind)
-    for name, value in zip(kind.__slots__, values, strict=True):  # a dataclass's own: its fields
+    for name, value in zip(kind.__slots__ if names is None else names, values, strict=True):
         object.__setattr__(made, name, value)
     object.__setattr__(made, "_hash", hash(made._hash_key()))
     return made
@@ -195,12 +198,7 @@ class _Bodies(HashedOnce):
 def later_entry(values: tuple[object, ...], later: Callable[[], tuple[str, ...]]) -> Entry:
     """An Entry with `values` for its fields but its bodies, which `later` gives when
     either is first asked for."""
-    made = object.__new__(Entry)
-    for name, value in zip(LATER_FIELDS, values, strict=True):
-        object.__setattr__(made, name, value)
-    object.__setattr__(made, "_later", later)
-    object.__setattr__(made, "_hash", hash(made._hash_key()))
-    return made
+    return _unpickle_hashed(Entry, (*values, later), _LATER_SLOTS)
 
 
 def bodies_later(entry: Entry) -> Callable[[], tuple[str, ...]] | None:
@@ -279,6 +277,7 @@ class Entry(_Bodies):
 
 LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
 """Entry's fields that later_entry is given, in order."""
+_LATER_SLOTS = (*LATER_FIELDS, "_later")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
