@@ -385,9 +385,11 @@ def _sharing(plan: PagePlan) -> str | None:
 def _same_bytes(old: PagePlan, new: PagePlan, reads: frozenset[str] | None) -> bool:
     """The page of `new` shows what the page of `old` did: it differs only in entries whose
     attributes that page read are equal (page_reads.py)."""
+    if reads is None:  # (no reads noted: nothing to import)
+        return False
     from generator.page_reads import EVERYTHING, same_view
 
-    return reads is not None and EVERYTHING not in reads and same_view(old, new, reads)
+    return EVERYTHING not in reads and same_view(old, new, reads)
 
 
 def _render(env: jinja2.Environment, plan: PagePlan) -> str:
