@@ -6,9 +6,10 @@ build loads, about 9 ms of its start (a cold build of 100 entries takes about 0.
 A class declared `@dataclass(frozen=True, slots=True, eq=False, repr=False)` on `Value`
 gets the same three from here: equal to an object of its own class whose compared fields
 are equal, hashed on the fields @dataclass would hash, shown as @dataclass shows it. The
-model types (model.py) and page plans keep @dataclass's equality and hash (repr=False
-only): a rebuild compares them by the ten thousand, and these look the fields up each
-time.
+model types (model.py) and page plans (render.py's PagePlan and PageInfo) are declared
+with repr=False only and keep @dataclass's equality, and its hash but for the four
+HashedOnce types (Entry among them: hashed once, when made): a rebuild compares them by
+the ten thousand, and these look the fields up each time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import fields
 
 
 class Value:
-    """Base of frozen dataclasses declared with eq=False and repr=False."""
+    """Base of frozen dataclasses: those declared with eq=False and repr=False take all
+    three from it; Plain and HashedOnce subclasses (repr=False only) take the repr alone."""
 
     __slots__ = ()
 
