@@ -881,8 +881,8 @@ def _changed_since(top: str, listed: Mapping[str, int], since: int
     taken from or renamed in since: each such folder (its ctime older than `since`, by
     more than a clock tick or the file system's time step) holds what was listed, each
     item of it then known (growthlog's, or the author's and linked over). Each is looked
-    at (lstat), not listed: a fifth of the cost. Folders under a listed one that were not
-    listed are listed, whole."""
+    at (lstat), not listed: a fifth of the cost; none under a folder gone or no folder
+    now. Folders under a listed one that were not listed are listed, whole."""
     if not listed:
         yield from _tree(top)
         return
@@ -892,11 +892,17 @@ def _changed_since(top: str, listed: Mapping[str, int], since: int
     fine = any(there is not None and there.st_ctime_ns % 1_000_000_000
                for there in found.values())
     before = since - (50_000_000 if fine else 2_000_000_000)
+    # A folder gone, or no folder now (a symbolic link), hides what was listed under it:
+    # looked up by its path, that would be reached through the link (parents sort first).
+    hidden: set[str] = set()
     for relative in sorted(found):
         there = found[relative]
-        if there is None or not stat.S_ISDIR(there.st_mode) or relative and (
-                there.st_ctime_ns < before and listed[relative] == there.st_ino):
-            continue  # gone or replaced (its folder changed: listed), or as listed
+        if relative and relative.rpartition("/")[0] in hidden or there is None \
+                or not stat.S_ISDIR(there.st_mode):
+            hidden.add(relative)
+            continue
+        if relative and there.st_ctime_ns < before and listed[relative] == there.st_ino:
+            continue  # as listed (else replaced, its folder changed: listed)
         try:
             with os.scandir(f"{top}/{relative}" if relative else top) as listing:
                 items = list(listing)

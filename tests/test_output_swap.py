@@ -713,3 +713,34 @@ def test_after_the_exchange_only_folders_changed_during_the_build_are_listed_aga
     assert (out / "p9" / "mine.txt").read_text() == "mine"
     assert (out / "notes" / "deep" / "b.txt").read_text() == "b"
     assert (out / "p7" / "index.html").read_bytes() == b"page 7 edited"
+
+
+def test_a_folder_swapped_for_a_link_during_the_build_moves_nothing_from_where_it_points(
+        tmp_path: Path) -> None:
+    """After the exchange, each folder listed before it is looked up by its path: one under
+    a folder replaced by a symbolic link meanwhile was reached through the link, and what
+    the folder it points to held was moved into the site, out of its own folder."""
+    out = tmp_path / "out"
+    for changed in (-1, 3):
+        write_output(_site(4, changed), out, swap=True, keep=True)
+    (out / "x" / "y").mkdir(parents=True)
+    (out / "x" / "y" / "mine.txt").write_text("mine")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "y").mkdir(parents=True)
+    (elsewhere / "y" / "secret.txt").write_text("secret")
+    armed = [True]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if armed[0] and event == "ctypes.dlsym" and args[1] == "renameat2":
+            armed[0] = False  # right before the exchange
+            shutil.rmtree(out / "x")
+            os.symlink(elsewhere, out / "x")
+
+    sys.addaudithook(hook)
+    try:
+        write_output(_site(4, 2), out, swap=True, keep=True)
+    finally:
+        armed[0] = False
+    assert (elsewhere / "y" / "secret.txt").read_text() == "secret"
+    assert not (out / "x" / "y" / "secret.txt").exists()
+    assert (out / "p2" / "index.html").read_bytes() == b"page 2 edited"
