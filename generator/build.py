@@ -82,7 +82,8 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     `unchanged_build` (which found something changed) took them just before: not taken
     again (they look at every input file and read every module of growthlog's).
     `copied`: the copy of the site beside the output folder the caller started with that
-    fingerprint (output.copy_beside): waited for before the write, and on any way out.
+    fingerprint (output.copy_beside): waited for before the write, and on any way out;
+    None with a fingerprint: the caller found none to start, and none is started here.
     """
     started = time.perf_counter()
     try:
@@ -102,7 +103,9 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
                           listed=inputs)
         # A public build with work to do: nothing beside the site to update (after a build
         # from nothing) is copied there on a spare CPU while this process reads and renders.
-        if copied is None and keep_old and only is None and workers is not None:
+        # A caller with a fingerprint asked already (none to copy, or no CPU spare: no copy).
+        if copied is None and fingerprint is None and keep_old and only is None \
+                and workers is not None:
             copied = copy_beside(out_dir, workers.spare)
         return _from_disk(root, out_dir, print_, key, started, drafts=drafts, seen=seen,
                           base_url=base_url, private=private, password=password,

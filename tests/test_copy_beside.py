@@ -176,3 +176,23 @@ def test_a_build_with_nothing_to_copy_does_not_look_at_the_cpus(
     reads.clear()
     build(root, output=out, use_cache=True, workers=Workers(processes=2, ask=True))
     assert reads == []  # the old site is beside already
+
+
+def test_a_build_given_its_callers_fingerprint_and_no_copy_starts_none(tmp_path: Path) -> None:
+    """`growthlog build` asks for the copy beside before the pipeline's imports and hands
+    build() the fingerprint it took: where it started none (nothing to copy, every edit
+    after the first; or no CPU to spare), build() asked again (the paths resolved, the
+    folders looked at, a look at the CPUs) and could start the copy the caller refused."""
+    from generator.cache import unchanged_build
+
+    root = make_log(tmp_path / "log", _entries(4), CONFIG)
+    out = tmp_path / "site" / "out"
+    build(root, output=out, use_cache=True, workers=TWO)
+    _edit(root, 0)
+    report, fingerprint = unchanged_build(root, out, drafts=False, base_url=None, private=None)
+    assert report is None and fingerprint is not None
+    assert copy_beside(out, spare=lambda: False) is None  # the caller: no CPU to spare
+    seen = _changes(lambda: build(root, output=out, use_cache=True, workers=TWO,
+                                  fingerprint=fingerprint, copied=None), out.parent)
+    assert seen["os.mkdir"] > 0  # no copy beside: the write made the tree itself
+    assert buffer_settled(out)
