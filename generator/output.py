@@ -708,7 +708,7 @@ def _place(into: str, path: str, source: str, found: os.stat_result,
 
 def _settle(real: Path, staging: Path, previous: Mapping[str, str],
             others: Mapping[str, os.stat_result], empty: set[str],
-            listed: Mapping[str, int] | None = None, since: int = 0) -> None:
+            listed: Mapping[str, int], since: int) -> None:
     """After the exchange the staging folder holds the old site: kept for the next build,
     with a list of what in it is growthlog's. What the author put in the output folder
     while this build ran (not linked over) is moved into it, or made there (an empty
@@ -716,7 +716,7 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
     output folder held when it was listed (`_folders`), at `since` (time.time_ns)."""
     ours = set(previous) | {MANIFEST, JOURNAL, STAGING_LIST}
     folders: set[str] = set()  # those the sites have, once an empty one is found
-    for relative, items in _changed_since(os.fspath(staging), listed or {}, since):
+    for relative, items in _changed_since(os.fspath(staging), listed, since):
         prefix = relative + "/" if relative else ""
         for item in items:
             path = prefix + item.name
@@ -883,9 +883,6 @@ def _changed_since(top: str, listed: Mapping[str, int], since: int
     item of it then known (growthlog's, or the author's and linked over). Each is looked
     at (lstat), not listed: a fifth of the cost; none under a folder gone or no folder
     now. Folders under a listed one that were not listed are listed, whole."""
-    if not listed:
-        yield from _tree(top)
-        return
     found = {relative: _lstat(f"{top}/{relative}" if relative else top) for relative in listed}
     # Times in whole seconds (ext4 with small inodes): a change within the same second
     # keeps the time; else the kernel's clock ticks at least every 10 ms.
