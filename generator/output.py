@@ -483,8 +483,8 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
             listing = list(_tree(os.fspath(real)))  # (the first try took a while)
         others, empty = _others(listing, ours | wanted)
         try:
-            written, linked = _update(staging, real, ordered, current, same, others, empty,
-                                      attempt)
+            written, linked = _update(staging, real, ordered, wanted, current, same, others,
+                                      empty, attempt)
             break
         except _Conflict:  # something not ours in the way: cleared as a killed build's
             clear_staging(out_dir)  # folder is (moved into the output folder, or kept there)
@@ -565,19 +565,20 @@ def _tree(top: str, start: str = "") -> Iterator[tuple[str, list[os.DirEntry[str
                   if i.is_dir(follow_symlinks=False)]
 
 
-def _update(staging: Path, real: Path, ordered: list[OutputFile], current: dict[str, str],
-            same: Mapping[str, os.stat_result], others: Mapping[str, os.stat_result],
-            empty: set[str], listed: _Listed | None) -> tuple[list[str], set[str]]:
+def _update(staging: Path, real: Path, ordered: list[OutputFile], wanted: set[str],
+            current: dict[str, str], same: Mapping[str, os.stat_result],
+            others: Mapping[str, os.stat_result], empty: set[str], listed: _Listed | None
+            ) -> tuple[list[str], set[str]]:
     """Make the staging folder the new site: from nothing (`listed` None) or from the old
     site a public build kept there, changing only what differs. A file is never written
     into: one there may be a hard link to the site in the output folder. Returns the pages
-    whose bytes the output folder does not have, and those of `same` linked there now."""
+    whose bytes the output folder does not have, and those of `same` linked there now.
+    `wanted`: the paths of `ordered`."""
     fresh = listed is None and not others and not empty
     """The folder is made here (os.mkdir: it was not there) and gets no file or folder of
     the author's: nothing in it is looked for, as each folder and file is made where
     nothing can be (a new file at once under its name, O_EXCL: a third of the system
     calls of one written under a temp name and renamed)."""
-    wanted = {f.path for f in ordered}  # (each checked by path_problems)
     if listed is None:
         os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode) if os.path.isdir(real)
                  else 0o777)
