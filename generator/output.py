@@ -420,6 +420,14 @@ def buffer_settled(out_dir: Path) -> bool:
     return listed is not None and listed.settled
 
 
+def _swappable(real: Path) -> bool:
+    """Whether the folder at real (resolved, there) can be exchanged with one beside it:
+    no mount point (it cannot be), no journal (an in-place build's, interrupted: written
+    in place again), and on the file system of its parent folder."""
+    return not os.path.ismount(real) and _read_journal(real) is None \
+        and os.stat(real).st_dev == os.stat(real.parent).st_dev
+
+
 class _Conflict(Exception):
     """The staging folder holds something growthlog did not put there where the new site
     needs a path: it is cleared as a killed build's would be (clear_staging decides)."""
@@ -433,9 +441,8 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     mode = _mode(real)
     if sys.platform != "linux" or (mode is not None and not stat.S_ISDIR(mode)):
         return None
-    if mode is not None and (os.path.ismount(real) or _read_journal(real) is not None
-                             or os.stat(real).st_dev != os.stat(real.parent).st_dev):
-        return None  # a mount point cannot be swapped; an in-place build left a journal
+    if mode is not None and not _swappable(real):
+        return None
     if mode is None:  # the folders it is to be in, as for a site written in place
         try:
             real.parent.mkdir(parents=True, exist_ok=True)
@@ -764,8 +771,7 @@ def copy_beside(out_dir: Path, spare: Callable[[], bool] = lambda: True,
     real, staging = out_dir.resolve(), staging_dir(out_dir)
     try:
         if not stat.S_ISDIR(os.lstat(real).st_mode) or os.path.lexists(staging) \
-                or not os.path.isfile(real / MANIFEST) or os.path.lexists(real / JOURNAL) \
-                or os.path.ismount(real) or os.stat(real).st_dev != os.stat(real.parent).st_dev:
+                or not os.path.isfile(real / MANIFEST) or not _swappable(real):
             return None
     except OSError:
         return None
