@@ -20,13 +20,14 @@ After the exchange the hidden folder holds the old site. A private build (keep=F
 clears it: no plaintext stays beside. A public one keeps it, with a list of what in it is
 growthlog's (its pages; the author's files it linked over, by inode; STAGING_LIST), and
 the next build updates it to the new site instead of making every folder again: only
-files whose bytes differ are replaced, always by a new file renamed into place (one there
-may be a hard link to the live site's), and only folders that differ are made or
-removed. The list says "settled" only once the exchange is done; a folder without a
-settled list (a build killed while writing there, a list damaged by hand) is cleared as
-before and the site put together from nothing. The author's files are taken from the
-output folder as they are now, so one deleted there does not come back from the old site;
-what the author put only in the hidden folder is never deleted: it goes into the site.
+files whose bytes differ are replaced, always by a new file made at their name (never
+written into: one there may be a hard link to the live site's), and only folders that
+differ are made or removed. The list says "settled" only once the exchange is done; a
+folder without a settled list (a build killed while writing there, a list damaged by
+hand) is cleared as before and the site put together from nothing. The author's files
+are taken from the output folder as they are now, so one deleted there does not come back
+from the old site; what the author put only in the hidden folder is never deleted: it
+goes into the site.
 (A link growthlog made is known by its inode number, which the file system may give to a
 new file once the last link is gone: a file put beside by hand at the very path of one
 just deleted from the output folder may be taken for that link.)
@@ -631,7 +632,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], wanted: set[st
         if fresh:
             _create(into + file.path, file.data)
             continue
-        target = staging / file.path
+        target = into + file.path
         there = _lstat(target)
         if there is not None:
             if stat.S_ISDIR(there.st_mode) or not ours(file.path, there):
@@ -639,8 +640,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], wanted: set[st
             if stat.S_ISREG(there.st_mode) and there.st_nlink == 1 and _same_bytes(
                     target, file.data):
                 continue  # the old site had these bytes (an edit undone)
-        _unlink(_temp_name(target))  # never written into: it could be a link to the site's
-        _replace(target, file.data)
+        _renew(target, file.data)
     needed = wanted | set(others) | {MANIFEST}
     emptied: set[str] = set()
     for path in sorted((mine | set(listed.carried)) - needed):
@@ -655,7 +655,7 @@ def _update(staging: Path, real: Path, ordered: list[OutputFile], wanted: set[st
         if folder not in keep and _mode(staging / folder) is not None:
             with contextlib.suppress(OSError):  # not empty: something of the author's
                 os.rmdir(staging / folder)
-    _replace(staging / MANIFEST, _dumps({"version": 1, "files": current}))
+    _renew(into + MANIFEST, _dumps({"version": 1, "files": current}))
     os.unlink(staging / STAGING_LIST)
     return written, linked
 
@@ -1097,6 +1097,23 @@ def _create(target: str, data: bytes) -> None:
     except OSError:
         _unlink(Path(target))
         raise
+
+
+def _renew(target: str, data: bytes) -> None:
+    """A new file with these bytes at target, in the staging folder while its list says
+    unsettled (a build killed here is cleared): never written into the file there (it
+    could be a link to the site's), and not renamed over it, as ext4 then writes the new
+    file out at once (auto_da_alloc: 4 ms for a 5 MB search index, a tenth of a one-edit
+    build's write). A file under its temp name goes too (one put there by hand would go
+    into the site with the exchange). OSError if it cannot be written whole."""
+    _unlink(_temp_name(Path(target)))
+    _unlink_file(target)
+    _create(target, data)
+
+
+def _unlink_file(target: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target)
 
 
 def _temp_name(target: Path) -> Path:
