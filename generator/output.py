@@ -43,6 +43,7 @@ one's stamp right before and right after, and such a page is still taken as unch
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import hashlib
@@ -175,12 +176,18 @@ def _read_json(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def path_problems(paths: Iterable[str]) -> list[str]:
+def path_problems(paths: Iterable[str], known: Collection[str] = frozenset()) -> list[str]:
     """Why each output path cannot be written (empty when all can): checked before the
-    first write, so a bad name never stops a build half-way."""
-    found: list[str] = []
+    first write, so a bad name never stops a build half-way. `known`: paths an earlier
+    build wrote (each a valid name then, and now: a name's validity is its own), not
+    checked again; whether any path is also another's folder always is."""
     paths = set(paths)
-    for path in sorted(paths):
+    ordered = sorted(paths)
+    if all(path in known or _invalid(path) is None for path in ordered) \
+            and not _any_folder(ordered):
+        return []
+    found: list[str] = []
+    for path in ordered:
         why = _invalid(path)
         if why is None:
             clash = next((p for p in _parents(path) if p in paths), None)
@@ -189,6 +196,18 @@ def path_problems(paths: Iterable[str]) -> list[str]:
         if why is not None:
             found.append(f"{path!r}: {why}")
     return found
+
+
+def _any_folder(ordered: list[str]) -> bool:
+    """Whether any of these paths (sorted) is a folder another lies in: those that start
+    with a path and '/' sort right after where that would be, together."""
+    count = len(ordered)
+    for path in ordered:
+        inside = path + "/"
+        at = bisect.bisect_left(ordered, inside)
+        if at < count and ordered[at].startswith(inside):
+            return True
+    return False
 
 
 def _invalid(path: str) -> str | None:
@@ -238,7 +257,7 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
     has the stamp the link left, if it had the one `on_disk` knows right before).
     """
     ordered = sorted(files, key=lambda f: f.path)
-    problems = path_problems(f.path for f in ordered)
+    problems = path_problems((f.path for f in ordered), on_disk or last_written or {})
     if problems:
         more = f"\n… and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise OutputRefused("refusing to write the site; nothing was written:\n"

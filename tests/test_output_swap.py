@@ -23,6 +23,7 @@ from generator.output import (
     MANIFEST,
     STAGING_LIST,
     buffer_settled,
+    path_problems,
     read_manifest,
     staging_dir,
     write_output,
@@ -782,3 +783,40 @@ def test_a_page_written_over_the_old_site_beside_is_a_new_file_not_renamed_over_
     assert (staging_dir(out) / "index.json").read_bytes() == b"i" * 7000
     assert (staging_dir(out) / "p3" / "index.html").read_bytes() == b"page 3 edited"
     assert json.loads((staging_dir(out) / STAGING_LIST).read_bytes())["settled"] is True
+
+
+def test_a_one_edit_build_checks_no_name_an_earlier_build_wrote(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: every build checked every page's name again (2-3 ms of a one-edit build's
+    write at 1,000 entries), though the last build wrote each of those names: only new
+    ones are, and whether a path is a folder of another is still checked for all."""
+    import generator.output as output
+
+    entries = {f"content/e{i}.md": entry(f"Entry {i}", f"2026-01-{i + 10}", f"Body {i}.")
+               for i in range(8)}
+    root = make_log(tmp_path / "log", entries)
+    out = tmp_path / "out"
+    for number in (1, 2):
+        (root / "content/e1.md").write_text(entry("Entry 1", "2026-01-11", f"Edit {number}."))
+        build(root, output=out, use_cache=True)
+    checked: list[str] = []
+    check = output._invalid
+    monkeypatch.setattr(output, "_invalid", lambda path: checked.append(path) or check(path))
+    (root / "content/e1.md").write_text(entry("Entry 1", "2026-01-11", "Edit 3."))
+    (root / "content/e9.md").write_text(entry("Entry 9", "2026-01-19", "New."))
+    report = build(root, output=out, use_cache=True)
+    assert "entries/entry-9/index.html" in checked
+    assert len(checked) < 10 < len(report.written) + report.unchanged
+    assert b"Edit 3." in (out / "entries" / "entry-1" / "index.html").read_bytes()
+
+
+def test_a_new_path_that_is_the_folder_of_a_known_one_is_still_refused() -> None:
+    known = {"a/index.html", "b", "c/d/index.html"}
+    assert path_problems(["a/index.html", "b", "c/d/index.html", "c-e"], known) == []
+    assert path_problems(["a/index.html", "a", "b", "b/x", "c/d/index.html", "c/d"],
+                         known) == ["'a/index.html': 'a' is a file, so it cannot also be a folder",
+                                    "'b/x': 'b' is a file, so it cannot also be a folder",
+                                    "'c/d/index.html': 'c/d' is a file, so it cannot also be a "
+                                    "folder"]
+    assert path_problems(["a-b", "a", "a/c"]) == [
+        "'a/c': 'a' is a file, so it cannot also be a folder"]
