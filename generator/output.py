@@ -199,15 +199,16 @@ def path_problems(paths: Iterable[str], known: Collection[str] = frozenset()) ->
 
 
 def _any_folder(ordered: list[str]) -> bool:
-    """Whether any of these paths (sorted) is a folder another lies in: those that start
-    with a path and '/' sort right after where that would be, together."""
-    count = len(ordered)
-    for path in ordered:
-        inside = path + "/"
-        at = bisect.bisect_left(ordered, inside)
-        if at < count and ordered[at].startswith(inside):
-            return True
-    return False
+    """Whether any of these paths (sorted) is a folder another lies in."""
+    return any(_holds_any(ordered, path) for path in ordered)
+
+
+def _holds_any(ordered: list[str], folder: str) -> bool:
+    """Whether any of these paths (sorted) lies in folder: those that start with it and
+    '/' sort together, right where that would be."""
+    inside = folder + "/"
+    at = bisect.bisect_left(ordered, inside)
+    return at < len(ordered) and ordered[at].startswith(inside)
 
 
 def _invalid(path: str) -> str | None:
@@ -499,7 +500,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     listing = list(_tree(os.fspath(real))) if mode is not None else []  # looked at once
     if mode is not None:
         # Refuses what is not ours in the site's way.
-        _blockers(real, wanted, set(previous), kinds=_kinds(listing))
+        _blockers(real, wanted, set(previous), there=_survey(listing))
         if len(same) == len(wanted) and not stale and previous == current:
             # Nothing changes: nothing touched.
             return WriteReport((), len(current), (), current, same)
@@ -508,7 +509,8 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         if attempt is None and listed is not None and mode is not None:
             listed_at = time.time_ns()
             listing = list(_tree(os.fspath(real)))  # (the first try took a while)
-        others, empty = _others(listing, ours | wanted)
+        survey = _survey(listing)
+        others, empty = _others(os.fspath(real), survey, ours | wanted)
         try:
             written, linked = _update(staging, real, ordered, wanted, current, same, others,
                                       empty, attempt)
@@ -536,7 +538,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
         return None
     elif keep:
         with contextlib.suppress(OSError):  # not settled: the next build clears it instead
-            _settle(real, staging, previous, others, empty, _folders(listing), listed_at)
+            _settle(real, staging, previous, others, empty, survey.folders, listed_at)
         return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current,
                            {p: found for p, found in same.items() if p not in linked})
     else:
@@ -544,34 +546,47 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current)
 
 
-def _others(listing: Iterable[tuple[str, list[os.DirEntry[str]]]], ours: set[str]
-            ) -> tuple[dict[str, os.stat_result], set[str]]:
-    """What the output folder (as `_tree` listed it) holds that growthlog did not write:
-    each file and symbolic link (path → lstat), and each empty folder (growthlog leaves
-    none of its own)."""
-    found: dict[str, os.stat_result] = {}
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class _Survey(Value):
+    """What `_tree` listed, in one pass over it."""
+
+    files: set[str]
+    """Every item that is no folder: files, symbolic links (to folders too)."""
+    folders: dict[str, int]
+    """Every folder with its inode number (the top's: 0, not known: it is always listed
+    again after the exchange, which renamed it)."""
+    empty: set[str]
+    """Folders listed with nothing in them (not the top)."""
+
+
+def _survey(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> _Survey:
+    files: set[str] = set()
+    folders = {"": 0}
     empty: set[str] = set()
     for relative, items in listing:
         if not items and relative:
             empty.add(relative)
         prefix = relative + "/" if relative else ""
         for item in items:
-            path = prefix + item.name
-            if path not in ours and not item.name.endswith(TEMP_SUFFIX) \
-                    and not item.is_dir(follow_symlinks=False):
-                with contextlib.suppress(OSError):  # gone since it was listed
-                    found[path] = item.stat(follow_symlinks=False)
-    return found, empty
+            if item.is_dir(follow_symlinks=False):
+                folders[prefix + item.name] = item.inode()
+            else:
+                files.add(prefix + item.name)
+    return _Survey(files, folders, empty)
 
 
-def _kinds(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> dict[str, bool]:
-    """Each path `_tree` listed: whether it is a folder (not a link to one)."""
-    kinds: dict[str, bool] = {}
-    for relative, items in listing:
-        prefix = relative + "/" if relative else ""
-        for item in items:
-            kinds[prefix + item.name] = item.is_dir(follow_symlinks=False)
-    return kinds
+def _others(top: str, survey: _Survey, ours: set[str]
+            ) -> tuple[dict[str, os.stat_result], set[str]]:
+    """What the folder at top (as `_survey` found it) holds that growthlog did not write:
+    each file and symbolic link (path → lstat), and each empty folder (growthlog leaves
+    none of its own)."""
+    found: dict[str, os.stat_result] = {}
+    for path in sorted(survey.files - ours):
+        if not path.endswith(TEMP_SUFFIX):
+            there = _lstat(f"{top}/{path}")
+            if there is not None:  # (else gone since it was listed)
+                found[path] = there
+    return found, survey.empty
 
 
 def _tree(top: str, start: str = "") -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
@@ -740,7 +755,7 @@ def _settle(real: Path, staging: Path, previous: Mapping[str, str],
     with a list of what in it is growthlog's. What the author put in the output folder
     while this build ran (not linked over) is moved into it, or made there (an empty
     folder), unless the new site has something at that path. `listed`: the folders the
-    output folder held when it was listed (`_folders`), at `since` (time.time_ns)."""
+    output folder held when it was listed (`_Survey.folders`), at `since` (time.time_ns)."""
     ours = set(previous) | {MANIFEST, JOURNAL, STAGING_LIST}
     folders: set[str] = set()  # those the sites have, once an empty one is found
     for relative, items in _changed_since(os.fspath(staging), listed, since):
@@ -852,7 +867,8 @@ def _copy_site(real: Path, staging: Path) -> dict[str, tuple[Stamp, Stamp]]:
     Returns each page's stamp right before its link and right after."""
     previous = read_manifest(real)
     listing = list(_tree(os.fspath(real)))
-    others, empty = _others(listing, set(previous) | {MANIFEST, JOURNAL, STAGING_LIST})
+    others, empty = _others(os.fspath(real), _survey(listing),
+                            set(previous) | {MANIFEST, JOURNAL, STAGING_LIST})
     listed: dict[str, object] = {"version": 2, "pending": sorted(previous),
                                  "folders": sorted(empty)}
     os.mkdir(staging, stat.S_IMODE(os.stat(real).st_mode))
@@ -888,21 +904,9 @@ def file_stamp(found: os.stat_result) -> Stamp:
     return found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino
 
 
-def _folders(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> dict[str, int]:
-    """Each folder `_tree` listed, with its inode number (the top's: 0, not known: it is
-    always listed again, the exchange having renamed it)."""
-    found = {"": 0}
-    for relative, items in listing:
-        prefix = relative + "/" if relative else ""
-        for item in items:
-            if item.is_dir(follow_symlinks=False):
-                found[prefix + item.name] = item.inode()
-    return found
-
-
 def _changed_since(top: str, listed: Mapping[str, int], since: int
                    ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """What `_tree(top)` gives, but for the folders in `listed` (`_folders` of what _tree
+    """What `_tree(top)` gives, but for the folders in `listed` (`_Survey.folders` of what _tree
     listed after `since`, in ns) that are the same folders and that nothing was put into,
     taken from or renamed in since: each such folder (its ctime older than `since`, by
     more than a clock tick or the file system's time step) holds what was listed, each
@@ -1037,34 +1041,33 @@ def _dumps(value: object) -> bytes:
 
 
 def _blockers(out_dir: Path, wanted: set[str], owned: set[str], *,
-              kinds: Mapping[str, bool] | None = None) -> list[str]:
+              there: _Survey | None = None) -> list[str]:
     """Stale files of ours that stand where this build needs a file or a folder (removed
     first); OutputRefused, before anything is written, when something not ours does.
-    `kinds`: what the folder holds, as `_kinds` found it (else each path is looked at)."""
+    `there`: what the folder holds, as `_survey` found it (else each path is looked at)."""
     blockers: set[str] = set()
     refused: list[str] = []
-    folders = {p for path in wanted for p in _parents(path)} - {"."}
-    base = os.fspath(out_dir)
-
-    def folder_there(path: str) -> bool | None:
-        """None: nothing there; else whether it is a folder."""
-        if kinds is not None:
-            return kinds.get(path)
-        mode = _mode(os.path.join(base, path))
-        return None if mode is None else stat.S_ISDIR(mode)
-
-    for folder in sorted(folders):
-        if folder_there(folder) is False:
-            if folder in owned:
-                blockers.add(folder)
-            else:
-                refused.append(f"{folder} is a file where the site needs a folder")
-    for path in sorted(wanted):
-        if folder_there(path):
-            inside = {p for p in owned - wanted if p.startswith(path + "/")}
-            blockers |= inside
-            if _holds_other_than(out_dir / path, {p[len(path) + 1:] for p in inside}):
-                refused.append(f"{path} is a folder where the site needs a file")
+    if there is not None:  # only an item that is no page can be in a page's way
+        ordered = sorted(wanted)
+        files = sorted(p for p in there.files - wanted if _holds_any(ordered, p))
+        folders = sorted(p for p in wanted if p in there.folders)
+    else:
+        base = os.fspath(out_dir)
+        needed = {p for path in wanted for p in _parents(path)} - {"."}
+        files = [p for p in sorted(needed)
+                 if (mode := _mode(os.path.join(base, p))) is not None and not stat.S_ISDIR(mode)]
+        folders = [p for p in sorted(wanted)
+                   if (mode := _mode(os.path.join(base, p))) is not None and stat.S_ISDIR(mode)]
+    for folder in files:
+        if folder in owned:
+            blockers.add(folder)
+        else:
+            refused.append(f"{folder} is a file where the site needs a folder")
+    for path in folders:
+        inside = {p for p in owned - wanted if p.startswith(path + "/")}
+        blockers |= inside
+        if _holds_other_than(out_dir / path, {p[len(path) + 1:] for p in inside}):
+            refused.append(f"{path} is a folder where the site needs a file")
     if refused:
         raise OutputRefused(f"refusing to write the site into {out_dir}: "
                             + "; ".join(refused[:10]) + "; move those away and build again")
