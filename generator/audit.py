@@ -44,7 +44,7 @@ from generator.errors import GrowthlogError
 from generator.model import Entry, Site
 from generator.private import NEVER_PUBLISHED, ROBOTS_TXT, ShellParts
 from generator.sources import entry_stem
-from generator.value import Value
+from generator.value import Value, frozen
 
 SHORT = 8
 """Needles shorter than this are matched case-sensitively and only as whole words."""
@@ -55,7 +55,7 @@ BOOKKEEPING = frozenset({".growthlog-manifest.json", ".growthlog-journal.json"})
 NOT_A_SHELL = "not an unlock page of this version of growthlog"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Needle(Value):
     """Something the author wrote that must not reach a published byte or name."""
 
@@ -65,7 +65,7 @@ class Needle(Value):
     names_only: bool = False
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Leak(Value):
     """A needle found in a published file or name, or a file that is not allowed."""
 
@@ -291,7 +291,7 @@ def _slot_ok(value: object) -> bool:
             and all(_b64(value[k]) is not None for k in ("salt", "wiv", "wrapped")))
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Verdict(Value):
     """What the audit makes of one file: why it is malformed (if it is), and the plaintext
     it leaves to search."""
@@ -309,7 +309,7 @@ FRAMES = 8
 is what an honest build needs; more would only cost a comparison per shell."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Frame(Value):
     """A checked shell's bytes before and after its page field, and those fields' verdicts."""
 
@@ -517,7 +517,7 @@ _OWN_NAMES = frozenset(name.encode() for name in (
 """The names growthlog gives files whatever the log says (and ShellParts.runtime_file)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Form(Value):
     """One spelling (encoding) of a needle, as bytes."""
 
@@ -577,7 +577,7 @@ class _Index:
         return {(f.needle, f.encoding) for f in self.whole.get(part.lower(), ())}
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Name(Value):
     """A published name as the search sees it: its opaque parts (compared whole) and the
     rest (growthlog's own names and opaque parts masked), searched as text."""
@@ -658,7 +658,7 @@ def may_show(text: str, plaintext: bytes, tokens: Collection[bytes]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _File(Value):
     """One published file as the audit reads it."""
 
@@ -668,7 +668,7 @@ class _File(Value):
     texts: tuple[bytes, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Structure(Value):
     """A private site's files as `check_files` verified them: what each is (its verdict),
     and the names and plaintext left to search, which `leaks` searches for needles."""

@@ -30,7 +30,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, BinaryIO, TypeAlias
@@ -40,7 +39,7 @@ from generator.errors import Problem, Severity
 from generator.output import buffer_settled
 from generator.report import BuildReport
 from generator.sources import scan_content
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # Markdown: only for entries to parse, never for a build with nothing changed
     from generator.markup import LinkContext, RenderedMarkdown
@@ -205,7 +204,7 @@ def _rendered(cached: object) -> RenderedMarkdown | None:
                             to_entries)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class LastBuild(Value):
     """What the last build reported, for a build that finds nothing changed."""
 
@@ -248,7 +247,7 @@ def _stamp(path: str | Path, found: os.stat_result | None = None) -> bytes:
                                    found.st_ino)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Inputs(Value):
     """What `unchanged_build` took of a build's inputs, for the build that follows."""
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.value import Value
+from generator.value import Value, frozen
 
 WIDTH = 640
 ROW = 26
@@ -25,7 +24,7 @@ LABEL_W = 150
 PAD = 8
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Chart(Value):
     """An accessible SVG chart: id, the words it stands for, and the drawing."""
 

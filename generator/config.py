@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from generator.custom_fields import CustomField, parse_fields
 from generator.errors import Problem, Severity, raise_on_errors
 from generator.share_rules import ReaderRules, check_hidden, check_reply_to, parse_readers
 from generator.suggest import unknown_key_message
-from generator.value import Value
+from generator.value import Value, frozen
 
 CONFIG_NAME = "growthlog.toml"
 DEFAULT_STAGES = ("applied", "screen", "assessment", "interview", "final", "offer")
@@ -28,7 +28,7 @@ MAX_ITERATIONS = 20_000_000
 OpenSSL refuses counts past 2**31)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class SiteConfig(Value):
     """Options of one log. Each attribute is one key of growthlog.toml."""
 

@@ -27,7 +27,6 @@ import json
 import os
 import struct
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -37,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from generator.errors import GrowthlogError
-from generator.value import Value
+from generator.value import Value, frozen
 
 VERSION = "gl-private-v1"
 KDF = "PBKDF2-HMAC-SHA256"
@@ -74,7 +73,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None, length: int = 32) -
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class KeyBlob(Value):
     """The wrapped site key: the keyfile's content, also published in every shell page."""
 
@@ -135,7 +134,7 @@ def unwrap_site_key(blob: KeyBlob, passphrase: str) -> bytes:
                               "(.growthlog/site-key.json); nothing was written") from None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Slot(Value):
     """A reader's view key wrapped by their passphrase: published in every unlock page."""
 
@@ -209,7 +208,7 @@ def open_view_key(site_key: bytes, site: str, slot_id: str, sealed: bytes) -> by
                              "site key; remove that reader and add them again") from None
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class SiteKeys(Value):
     """The keys derived from one site key."""
 

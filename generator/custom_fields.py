@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
 from generator.suggest import closest_key
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # the config (a build with nothing changed) needs no model types
     from generator.model import FieldValue
@@ -28,7 +27,7 @@ _TYPE_ALIASES = {"bool": "true/false", "boolean": "true/false", "string": "text"
                  "int": "number", "float": "number", "integer": "number"}
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class CustomField(Value):
     """One declared field."""
 

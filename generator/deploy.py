@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator import children
@@ -26,7 +25,7 @@ from generator.keys import KEYFILE
 from generator.output import read_manifest
 from generator.site_audit import audit_output
 from generator.sources import is_entry_name
-from generator.value import Value
+from generator.value import Value, frozen
 
 AUTHOR = "growthlog"
 EMAIL = "growthlog@users.noreply.github.com"
@@ -39,7 +38,7 @@ def commit_date(today: dt.date) -> str:
     return f"{today.replace(day=1).isoformat()}T00:00:00+0000"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class DeployReport(Value):
     """What a deploy pushed, and where."""
 

@@ -23,7 +23,6 @@ import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from generator.errors import GrowthlogError
-from generator.value import Value
+from generator.value import Value, frozen
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class PortInUse(GrowthlogError):
     """Raised by `start_server` when the port is taken by another program."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class SiteEvent(Value):
     """What a client learns after a rebuild: files changed since its epoch, current problems."""
 

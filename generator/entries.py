@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from generator.config import SiteConfig
@@ -53,7 +53,7 @@ from generator.sources import (
     title_from_name,
 )
 from generator.suggest import closest_key, unknown_key_message
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -75,7 +75,7 @@ def parse_entry(source: SourceFile, config: SiteConfig, links: LinkContext,
     return finish_entry(front, links, render, unsafe_html=config.unsafe_html)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Front(Value):
     """An entry file read but for its Markdown body (`finish_entry` renders it): serve's
     first page renders only the bodies it shows. Its errors are all found by now."""

@@ -19,14 +19,14 @@ import html
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.errors import Problem, Severity
 from generator.model import Entry
 from generator.sources import ENTRY_SUFFIXES, entry_stem
 from generator.urls import entry_path
-from generator.value import Value
+from generator.value import Value, frozen
 
 ENTRY_SCHEME = "growthlog-entry:"
 WIKI_SCHEME = "growthlog-wiki:"
@@ -66,7 +66,7 @@ def relative_href(entry: Entry) -> str:
     return "../../" + quote(entry_path(entry))
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Index(Value):
     """Every entry by each name a link may give it."""
 

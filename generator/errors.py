@@ -11,11 +11,10 @@ once, after every file was read, so the author sees every problem in one run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePosixPath
 
-from generator.value import Value
+from generator.value import Value, frozen
 
 
 class Severity(Enum):
@@ -23,7 +22,7 @@ class Severity(Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Problem(Value):
     """One thing wrong with a file: where, which field, what was expected and found."""
 

@@ -13,7 +13,7 @@ import os
 import posixpath
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,13 @@ import yaml
 from generator.config import SiteConfig
 from generator.errors import Problem, Severity
 from generator.sources import find_content_files, split_source
-from generator.value import Value
+from generator.value import Value, frozen
 
 Provenance = dict[str, tuple[int | None, str]]
 """Our front-matter key → (line in the source, the source's name for it)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Planned(Value):
     """One entry file to write."""
 
@@ -52,7 +52,7 @@ class Planned(Value):
         return front_matter_text(self.meta) + self.body
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Copy(Value):
     """One attachment to copy into content/."""
 
@@ -61,7 +61,7 @@ class Copy(Value):
     """Path inside content/, POSIX."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class ImportPlan(Value):
     """Everything an import will write, and what stops it."""
 

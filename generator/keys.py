@@ -15,7 +15,6 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -33,7 +32,7 @@ from generator.crypto import (
     wrap_site_key,
 )
 from generator.errors import GrowthlogError
-from generator.value import Value
+from generator.value import Value, frozen
 
 KEYFILE = Path(".growthlog") / "site-key.json"
 PASSWORD_ENV = "GROWTHLOG_PASSWORD"
@@ -56,7 +55,7 @@ def keyfile_path(root: Path) -> Path:
     return root / KEYFILE
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Reader(Value):
     """One reader of the log (`growthlog reader add`): never their passphrase."""
 

@@ -13,7 +13,6 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from generator import keys
 from generator.crypto import SiteKeys, TamperedFile, open_file
-from generator.value import Value
+from generator.value import Value, frozen
 
 # Where 404.html is checked from: a missing address two folders deep.
 _MISSING = "no/such/page/"
@@ -29,7 +28,7 @@ SEARCH_INDEX = "search/index.json"
 _SHELL_PAGE = re.compile(r'<script type="application/json" id="gl-page">(.*?)</script>', re.S)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class BrokenLink(Value):
     """A link of the built site that does not resolve."""
 
@@ -43,7 +42,7 @@ class BrokenLink(Value):
         return f"{self.page}:{self.line}: {self.target}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Link(Value):
     """A link as found on a page, with its line."""
 

@@ -33,7 +33,7 @@ from generator.entry_links import WIKI_SCHEME, entry_address, is_dated_address, 
 from generator.inline_text import plain_inline
 from generator.sources import is_entry_name
 from generator.urls import Urls, media_path
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs neither
     from markdown_it import MarkdownIt
@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # both load on the first render: a no-op cached build needs n
     from markdown_it_pyrs.markdown_it_pyrs import _PLUGIN_NAME
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class RenderedMarkdown(Value):
     """An entry body rendered: its HTML, plain text, summary and what it links to."""
 
@@ -59,7 +59,7 @@ class RenderedMarkdown(Value):
     href is an address entry_links.py resolves once every entry is read."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class LinkContext(Value):
     """What a body's relative links resolve against."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from generator.value import Value
+from generator.value import Value, frozen_compared
 
 
 class HashedOnce(Value):
@@ -60,7 +60,7 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...],
     return made
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Feedback(Plain):
     """What the company said, or did not, about why (front matter `feedback`)."""
 
@@ -70,7 +70,7 @@ class Feedback(Plain):
     other_openings: str | None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Support(Plain):
     """Someone the author talked it through with, and what they took away."""
 
@@ -78,7 +78,7 @@ class Support(Plain):
     took_away: str | None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Postmortem(Plain):
     """What went well and what to improve, as written."""
 
@@ -86,7 +86,7 @@ class Postmortem(Plain):
     to_improve: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Bridges(Plain):
     """Whether a thank-you was sent (or when) and whether to keep in touch."""
 
@@ -99,7 +99,7 @@ class Bridges(Plain):
         return sent if isinstance(sent, dt.date) else None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Action(Plain):
     """One next step the entry sets: done or not, and when it is due."""
 
@@ -108,7 +108,7 @@ class Action(Plain):
     due: dt.date | None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Practice(Plain):
     """One of the five practices: the one name every page uses for it."""
 
@@ -141,7 +141,7 @@ PRACTICES: tuple[Practice, ...] = (
 """The five practices, in the order every page lists them."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Practices(Plain):
     """The five practices as a checklist: True when the entry shows it."""
 
@@ -157,7 +157,7 @@ class Practices(Plain):
                     self.thank_you_sent, self.actions_set))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class TagRef(Plain):
     """A tag as an entry names it: its slug and its name."""
 
@@ -210,7 +210,7 @@ def bodies_later(entry: Entry) -> Callable[[], tuple[str, ...]] | None:
     return None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Entry(_Bodies):
     """One rejection and the reflection on it, as written in one file."""
 
@@ -280,7 +280,7 @@ LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
 _LATER_SLOTS = (*LATER_FIELDS, "_later")
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Tag(Plain):
     """A tag and its entries, newest first."""
 
@@ -289,7 +289,7 @@ class Tag(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Month(Plain):
     """One month of the timeline and its entries, newest first."""
 
@@ -299,7 +299,7 @@ class Month(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Year(Plain):
     """One year of the timeline, its months newest first."""
 
@@ -311,7 +311,7 @@ class Year(Plain):
         return sum(len(m.entries) for m in self.months)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Lesson(HashedOnce):
     """A lesson and the entry that wrote it."""
 
@@ -324,7 +324,7 @@ class Lesson(HashedOnce):
         return self.text, self.entry
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class ActionItem(HashedOnce):
     """A next step and the entry that set it."""
 
@@ -337,7 +337,7 @@ class ActionItem(HashedOnce):
         return self.action, self.entry
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Company(Plain):
     """Every application to one company, newest first (e.g. applying again after a year)."""
 
@@ -346,7 +346,7 @@ class Company(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class StageFacet(Plain):
     """Applications whose furthest stage was this one, newest first."""
 
@@ -355,7 +355,7 @@ class StageFacet(Plain):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Stats(Plain):
     """Headline figures for the home page."""
 
@@ -371,7 +371,7 @@ class Stats(Plain):
     lessons: int
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Site(Plain):
     """Everything the pages show, computed once from the entries."""
 
@@ -394,7 +394,7 @@ class Site(Plain):
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class FieldValue(Plain):
     """A declared field's value in one entry, for the entry page and templates."""
 
@@ -409,7 +409,7 @@ MIN_ENTRIES = 5
 """Fewer entries than this: show the data, but no observation about patterns."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class LessonPoint(HashedOnce):
     """A lesson or post-mortem point, with the entry it came from."""
 
@@ -424,7 +424,7 @@ class LessonPoint(HashedOnce):
         return self.text, self.kind, self.entry
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class RecurringLesson(Plain):
     """Points that come back across entries: near-identical wording, or one shared tag."""
 
@@ -440,7 +440,7 @@ class RecurringLesson(Plain):
         return len({p.entry.source for p in self.points})
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Resurfaced(Plain):
     """A lesson written at least three months before the as-of date, shown again."""
 
@@ -450,7 +450,7 @@ class Resurfaced(Plain):
     """'March' in the as-of year, else 'March 2025'."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class ProgressPoint(Plain):
     """How far one application got, placed at the day it ended."""
 
@@ -460,7 +460,7 @@ class ProgressPoint(Plain):
     entry: Entry
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Count(Plain):
     """A labelled count: a funnel step, an outcome, a month."""
 
@@ -468,7 +468,7 @@ class Count(Plain):
     count: int
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class PracticeShare(Plain):
     """One of the five practices in one quarter: how many entries showed it."""
 
@@ -482,7 +482,7 @@ class PracticeShare(Plain):
     actions_set: int
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class ActionQuarter(Plain):
     """Actions set in entries of one quarter, and how many of those are done now."""
 
@@ -491,7 +491,7 @@ class ActionQuarter(Plain):
     done: int
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class StaleAction(Plain):
     """An open next step and how old it is at the as-of date."""
 
@@ -500,7 +500,7 @@ class StaleAction(Plain):
     """Days between the entry that set it and the as-of date."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class AnswerTime(Plain):
     """Days from applying to the answer, for one entry."""
 
@@ -508,7 +508,7 @@ class AnswerTime(Plain):
     days: int
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class Insight(Plain):
     """Every figure the progress, lessons and home pages show."""
 

@@ -14,12 +14,12 @@ import html
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import quote
 
 from generator.entry_links import WIKI_SCHEME
 from generator.sources import outside_fences
-from generator.value import Value
+from generator.value import Value, frozen
 
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
@@ -31,7 +31,7 @@ _TWO_COLONS = re.compile("::")
 _FIELD = re.compile(r"[ \t]*([A-Za-z_][\w-]*)::[ \t]*(\S.*?)[ \t]*\Z")
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Prepared(Value):
     """A body after the text pass, and what it said besides its text."""
 

@@ -54,12 +54,12 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from generator.errors import GrowthlogError, OutputRefused
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # not loaded by `growthlog build` with nothing to do (cache.up_to_date)
     from generator.render import OutputFile
@@ -78,7 +78,7 @@ NAME_MAX = 255
 """Bytes in one file name on the file systems a site is built on (ext4, APFS, NTFS)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class WriteReport(Value):
     """What a write did: files written, unchanged and removed."""
 
@@ -397,7 +397,7 @@ def staging_dir(out_dir: Path) -> Path:
     return real.with_name(f".{real.name}{STAGING_SUFFIX}")
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Listed(Value):
     """What the staging folder's list says growthlog put there."""
 
@@ -546,7 +546,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     return WriteReport(tuple(written), len(current) - len(written), tuple(stale), current)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Survey(Value):
     """What `_tree` listed, in one pass over it."""
 

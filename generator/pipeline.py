@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,14 +37,14 @@ from generator.sources import (
     unreadable_problem,
 )
 from generator.urls import FEED_PATH, SEARCH_INDEX_PATH, Urls, media_path, static_path
-from generator.value import Value
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # the validator loads only when an entry is parsed, Jinja when a page
     from generator.entries import Front  # is rendered (render.load_rendering)
     from generator.theme import Theme
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Sources(Value):
     """content/ as listed: every file, the attachments to publish, and what was said."""
 
@@ -57,7 +57,7 @@ class Sources(Value):
     """Each content file's key, when the listing is the nothing-changed check's (Inputs)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class LoadedLog(Value):
     """The log read and organised: config, site, attachments, problems."""
 

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from generator.config import SiteConfig, remembering
 from generator.crypto import KeyBlob, SiteKeys, Slot, opaque_token, seal_file
 from generator.render import OutputFile
-from generator.value import Value
+from generator.value import Value, frozen
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /\n"
 NEVER_PUBLISHED = frozenset({"sitemap.xml", "feed.xml", "atom.xml", "rss.xml", "index.xml",
@@ -76,7 +76,7 @@ SEARCH_SCRIPT = "static/search.js"
 CSP pins it by hash (it holds no log content)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class ShellParts(Value):
     """growthlog's own bytes in a private site, as `encrypt_site` publishes them: the audit
     checks shells and the runtime file against them byte for byte, so none of it is ever

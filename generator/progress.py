@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator import charts
 from generator.charts import Chart, num
 from generator.memo import Memo
 from generator.model import MIN_ENTRIES, PRACTICES, Insight
-from generator.value import Value
+from generator.value import Value, frozen
 
 NOT_ENOUGH = "Not enough entries yet to see a pattern"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Figure(Value):
     """One section of the progress page."""
 

@@ -34,13 +34,12 @@ import pickle
 import struct
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from generator.cache import write_cache_file
 from generator.errors import StateChanged
-from generator.value import Value
+from generator.value import Value, frozen
 
 _MAGIC = b"growthlog records 3\n"
 _CRC = struct.Struct("<I")
@@ -150,7 +149,7 @@ class _Unpickler(pickle.Unpickler):
         return Later(self._tail, at, sizes)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Loaded(Value):
     """What a load found: the records, the token of the last save, and how far each file
     was read and trusted (where a journal is to be appended to)."""

@@ -17,11 +17,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from generator.memo import Memo
 from generator.model import Entry, LessonPoint, RecurringLesson, Resurfaced, TagRef
-from generator.value import Value
+from generator.value import Value, frozen
 
 SIMILAR = 0.8
 """difflib ratio above which two normalised lessons count as the same wording."""
@@ -62,7 +61,7 @@ def _same_wording(a: str, b: str) -> bool:
             and matcher.ratio() >= SIMILAR)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Clustering(Value):
     """Which cluster each wording joined, and the work it took (for the tests)."""
 
@@ -143,7 +142,7 @@ def cluster_wordings(wordings: Sequence[str],
     return Clustering(tuple(cluster_of), postings_read, comparisons)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class _Grouped(Value):
     """The clusters of a log's wordings, with every verdict of `_same_wording` they took."""
 

@@ -31,7 +31,7 @@ from generator.urls import (
     tag_path,
     year_path,
 )
-from generator.value import Value
+from generator.value import Value, frozen, frozen_compared
 
 if TYPE_CHECKING:  # Jinja and the theme load where pages are rendered (`load_rendering`)
     import jinja2
@@ -46,7 +46,7 @@ HOME_ACTIONS = 8
 HOME_RECURRING = 3
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class OutputFile(Value):
     """One file of the site: where it goes and its bytes."""
 
@@ -55,7 +55,7 @@ class OutputFile(Value):
     data: bytes
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class PageInfo(Plain):
     """What every template is told about its page."""
 
@@ -65,7 +65,7 @@ class PageInfo(Plain):
     """Logical path, e.g. 'entries/acme/'."""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@frozen_compared
 class PagePlan(Plain):
     """A page to render: its info, its template and the data it shows."""
 
@@ -74,7 +74,7 @@ class PagePlan(Plain):
     context: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Renderer(Value):
     """One Jinja environment for a theme, the site's URLs and its config: their values are
     the templates' globals from the start, and its `{% cache %}` fragments are valid for

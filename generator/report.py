@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from generator.errors import Problem
-from generator.value import Value
+from generator.value import Value, frozen
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class BuildReport(Value):
     """What a build did, for the command line's summary."""
 

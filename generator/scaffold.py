@@ -7,19 +7,18 @@ import importlib.metadata
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import CONFIG_NAME, SiteConfig
 from generator.errors import GrowthlogError
 from generator.schema import entry_json_schema
 from generator.slugs import make_slug
-from generator.value import Value
+from generator.value import Value, frozen
 
 SCHEMA_FILE = "growthlog.schema.json"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class NewEntry(Value):
     """What `growthlog new` writes into a new entry file."""
 

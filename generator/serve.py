@@ -22,7 +22,6 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -44,7 +43,7 @@ from generator.parallel import Workers
 from generator.render import template_problem
 from generator.share_check import KEYFILE
 from generator.urls import static_path
-from generator.value import Value
+from generator.value import Value, frozen
 from generator.watch import ChangeSet, Kind, watch_changes
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class RebuildResult(Value):
     """One rebuild of the preview: what changed on disk, or the problems that stopped it."""
 
@@ -132,7 +131,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Held(Value):
     """A broken entry file built at its last good version (None: it never built)."""
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
 from generator.suggest import closest_key
-from generator.value import Value
+from generator.value import Value, frozen
 
 READER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 """A reader's name (`growthlog reader add NAME`, `share: [NAME]`, [readers.NAME])."""
@@ -35,7 +35,7 @@ _PRACTICE_OF = {"feedback": "feedback_asked", "support": "support_sought",
 _EMAIL = re.compile(r"[^@\s?&#%<>\"]+@[^@\s?&#%<>\"]+\.[^@\s?&#%<>\"]+")
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class ReaderRules(Value):
     """One reader of a private log and what their view holds."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import yaml
 
 from generator.errors import Problem, Severity
 from generator.front_matter import FrontMatterError, parse_json, parse_toml, starts_json
-from generator.value import Value
+from generator.value import Value, frozen
 from generator.yaml_words import PREFIX, explain
 
 # A key path into front matter: ("feedback", "asked") or ("actions", 2, "done").
@@ -69,7 +69,7 @@ SKIPPED_DIRS = ("__pycache__", "node_modules")
 """Folders that are never content (and that serve does not watch)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class ScalarSource(Value):
     """Where a front-matter value was written, and how (for YAML 1.1 surprises)."""
 
@@ -78,7 +78,7 @@ class ScalarSource(Value):
     is_plain: bool
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class SourceFile(Value):
     """One entry file split into its front matter (with line map) and body."""
 

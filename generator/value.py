@@ -1,25 +1,54 @@
-"""Equality, hash and repr by fields for frozen dataclasses, written once.
+"""Frozen dataclasses made without compiling what they need not, and their equality,
+hash and repr by fields, written once.
 
-@dataclass generates `__eq__`, `__hash__` and `__repr__` for each class it makes, and
-Python 3.11 compiles each of them with an `exec` of its own: for the sixty-odd classes a
-build loads, about 9 ms of its start (a cold build of 100 entries takes about 0.25 s).
-A class declared `@dataclass(frozen=True, slots=True, eq=False, repr=False)` on `Value`
-gets the same three from here: equal to an object of its own class whose compared fields
-are equal, hashed on the fields @dataclass would hash, shown as @dataclass shows it. The
-model types (model.py) and page plans (render.py's PagePlan and PageInfo) are declared
-with repr=False only and keep @dataclass's equality, and its hash but for the four
-HashedOnce types (Entry among them: hashed once, when made): a rebuild compares them by
-the ten thousand, and these look the fields up each time.
+On Python 3.11 @dataclass compiles each method it generates with an `exec` of its own:
+`frozen=True` adds a __setattr__ and a __delattr__ to every class, eq=True an __eq__ and
+a __hash__, repr=True a __repr__. For the eighty-odd classes a one-edit build loads,
+the two that guard against assignment alone were about 8 ms of its start. So a class
+here is declared with one of two decorators, both `@dataclass(slots=True)` underneath:
+
+* `frozen`: equality, hash and repr from Value (equal to an object of its own class whose
+  compared fields are equal, hashed on the fields @dataclass would hash, shown as
+  @dataclass shows it): only its __init__ is compiled.
+* `frozen_compared`: @dataclass's own __eq__ and __hash__ (the hash of a class that
+  declares one, as HashedOnce's, stays), repr from Value: for the types a rebuild
+  compares by the ten thousand (model.py's, render.py's page plans), whose equality
+  must read their fields directly, not look them up as Value's does.
+
+Both are frozen to the type checker: mypy (strict, run by CI over every module) refuses
+any assignment to a field, as it does for `@dataclass(frozen=True)`. Python does not
+guard them at run time (nothing compiled for it), and their __init__ stores each field
+directly, about five times faster than a frozen dataclass's `object.__setattr__` calls.
+Code that must set a field of a made object (unpickling, a body read later) says so with
+`object.__setattr__`, as it had to.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import TypeVar, dataclass_transform
+
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(field,))
+def frozen(cls: type[T]) -> type[T]:
+    """A frozen dataclass with slots, comparing, hashing and shown as Value says."""
+    return dataclass(slots=True, eq=False, repr=False)(cls)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def frozen_compared(cls: type[T]) -> type[T]:
+    """A frozen dataclass with slots and @dataclass's own __eq__ and __hash__."""
+    make: Callable[[type[T]], type[T]] = dataclass(
+        slots=True, repr=False, unsafe_hash="__hash__" not in cls.__dict__)
+    return make(cls)
 
 
 class Value:
-    """Base of frozen dataclasses: those declared with eq=False and repr=False take all
-    three from it; Plain and HashedOnce subclasses (repr=False only) take the repr alone."""
+    """Base of frozen dataclasses: those declared `frozen` take equality, hash and repr
+    from it; `frozen_compared` ones (Plain and HashedOnce subclasses) the repr alone."""
 
     __slots__ = ()
 

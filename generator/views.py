@@ -11,7 +11,7 @@ slug key, which the unlock page computes from the key that opened (unlock.js).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from generator.audit import Leak, Needle, audit_view, entry_needles, entry_texts, withheld_needles
@@ -29,10 +29,10 @@ from generator.share_rules import as_shared, rules_for, shared_with, view_entrie
 from generator.site import build_site
 from generator.theme import load_theme
 from generator.urls import Urls
-from generator.value import Value
+from generator.value import Value, frozen
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class View(Value):
     """One reader's site: what it shows (plain, before sealing) and what is published."""
 

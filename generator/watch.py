@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import watchfiles
@@ -21,7 +20,7 @@ from generator.config import CONFIG_NAME
 from generator.errors import GrowthlogError
 from generator.sources import SKIPPED_DIRS, is_ignored_name
 from generator.theme import packaged_themes_dir
-from generator.value import Value
+from generator.value import Value, frozen
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class Kind(enum.IntEnum):
     CONFIG = 3
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class ChangeSet(Value):
     """One batch of saves, sorted by what they touch."""
 

@@ -8,16 +8,15 @@ says where the trouble began: an unclosed `[` or a line that is not `key: value`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import yaml
 
-from generator.value import Value
+from generator.value import Value, frozen
 
 PREFIX = "front matter: "
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+@frozen
 class Explained(Value):
     """A YAML error in words, at the file line where it starts."""
 
