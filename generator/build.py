@@ -18,7 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build_cache import BuildCache, load_build_cache, save_build_cache
+from generator.build_cache import (
+    BuildCache,
+    load_build_cache,
+    new_build_cache,
+    save_build_cache,
+)
 from generator.cache import (
     Inputs,
     LastBuild,
@@ -30,7 +35,7 @@ from generator.cache import (
 from generator.clock import source_date as source_date  # imported from here too
 from generator.clock import today as today  # imported from here too
 from generator.config import SiteConfig, shared_origin_warnings
-from generator.errors import GrowthlogError, Problem, raise_on_errors
+from generator.errors import GrowthlogError, Problem, StateChanged, raise_on_errors
 from generator.meter import Tick
 from generator.output import (
     MANIFEST,
@@ -138,6 +143,8 @@ def _from_disk(root: Path, out_dir: Path, print_: str, key: str, started: float,
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
                                       if type(held[1]) is not Unread
                                       or (not again and path not in exc.paths)}
+            except StateChanged:  # an entry's bodies it read damaged: from nothing, then
+                loaded = new_build_cache(key, unread=out_dir)
         raise AssertionError("no page is left unread")
     finally:
         if thawed:  # (serve keeps what it froze)
@@ -276,10 +283,11 @@ def check(root: Path, *, drafts: bool = True, workers: Workers | None = None) ->
     from generator.share_check import reader_names
     from generator.share_rules import share_problems
 
-    cache = load_build_cache(root, code_key())
-    log = load_log(root, drafts=drafts, cache=cache, workers=workers)
-    raise_on_errors(log.problems)
-    files = site_files(root, log, cache, cache.pages, public=False, workers=workers)
+    key = code_key()
+    try:
+        log, files = _checked(root, load_build_cache(root, key), drafts, workers)
+    except StateChanged:  # an entry's bodies it read damaged: checked from nothing, then
+        log, files = _checked(root, new_build_cache(key), drafts, workers)
     problems = log.problems + [Problem("output", f"cannot write {why}")
                                for why in path_problems(f.path for f in files)]
     raise_on_errors(problems)
@@ -287,3 +295,11 @@ def check(root: Path, *, drafts: bool = True, workers: Workers | None = None) ->
     if readers is not None:  # as a private build warns (_seal), for a log that is not one yet
         problems += share_problems(log.site.entries, log.config.readers, readers)
     return problems
+
+
+def _checked(root: Path, cache: BuildCache, drafts: bool, workers: Workers | None
+             ) -> tuple[LoadedLog, list[OutputFile]]:
+    """The log and its files, as `check` renders them in memory (raises its errors)."""
+    log = load_log(root, drafts=drafts, cache=cache, workers=workers)
+    raise_on_errors(log.problems)
+    return log, site_files(root, log, cache, cache.pages, public=False, workers=workers)

@@ -90,7 +90,7 @@ from generator.cache import (
 from generator.collector import collector_off
 from generator.config import SiteConfig
 from generator.entry_links import LinkCache
-from generator.errors import Problem
+from generator.errors import Problem, StateChanged
 from generator.markup import LinkContext
 from generator.memo import Memo
 from generator.model import (
@@ -252,10 +252,9 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
     """What the last public `growthlog build` (or, by `name`, `serve`) of this log left on
     disk, or a fresh cache when there is none or it cannot be trusted (damaged,
     half-written, another key, its two parts from different saves). `unread`: the output
-    folder the build writes, whose pages stay there (BuildCache.unread)."""
-    cache = BuildCache(markdown=MarkdownCache(),
-                       pages=RenderCache(compiled_for=key, note_reads=True),
-                       unread=os.fspath(unread.resolve()) if unread is not None else None)
+    folder the build writes, whose pages stay there (BuildCache.unread). An entry's
+    bodies are checked when first read: one damaged raises StateChanged then."""
+    cache = new_build_cache(key, unread=unread)
     folder = root / CACHE_DIR
     # (Un)pickling the state makes objects by the hundred thousand, none of them garbage:
     # the collections that set off were a third of loading it (1,000 entries: 40-60 ms,
@@ -290,6 +289,13 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
     cache.parsed, cache.bodies, cache.markdown = parsed, bodies, MarkdownCache(known)
     cache.stored = loaded
     return cache
+
+
+def new_build_cache(key: str, *, unread: Path | None = None) -> BuildCache:
+    """The cache of a build with nothing from disk to trust, as load_build_cache gives it."""
+    return BuildCache(markdown=MarkdownCache(),
+                      pages=RenderCache(compiled_for=key, note_reads=True),
+                      unread=os.fspath(unread.resolve()) if unread is not None else None)
 
 
 def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_FILE, *,
@@ -332,8 +338,13 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
         reducers[Entry] = _reduce_entry
         later = lambda: {id(entry): _bodies(entry)  # noqa: E731
                          for _, entry, _ in cache.parsed.values() if entry is not None}
-    stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed, last,
-                          later=later, reducers=reducers)
+    try:
+        stored = records.save(root / CACHE_DIR, _records_name(name), key, current, changed,
+                              last, later=later, reducers=reducers)
+    except StateChanged:  # bodies it would carry over damaged: the next build from nothing
+        with contextlib.suppress(OSError):
+            (root / CACHE_DIR / name).unlink()
+        return
     if stored is None:
         return
     state = (cache.config, cache.links, cache.linked, rest,

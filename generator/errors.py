@@ -3,7 +3,7 @@
     GrowthlogError            anything the user can fix; printed without a traceback
     ├── ProblemsFound         content or config problems; carries every Problem found
     ├── OutputRefused         the output folder is unsafe to write into
-    └── StateChanged          the build state was written into while in use (records.py)
+    └── StateChanged          the build state was damaged or written into while in use
 
 Validators never raise for bad input: they return Problems. Only `build` raises,
 once, after every file was read, so the author sees every problem in one run.
@@ -77,4 +77,6 @@ class OutputRefused(GrowthlogError):
 
 class StateChanged(GrowthlogError):
     """A build state's base was written into while its texts were still to be read (by
-    hand, or a tool that rewrites a file in place): it no longer holds what was checked."""
+    hand, or a tool that rewrites a file in place), or a text read from it fails its
+    check: it does not hold what was saved. A build or check from disk starts again
+    without it."""

@@ -263,9 +263,10 @@ class Rebuilder:
             return report, list(report.warnings)
         except ProblemsFound as exc:
             return None, exc.problems
+        except StateChanged:  # what was loaded from disk (damaged, or changed): from nothing
+            self.cache = _serving(BuildCache())
+            return self._build(None, only, workers)
         except GrowthlogError as exc:
-            if isinstance(exc, StateChanged):  # what was loaded from it: not to be trusted
-                self.cache = _serving(BuildCache())
             return None, [Problem("growthlog", str(exc))]
         except jinja2.TemplateError as exc:
             return None, [template_problem(exc)]

@@ -14,7 +14,7 @@ import pytest
 from test_cache import counting
 
 from generator import build_cache, cache, records
-from generator.build import build
+from generator.build import build, check
 
 from conftest import make_log, read_tree
 
@@ -113,7 +113,6 @@ BASE_DAMAGE: list[Callable[[bytes], bytes]] = [
     lambda data: data[: len(data) - 10],
     lambda data: data[: len(data) // 2],
     _flip_last,
-    lambda data: data[:2000] + bytes([data[2000] ^ 1]) + data[2001:],  # an entry's bodies
     lambda data: data[:-12] + bytes([data[-12] ^ 1]) + data[-11:],  # the bodies' length
     lambda data: b"x" + data,
     lambda data: data.replace(cache.code_key().encode(), b"0" * 64, 1),
@@ -133,6 +132,86 @@ def test_a_damaged_base_is_not_trusted(damage: Callable[[bytes], bytes], tmp_pat
     assert len(seen) == 24
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def _damage_body(root: Path, number: int) -> None:
+    """A bit changed on disk in entry `number`'s bodies, which state.base keeps apart."""
+    base = _folder(root) / "state.base"
+    data = base.read_bytes()
+    at = data.index(f"Body {number}, words".encode()) + 8
+    base.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1:])
+
+
+def _page_of(root: Path, number: int) -> Path:
+    [page] = [path for path in (root / "output").rglob("index.html")
+              if f"<h1>Entry {number}</h1>" in path.read_text(encoding="utf-8")]
+    return page
+
+
+def test_damaged_bodies_are_never_shown(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry's bodies are checked when first read: a build or check that reads damaged
+    ones starts again from nothing (and a build saves a state the next one trusts)."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _damage_body(root, 7)
+    _page_of(root, 7).unlink()  # (deleted by hand: rendered again, from its bodies)
+    assert check(root) == []  # (checked from nothing, likewise)
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 24  # every body rendered again: nothing was taken from the state
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+    _edit(root, 4, "Edited.")
+    build(root, use_cache=True)
+    assert len(seen) == 25  # and what it wrote instead is trusted
+
+
+def test_damaged_bodies_are_never_carried_into_a_new_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that writes a new base copies the bodies no build read as they are stored:
+    checked first, so damaged ones never come back as sound. It keeps no state then (the
+    build is not done again): the next build is from nothing."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _damage_body(root, 0)  # the oldest entry: not in the feed, so not read by these builds
+    for number in range(1, 24):  # a new base: most records changed
+        _edit(root, number, "Edited.")
+    seen = counting(monkeypatch)
+    build(root, use_cache=True)
+    assert len(seen) == 23
+    _page_of(root, 0).unlink()
+    build(root, use_cache=True)
+    assert len(seen) == 23 + 24
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def _read_so_far() -> int:
+    """Bytes this process has read from files so far (Linux)."""
+    with open("/proc/self/io", encoding="ascii") as file:
+        return int(file.readline().split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="Linux's count of reads")
+def test_a_load_reads_the_records_not_the_bodies(tmp_path: Path) -> None:
+    """The bodies (most of state.base) are not even read to be checked when it is loaded:
+    each is checked when first read."""
+    from generator.pipeline import load_log
+
+    root = make_log(tmp_path / "log", _long_entries(24), CONFIG)
+    build(root, use_cache=True)
+    bodies = sum(len(e.body_html.encode()) + len(e.body_text.encode())
+                 for e in load_log(root).site.entries)
+    base = (_folder(root) / "state.base").stat().st_size
+    key = cache.code_key()
+    build_cache.load_build_cache(root, key)  # (what it imports, imported)
+    before = _read_so_far()
+    state = build_cache.load_build_cache(root, key)
+    assert len(state.parsed) == 24
+    pickle = (_folder(root) / build_cache.STATE_FILE).stat().st_size
+    records_part = base - bodies  # read twice: checked, then unpickled
+    assert _read_so_far() - before < 2 * records_part + pickle + (64 << 10), (base, bodies)
 
 
 def _long_entries(count: int) -> dict[str, str | bytes]:
@@ -357,3 +436,19 @@ def test_a_failure_reading_the_bodies_is_not_taken_for_no_body(tmp_path: Path) -
         jinja2.Environment().from_string("{{ entry.body_html }}").render(entry=entry)
     with pytest.raises(AttributeError):
         entry.no_such_field  # noqa: B018
+
+
+def test_serve_started_from_damaged_bodies_builds_from_nothing(tmp_path: Path) -> None:
+    """`serve` from a build's state whose bodies it reads are damaged: the preview is the
+    log's, with no error over it."""
+    from generator.serve import Rebuilder
+
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _damage_body(root, 7)
+    _page_of(root, 7).unlink()  # (rendered again, from its bodies)
+    rebuilder = Rebuilder(root, tmp_path / "preview", disk=True)
+    result = rebuilder.rebuild()
+    assert result.ok and not result.problems, result.problems
+    build(root, output=tmp_path / "clean", base_url="/")
+    assert read_tree(tmp_path / "preview") == read_tree(tmp_path / "clean")
