@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from generator.value import Value, frozen_compared
+from generator.value import Value, frozen
 
 
 class HashedOnce(Value):
@@ -60,7 +60,7 @@ def _unpickle_hashed(kind: type[H], values: tuple[object, ...],
     return made
 
 
-@frozen_compared
+@frozen
 class Feedback(Plain):
     """What the company said, or did not, about why (front matter `feedback`)."""
 
@@ -70,7 +70,7 @@ class Feedback(Plain):
     other_openings: str | None
 
 
-@frozen_compared
+@frozen
 class Support(Plain):
     """Someone the author talked it through with, and what they took away."""
 
@@ -78,7 +78,7 @@ class Support(Plain):
     took_away: str | None
 
 
-@frozen_compared
+@frozen
 class Postmortem(Plain):
     """What went well and what to improve, as written."""
 
@@ -86,7 +86,7 @@ class Postmortem(Plain):
     to_improve: tuple[str, ...]
 
 
-@frozen_compared
+@frozen
 class Bridges(Plain):
     """Whether a thank-you was sent (or when) and whether to keep in touch."""
 
@@ -99,7 +99,7 @@ class Bridges(Plain):
         return sent if isinstance(sent, dt.date) else None
 
 
-@frozen_compared
+@frozen
 class Action(Plain):
     """One next step the entry sets: done or not, and when it is due."""
 
@@ -108,7 +108,7 @@ class Action(Plain):
     due: dt.date | None
 
 
-@frozen_compared
+@frozen
 class Practice(Plain):
     """One of the five practices: the one name every page uses for it."""
 
@@ -141,7 +141,7 @@ PRACTICES: tuple[Practice, ...] = (
 """The five practices, in the order every page lists them."""
 
 
-@frozen_compared
+@frozen
 class Practices(Plain):
     """The five practices as a checklist: True when the entry shows it."""
 
@@ -157,7 +157,7 @@ class Practices(Plain):
                     self.thank_you_sent, self.actions_set))
 
 
-@frozen_compared
+@frozen
 class TagRef(Plain):
     """A tag as an entry names it: its slug and its name."""
 
@@ -210,7 +210,7 @@ def bodies_later(entry: Entry) -> Callable[[], tuple[str, ...]] | None:
     return None
 
 
-@frozen_compared
+@frozen
 class Entry(_Bodies):
     """One rejection and the reflection on it, as written in one file."""
 
@@ -261,7 +261,7 @@ class Entry(_Bodies):
     share_line: int | None = None
     """The file line of `share:`, for a warning about a name in it."""
 
-    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
+    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.source, self.slug, self.title, self.date  # a few fields: enough to tell apart
@@ -280,7 +280,7 @@ LATER_FIELDS = tuple(name for name in Entry.__slots__ if name not in BODIES)
 _LATER_SLOTS = (*LATER_FIELDS, "_later")
 
 
-@frozen_compared
+@frozen
 class Tag(Plain):
     """A tag and its entries, newest first."""
 
@@ -289,7 +289,7 @@ class Tag(Plain):
     entries: tuple[Entry, ...]
 
 
-@frozen_compared
+@frozen
 class Month(Plain):
     """One month of the timeline and its entries, newest first."""
 
@@ -299,7 +299,7 @@ class Month(Plain):
     entries: tuple[Entry, ...]
 
 
-@frozen_compared
+@frozen
 class Year(Plain):
     """One year of the timeline, its months newest first."""
 
@@ -311,33 +311,33 @@ class Year(Plain):
         return sum(len(m.entries) for m in self.months)
 
 
-@frozen_compared
+@frozen
 class Lesson(HashedOnce):
     """A lesson and the entry that wrote it."""
 
     text: str
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
+    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.entry
 
 
-@frozen_compared
+@frozen
 class ActionItem(HashedOnce):
     """A next step and the entry that set it."""
 
     action: Action
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
+    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.action, self.entry
 
 
-@frozen_compared
+@frozen
 class Company(Plain):
     """Every application to one company, newest first (e.g. applying again after a year)."""
 
@@ -346,7 +346,7 @@ class Company(Plain):
     entries: tuple[Entry, ...]
 
 
-@frozen_compared
+@frozen
 class StageFacet(Plain):
     """Applications whose furthest stage was this one, newest first."""
 
@@ -355,7 +355,7 @@ class StageFacet(Plain):
     entries: tuple[Entry, ...]
 
 
-@frozen_compared
+@frozen
 class Stats(Plain):
     """Headline figures for the home page."""
 
@@ -371,7 +371,7 @@ class Stats(Plain):
     lessons: int
 
 
-@frozen_compared
+@frozen
 class Site(Plain):
     """Everything the pages show, computed once from the entries."""
 
@@ -394,7 +394,7 @@ class Site(Plain):
     """Figures for the progress page, recurring lessons and the resurfaced lesson."""
 
 
-@frozen_compared
+@frozen
 class FieldValue(Plain):
     """A declared field's value in one entry, for the entry page and templates."""
 
@@ -409,7 +409,7 @@ MIN_ENTRIES = 5
 """Fewer entries than this: show the data, but no observation about patterns."""
 
 
-@frozen_compared
+@frozen
 class LessonPoint(HashedOnce):
     """A lesson or post-mortem point, with the entry it came from."""
 
@@ -418,13 +418,13 @@ class LessonPoint(HashedOnce):
     """'lesson', 'to improve' or 'went well'."""
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__  # (@dataclass's would hash every field)
+    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.kind, self.entry
 
 
-@frozen_compared
+@frozen
 class RecurringLesson(Plain):
     """Points that come back across entries: near-identical wording, or one shared tag."""
 
@@ -440,7 +440,7 @@ class RecurringLesson(Plain):
         return len({p.entry.source for p in self.points})
 
 
-@frozen_compared
+@frozen
 class Resurfaced(Plain):
     """A lesson written at least three months before the as-of date, shown again."""
 
@@ -450,7 +450,7 @@ class Resurfaced(Plain):
     """'March' in the as-of year, else 'March 2025'."""
 
 
-@frozen_compared
+@frozen
 class ProgressPoint(Plain):
     """How far one application got, placed at the day it ended."""
 
@@ -460,7 +460,7 @@ class ProgressPoint(Plain):
     entry: Entry
 
 
-@frozen_compared
+@frozen
 class Count(Plain):
     """A labelled count: a funnel step, an outcome, a month."""
 
@@ -468,7 +468,7 @@ class Count(Plain):
     count: int
 
 
-@frozen_compared
+@frozen
 class PracticeShare(Plain):
     """One of the five practices in one quarter: how many entries showed it."""
 
@@ -482,7 +482,7 @@ class PracticeShare(Plain):
     actions_set: int
 
 
-@frozen_compared
+@frozen
 class ActionQuarter(Plain):
     """Actions set in entries of one quarter, and how many of those are done now."""
 
@@ -491,7 +491,7 @@ class ActionQuarter(Plain):
     done: int
 
 
-@frozen_compared
+@frozen
 class StaleAction(Plain):
     """An open next step and how old it is at the as-of date."""
 
@@ -500,7 +500,7 @@ class StaleAction(Plain):
     """Days between the entry that set it and the as-of date."""
 
 
-@frozen_compared
+@frozen
 class AnswerTime(Plain):
     """Days from applying to the answer, for one entry."""
 
@@ -508,7 +508,7 @@ class AnswerTime(Plain):
     days: int
 
 
-@frozen_compared
+@frozen
 class Insight(Plain):
     """Every figure the progress, lessons and home pages show."""
 

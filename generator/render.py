@@ -31,7 +31,7 @@ from generator.urls import (
     tag_path,
     year_path,
 )
-from generator.value import Value, frozen, frozen_compared
+from generator.value import Value, frozen
 
 if TYPE_CHECKING:  # Jinja and the theme load where pages are rendered (`load_rendering`)
     import jinja2
@@ -55,7 +55,7 @@ class OutputFile(Value):
     data: bytes
 
 
-@frozen_compared
+@frozen
 class PageInfo(Plain):
     """What every template is told about its page."""
 
@@ -65,7 +65,7 @@ class PageInfo(Plain):
     """Logical path, e.g. 'entries/acme/'."""
 
 
-@frozen_compared
+@frozen
 class PagePlan(Plain):
     """A page to render: its info, its template and the data it shows."""
 

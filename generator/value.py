@@ -1,25 +1,23 @@
-"""Frozen dataclasses made without compiling what they need not, and their equality,
-hash and repr by fields, written once.
+"""Frozen dataclasses made without compiling more than their __init__.
 
 On Python 3.11 @dataclass compiles each method it generates with an `exec` of its own:
 `frozen=True` adds a __setattr__ and a __delattr__ to every class, eq=True an __eq__ and
-a __hash__, repr=True a __repr__. For the eighty-odd classes a one-edit build loads,
-the two that guard against assignment alone were about 8 ms of its start. So a class
-here is declared with one of two decorators, both `@dataclass(slots=True)` underneath:
+a __hash__, repr=True a __repr__. For the eighty-odd classes a one-edit build loads that
+was about 10 ms of its start. A class declared `@frozen` (on Value) is
+`@dataclass(slots=True, eq=False, repr=False)` underneath, and gets from here, without
+compiling anything:
 
-* `frozen`: equality, hash and repr from Value (equal to an object of its own class whose
-  compared fields are equal, hashed on the fields @dataclass would hash, shown as
-  @dataclass shows it): only its __init__ is compiled.
-* `frozen_compared`: @dataclass's own __eq__ and __hash__ (the hash of a class that
-  declares one, as HashedOnce's, stays), repr from Value: for the types a rebuild
-  compares by the ten thousand (model.py's, render.py's page plans), whose equality
-  must read their fields directly, not look them up as Value's does.
+* equality: equal to an object of its own class whose compared fields are equal, read
+  with one `operator.attrgetter` made for the class (a C call for all of them);
+* a hash on the fields @dataclass would hash, unless the class has one of its own (as
+  HashedOnce's: hashed once, when made);
+* a repr as @dataclass's, from Value.
 
-Both are frozen to the type checker: mypy (strict, run by CI over every module) refuses
-any assignment to a field, as it does for `@dataclass(frozen=True)`. Python does not
-guard them at run time (nothing compiled for it), and their __init__ stores each field
-directly, about five times faster than a frozen dataclass's `object.__setattr__` calls.
-Code that must set a field of a made object (unpickling, a body read later) says so with
+It is frozen to the type checker: mypy (strict, run by CI over every module) refuses any
+assignment to a field, as it does for `@dataclass(frozen=True)`. Python does not guard it
+at run time (nothing compiled for it), and its __init__ stores each field directly, about
+five times faster than a frozen dataclass's `object.__setattr__` calls. Code that must set
+a field of a made object (unpickling, a body read later) says so with
 `object.__setattr__`, as it had to.
 """
 
@@ -27,28 +25,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import TypeVar, dataclass_transform
 
 T = TypeVar("T")
 
 
-@dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(field,))
-def frozen(cls: type[T]) -> type[T]:
-    """A frozen dataclass with slots, comparing, hashing and shown as Value says."""
-    return dataclass(slots=True, eq=False, repr=False)(cls)
-
-
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def frozen_compared(cls: type[T]) -> type[T]:
-    """A frozen dataclass with slots and @dataclass's own __eq__ and __hash__."""
-    make: Callable[[type[T]], type[T]] = dataclass(
-        slots=True, repr=False, unsafe_hash="__hash__" not in cls.__dict__)
-    return make(cls)
+def frozen(cls: type[T]) -> type[T]:
+    """A frozen dataclass with slots, equality, hash and repr as the module says."""
+    made: type[T] = dataclass(slots=True, eq=False, repr=False)(cls)
+    declared = fields(made)  # type: ignore[arg-type]
+    compared = _getter(tuple(f.name for f in declared if f.compare))
+
+    def __eq__(self: object, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return bool(compared(self) == compared(other))
+
+    __eq__.__qualname__ = f"{made.__qualname__}.__eq__"
+    setattr(made, "__eq__", __eq__)  # noqa: B010 (mypy refuses a method assigned)
+    if made.__hash__ is not Value.__hash__:  # its own, or a base's (HashedOnce)
+        return made
+    hashed = _getter(tuple(f.name for f in declared
+                           if (f.compare if f.hash is None else f.hash)))
+
+    def __hash__(self: object) -> int:
+        return hash(hashed(self))
+
+    __hash__.__qualname__ = f"{made.__qualname__}.__hash__"
+    setattr(made, "__hash__", __hash__)  # noqa: B010
+    return made
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
+    """The tuple of these fields of an object, as @dataclass's methods compare and hash."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda made: (one(made),)
+    return lambda made: ()
 
 
 class Value:
-    """Base of frozen dataclasses: those declared `frozen` take equality, hash and repr
-    from it; `frozen_compared` ones (Plain and HashedOnce subclasses) the repr alone."""
+    """Base of the `frozen` dataclasses: their repr (and their equality and hash until
+    `frozen` gives them their own, made for the class)."""
 
     __slots__ = ()
 

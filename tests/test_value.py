@@ -1,7 +1,6 @@
-"""[speed] Frozen dataclasses (value.frozen, value.frozen_compared) get repr, and where
-they are not compared by the thousand, equality and hash, from value.Value, written once,
-and no guard against assignment: not compiled for each class by @dataclass (an exec per
-method on Python 3.11). The same results as the methods @dataclass generates."""
+"""[speed] Frozen dataclasses (value.frozen) get equality, hash and repr made once, from
+value.py, and no guard against assignment: not compiled for each class by @dataclass (an
+exec per method on Python 3.11). The same results as the methods @dataclass generates."""
 
 from __future__ import annotations
 
@@ -44,22 +43,11 @@ def _value_classes() -> list[type]:
     return [cls for cls in _frozen_classes(MODULES) if issubclass(cls, Value)]
 
 
-COMPARED = ("generator.model.", "generator.render.PageInfo", "generator.render.PagePlan")
-"""Compared by the ten thousand in a rebuild (the site and page plans of the last build
-against this one's: 25,000 entries and 120,000 tag refs in a one-edit build at 1,000
-entries), so with @dataclass's own equality, which reads their fields directly: Value's
-looks them up for each comparison (the one-edit build took 1.08x the wall with it)."""
-
-
-def test_frozen_classes_compile_no_repr_and_equality_only_where_it_is_hot() -> None:
+def test_frozen_classes_are_values_and_shown_by_value() -> None:
     classes = _frozen_classes(MODULES)
     assert len(classes) > 60
-    own = [f"{cls.__module__}.{cls.__qualname__}.{method}" for cls in classes
-           for method in ("__eq__", "__hash__", "__repr__") if method in cls.__dict__
-           and not (method == "__hash__" and cls is HashedOnce)]
-    hot = [name for name in own if name.startswith(COMPARED) and not name.endswith("repr__")]
-    assert [name for name in own if name not in hot] == []
     assert [cls.__qualname__ for cls in classes if not issubclass(cls, Value)] == []
+    assert [cls.__qualname__ for cls in classes if "__repr__" in cls.__dict__] == []
 
 
 _COMPILED = """
@@ -84,30 +72,32 @@ print(json.dumps(compiled))
 """
 
 
-def test_class_creation_compiles_no_guard_and_equality_only_where_it_is_hot() -> None:
+def test_class_creation_compiles_only_init() -> None:
     """What @dataclass compiles (an exec each) while every module loads, as Python's audit
-    hook sees it in a fresh process: for a frozen class, its __init__, and the __eq__ and
-    __hash__ of those compared by the ten thousand; no __setattr__ and __delattr__ (a
-    frozen dataclass's run-time guard: two for each class, ~8 ms of a one-edit build's
-    start) and no __repr__."""
+    hook sees it in a fresh process: for a frozen class, its __init__ alone; no
+    __setattr__ and __delattr__ (a frozen dataclass's run-time guard: two for each class,
+    ~8 ms of a one-edit build's start), no __eq__, __hash__ or __repr__ (~2.5 ms)."""
     found = subprocess.run([sys.executable, "-c", _COMPILED, *MODULES], check=True,
                            capture_output=True, text=True).stdout
     compiled: dict[str, list[str]] = json.loads(found)
     frozen = {f"{cls.__module__}.{cls.__qualname__}" for cls in _value_classes()}
     assert len(frozen) > 60 and frozen <= set(compiled)
     wrong = {name: methods for name, methods in compiled.items() if name in frozen
-             and not set(methods) <= ({"__init__", "__eq__", "__hash__"}
-                                      if name.startswith(COMPARED) else {"__init__"})}
+             and methods != ["__init__"]}
     assert wrong == {}
     assert all(cls.__setattr__ is object.__setattr__ for cls in _value_classes())
 
 
-def test_model_types_compare_with_dataclass_equality() -> None:
+def test_model_types_compare_with_equality_made_for_the_class() -> None:
+    """Compared by the ten thousand in a rebuild where objects differ (the site and page
+    plans of the last build against this one's): with a getter of their fields made once
+    for the class, not Value's, which looks the fields up for each comparison."""
     from generator.model import Entry, Month, TagRef
     from generator.render import PagePlan
 
     for kind in (Entry, TagRef, Month, PagePlan):
         assert kind.__eq__ is not Value.__eq__, kind
+    assert TagRef.__hash__ is not Value.__hash__
     assert Entry.__hash__ is HashedOnce.__hash__
 
 
