@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import hashlib
 import heapq
 import math
@@ -56,6 +55,8 @@ def _same_wording(a: str, b: str) -> bool:
     # reject most pairs before the full (quadratic) ratio is computed.
     if a == b:
         return True
+    import difflib  # (not for a build whose lessons are as they were: memo.py)
+
     matcher = difflib.SequenceMatcher(None, a, b)
     return (matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR
             and matcher.ratio() >= SIMILAR)
