@@ -85,7 +85,7 @@ def build(root: Path, *, output: Path | None = None, drafts: bool = False,
     build to update (output.py); never a private one, which leaves no plaintext there.
     `fingerprint`: of the inputs, with growthlog's code key, as the caller's own
     `unchanged_build` (which found something changed) took them just before: not taken
-    again (they look at every input file and read every module of growthlog's).
+    again (they look at every input file and every module of growthlog's).
     `copied`: the copy of the site beside the output folder the caller started with that
     fingerprint (output.copy_beside): waited for before the write, and on any way out;
     None with a fingerprint: the caller found none to start, and none is started here.

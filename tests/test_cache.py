@@ -312,28 +312,56 @@ def test_a_build_with_nothing_changed_stats_the_log_rather_than_read_it(
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
-def test_a_build_from_the_command_line_takes_the_code_key_once(tmp_path: Path) -> None:
-    """The key of growthlog's code (a read of each of its modules) goes into the nothing-
+def test_a_build_from_the_command_line_takes_the_code_key_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key of growthlog's code (a look at each of its modules) goes into the nothing-
     changed check's fingerprint, and the build after it takes it from there."""
+    import generator.build
+
     root = make_log(tmp_path / "log", FILES)
     assert CliRunner().invoke(main, ["build", str(root)]).exit_code == 0
     (root / "content/2026/b.md").write_text(entry("Analyst at Brightline", "2026-02-01",
                                                   body="Edited."), encoding="utf-8")
-    module = os.fspath(Path(cache.__file__).resolve().parent / "cli.py")
-    opened: list[str] = []
-    listening = True
+    taken: list[str] = []
+    real = cache.code_key
 
-    def hook(event: str, args: tuple[object, ...]) -> None:
-        if listening and event == "open" and args[0] == module:
-            opened.append(module)
+    def counted() -> str:
+        taken.append(real())
+        return taken[-1]
 
-    sys.addaudithook(hook)  # stays for the session, silent once `listening` is False
-    try:
-        result = CliRunner().invoke(main, ["build", str(root)])
-    finally:
-        listening = False
+    for module in (cache, generator.build):
+        monkeypatch.setattr(module, "code_key", counted)
+    result = CliRunner().invoke(main, ["build", str(root)])
     assert result.exit_code == 0 and " 0 files written" not in result.output  # (a build)
-    assert len(opened) == 1
+    assert len(taken) == 1
+
+
+def test_growthlogs_code_key_changes_with_any_module(tmp_path: Path) -> None:
+    """A module edited, even to the same size with its mtime put back, is another
+    growthlog: nothing cached under the old key is trusted (its stamp has the ctime)."""
+    import shutil
+    import subprocess
+    import time
+
+    package = Path(cache.__file__).resolve().parent
+    copy = tmp_path / "copy"
+    shutil.copytree(package.parent / "generator", copy / "generator",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    run = [sys.executable, "-c", "from generator.cache import code_key; print(code_key())"]
+    env = {**os.environ, "PYTHONPATH": os.fspath(copy)}
+
+    def key() -> str:  # (of the copy's growthlog)
+        return subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True,
+                              check=True).stdout
+
+    before, again = key(), key()
+    module = copy / "generator" / "serve.py"
+    stat = module.stat()
+    time.sleep(0.05)  # (a file's times move in ticks of a few ms)
+    module.write_bytes(module.read_bytes().replace(b"serve", b"SERVE", 1))  # (its docstring)
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert module.stat().st_size == stat.st_size
+    assert before == again and key() != before
 
 
 def test_a_build_after_the_check_lists_content_once_and_looks_at_each_entry_once(
