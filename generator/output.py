@@ -514,13 +514,13 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     ordered[:] = _read_unread(ordered, out_dir, on_disk, same)  # (the caller's list too)
     stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
     listed_at = time.time_ns()
-    listing = list(_tree(os.fspath(real))) if mode is not None else []  # looked at once
+    survey = _walk(os.fspath(real)) if mode is not None else _Survey(set(), {"": 0}, set())
     current.update(aside.join())
     same.update((path, found) for path, (digest, found) in stamped.items()
                 if current[path] == digest)
     if mode is not None:
         # Refuses what is not ours in the site's way.
-        _blockers(real, wanted, set(previous), there=_survey(listing))
+        _blockers(real, wanted, set(previous), there=survey)
         if len(same) == len(wanted) and not stale and previous == current:
             # Nothing changes: nothing touched.
             return WriteReport((), len(current), (), current, same)
@@ -528,8 +528,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     for attempt in (listed, None):
         if attempt is None and listed is not None and mode is not None:
             listed_at = time.time_ns()
-            listing = list(_tree(os.fspath(real)))  # (the first try took a while)
-        survey = _survey(listing)
+            survey = _walk(os.fspath(real))  # (the first try took a while)
         others, empty = _others(os.fspath(real), survey, ours | wanted)
         try:
             written, linked = _update(staging, real, ordered, wanted, current, same, others,
@@ -619,6 +618,31 @@ class _Aside:
             if file.path not in self.found:
                 self.found[file.path] = hashlib.sha256(file.data).hexdigest()
         return self.found
+
+
+def _walk(top: str) -> _Survey:
+    """`_survey(_tree(top))`, each item gone over once."""
+    files: set[str] = set()
+    folders = {"": 0}
+    empty: set[str] = set()
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        try:
+            with os.scandir(f"{top}/{relative}" if relative else top) as listing:
+                items = list(listing)
+        except OSError:  # gone since its folder was listed
+            continue
+        if not items and relative:
+            empty.add(relative)
+        prefix = relative + "/" if relative else ""
+        for item in items:
+            if item.is_dir(follow_symlinks=False):
+                folders[prefix + item.name] = item.inode()
+                stack.append(prefix + item.name)
+            else:
+                files.add(prefix + item.name)
+    return _Survey(files, folders, empty)
 
 
 def _others(top: str, survey: _Survey, ours: set[str]
