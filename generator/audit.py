@@ -322,7 +322,7 @@ class _Frame(Value):
     checked_after: tuple[Checked, ...]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Memo:
     """One audit's verdicts on what every shell repeats: each distinct field value (CSP, key
     blob, style, loader, language) is checked once, and a shell whose bytes around its page

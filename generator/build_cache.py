@@ -131,7 +131,7 @@ Listing = list[tuple[str, str]]
 """content/ as listed: (name inside content/, path on disk), in listing order."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class BuildCache:
     """What a rebuild may reuse; see the module's table for each part's key and validity."""
 

@@ -142,7 +142,7 @@ class FragmentStore:
         return fragment.markup
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class _Fragment:
     """One `{% cache %}` fragment as rendered, with what it owns and read."""
 

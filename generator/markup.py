@@ -124,7 +124,7 @@ def _plain(markdown_inline: str, limit: int = 220) -> str:
 # --- links and images, for both renderers -------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Found:
     """What a body's links point at, in the order the reference renderer meets them."""
 

@@ -54,7 +54,7 @@ pipe holds at the least (Linux gives a user over its pipe quota one page)."""
 _CHUNK = struct.Struct("=I")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Workers:
     """How far one build may split its steps: at most `processes` processes, each with at
     least `min_share` items; `used` counts the most any step ran in. The default (one

@@ -38,7 +38,7 @@ KEPT_NAMES = frozenset({"", "404.html"})
 Nonce = Callable[[], bytes]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class OpaqueNames:
     """The Urls rename hook: 'entries/acme/' → '<16 base32>/', 'static/x.css' → '<…>.bin'."""
 

@@ -137,7 +137,7 @@ def _growthlogs_own(theme: Theme) -> bool:
     return True
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RenderCache:
     """The renderer and each page's rendered bytes, by output path, with its plan."""
 

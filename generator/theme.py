@@ -19,7 +19,7 @@ from generator.fragments import FragmentCache
 from generator.model import PRACTICES
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Theme:
     """A theme as found for one log: a new Theme (new object) after any theme file changed."""
 
