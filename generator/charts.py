@@ -9,12 +9,15 @@ Numbers are formatted with at most one decimal, so output is byte-for-byte stabl
 from __future__ import annotations
 
 import datetime as dt
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from generator.value import Value, frozen
+
+if TYPE_CHECKING:  # (loaded to draw: a build state holds Charts, unpickled in every build)
+    import xml.etree.ElementTree as ET
 
 WIDTH = 640
 ROW = 26
@@ -41,6 +44,8 @@ def num(value: float) -> str:
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, kind: str) -> ET.Element:
+    import xml.etree.ElementTree as ET
+
     svg = ET.Element("svg", {
         "xmlns": "http://www.w3.org/2000/svg", "class": f"chart chart-{kind}",
         "viewBox": f"0 0 {WIDTH} {num(height)}", "role": "img",
@@ -52,6 +57,8 @@ def _svg(chart_id: str, title: str, desc: str, height: float, kind: str) -> ET.E
 
 def _el(parent: ET.Element, tag: str, attrs: dict[str, str | float],
         text: str | None = None) -> ET.Element:
+    import xml.etree.ElementTree as ET
+
     element = ET.SubElement(parent, tag, {k: v if isinstance(v, str) else num(v)
                                           for k, v in attrs.items()})
     if text is not None:
@@ -67,10 +74,14 @@ def _text(parent: ET.Element, x: float, y: float, text: str, cls: str = "label",
 
 def _plot(svg: ET.Element) -> ET.Element:
     """The drawing itself: hidden from screen readers, which read <title> and <desc>."""
+    import xml.etree.ElementTree as ET
+
     return ET.SubElement(svg, "g", {"aria-hidden": "true"})
 
 
 def _done(chart_id: str, title: str, desc: str, svg: ET.Element) -> Chart:
+    import xml.etree.ElementTree as ET
+
     return Chart(chart_id, title, desc, Markup(ET.tostring(svg, encoding="unicode")))
 
 

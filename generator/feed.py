@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from generator.config import SiteConfig
 from generator.memo import Memo
 from generator.model import Entry
 from generator.urls import FEED_PATH, entry_path
+
+if TYPE_CHECKING:  # (loaded to write a feed: an edit of none of the newest writes none)
+    import xml.etree.ElementTree as ET
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
@@ -38,6 +41,8 @@ def _stamp(day: dt.date) -> str:
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None,
          **attrs: str) -> ET.Element:
+    import xml.etree.ElementTree as ET
+
     element = ET.SubElement(parent, tag, attrs)
     if text is not None:
         element.text = text
@@ -55,6 +60,8 @@ def build_feed(entries: Sequence[Entry], config: SiteConfig, memo: Memo | None =
 
 
 def _feed(entries: tuple[Entry, ...], config: SiteConfig) -> bytes:
+    import xml.etree.ElementTree as ET
+
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
     _sub(feed, "title", config.title)
     _sub(feed, "id", _id(config, ""))
