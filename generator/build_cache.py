@@ -321,8 +321,9 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
         bodies = cache.bodies.get(path, ())
         results = own.get(path, {})
         old = last.records.get(path) if last is not None else None
+        # (The results compared in C: each is the one loaded, unless it was made again.)
         if isinstance(old, tuple) and old[0] is parsed and old[1] is bodies \
-                and _same_results(old[3], results):
+                and old[3] == results:
             current[path] = old
         else:
             current[path] = parsed, bodies, {d: _lean(used[d], parsed[1]) for d in bodies
@@ -412,33 +413,26 @@ def _reduce_shared(first: dict[object, object]) -> records.Reducer:
 def _own_results(memo: Memo, parsed: dict[str, Parsed]
                  ) -> tuple[Memo, dict[str, dict[Hashable, tuple[object, object]]]]:
     """The memo's results that only one entry as parsed went into (its search record, its
-    lessons' points), by the path of its record; and a memo of the others."""
+    lessons' points: inputs that are an entry, or an entry and values that hold no other
+    at the top), by the path of its record; and a memo of the others."""
     paths = {entry.source: path for path, (_, entry, _) in parsed.items() if entry is not None}
     rest = Memo()
     own: dict[str, dict[Hashable, tuple[object, object]]] = {}
     others: dict[Hashable, tuple[object, object]] = {}
-    for key, held in memo.held().items():
-        path = paths.get(key[1]) if isinstance(key, tuple) and len(key) == 2 \
-            and isinstance(key[1], str) else None
-        if path is not None and _of_one_entry(held[0]):
-            own.setdefault(path, {})[key] = held
+    for key, held in memo.held().items():  # (3,000 at 1,000 entries: no call a key)
+        path = paths.get(key[1]) if type(key) is tuple and len(key) == 2 else None
+        inputs = held[0]
+        if path is not None and (type(inputs) is Entry or (
+                type(inputs) is tuple and inputs and type(inputs[0]) is Entry
+                and Entry not in map(type, inputs[1:]))):
+            if path in own:
+                own[path][key] = held
+            else:
+                own[path] = {key: held}
         else:
             others[key] = held
     rest.hold(others)
     return rest, own
-
-
-def _of_one_entry(inputs: object) -> bool:
-    """Inputs that are an entry, or an entry and values that hold no other (at the top)."""
-    if type(inputs) is Entry:
-        return True
-    return isinstance(inputs, tuple) and bool(inputs) and type(inputs[0]) is Entry \
-        and not any(type(part) is Entry for part in inputs[1:])
-
-
-def _same_results(old: object, new: dict[Hashable, tuple[object, object]]) -> bool:
-    return isinstance(old, dict) and old.keys() == new.keys() and all(
-        old[key] is held for key, held in new.items())
 
 
 def _records_name(name: str) -> str:
@@ -454,13 +448,37 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: BinaryIO, entries: dict[int, str]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._entries = entries
-        self.dispatch_table = {**copyreg.dispatch_table, Entry: self._entry}
+        self.dispatch_table = {**copyreg.dispatch_table, **_field_reducers(Plain),
+                               Entry: self._entry}
 
     def _entry(self, entry: Entry) -> tuple[Callable[..., object], tuple[object, ...]]:
         path = self._entries.get(id(entry))
         if path is None:  # an entry of another version: pickled whole
             return entry.__reduce__()  # type: ignore[return-value]
         return _entry_ref, (path,)
+
+
+def _field_reducers(base: type[Plain]
+                    ) -> dict[type, Callable[[object], tuple[type, tuple[object, ...]]]]:
+    """For each of base's subclasses (loaded so far) that Plain.__reduce__ pickles, the
+    same reduce (its type and its fields) with the fields taken in C (operator.attrgetter):
+    the 2,300 page plans and infos of state.pickle at 1,000 entries, 4.3 -> 3.4 ms."""
+    reducers: dict[type, Callable[[object], tuple[type, tuple[object, ...]]]] = {}
+    kinds = base.__subclasses__()
+    while kinds:
+        kind = kinds.pop()
+        kinds += kind.__subclasses__()
+        if kind.__reduce__ is Plain.__reduce__:
+            reducers[kind] = _fields_reducer(kind)
+    return reducers
+
+
+def _fields_reducer(kind: type[Plain]) -> Callable[[object], tuple[type, tuple[object, ...]]]:
+    names: tuple[str, ...] = kind.__slots__  # (a dataclass's own: its fields, in order)
+    if len(names) < 2:  # (attrgetter of one name gives the value, of none fails)
+        return lambda value: (kind, tuple([getattr(value, name) for name in names]))
+    fields = operator.attrgetter(*names)
+    return lambda value: (kind, fields(value))
 
 
 def _entry_ref(path: str) -> Entry:
