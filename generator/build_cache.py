@@ -85,6 +85,8 @@ from generator.cache import (
     OLD_MARKDOWN_FILE,
     Known,
     MarkdownCache,
+    files_under,
+    stamp,
     write_cache_file,
 )
 from generator.collector import collector_off
@@ -236,14 +238,15 @@ class BuildCache:
 
 
 def theme_print(theme: Theme) -> str:
-    """A hash of every file the theme's templates and static files come from."""
+    """A hash of the stamp of every file the theme's templates and static files come
+    from (cache.stamp: an edit sets its ctime; not read, as the fingerprint does not)."""
     from generator.theme import packaged_themes_dir
 
     digest = hashlib.sha256()
     folders = {d.parent for d in (*theme.template_dirs, *theme.static_dirs)}
     for folder in sorted({*folders, packaged_themes_dir() / "default"}):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(os.fsencode(path) + b"\0" + path.read_bytes() + b"\0")
+        for path in sorted(files_under(os.fspath(folder))):
+            digest.update(os.fsencode(path) + stamp(path))
     return digest.hexdigest()
 
 

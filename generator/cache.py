@@ -62,7 +62,7 @@ def code_key() -> str:
     with os.scandir(os.path.dirname(os.path.realpath(__file__))) as listing:
         modules = sorted((item.name, item.path) for item in listing if item.name.endswith(".py"))
     for name, path in modules:
-        digest.update(name.encode() + _stamp(path))
+        digest.update(name.encode() + stamp(path))
     names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
              "pydantic-core", "python-slugify")
     found = installed_versions(names)
@@ -234,16 +234,16 @@ def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
     digest.update(config.read_bytes() if config.is_file() else b"\0no config")
     for inside, path in content:
         found = os.stat(path)
-        digest.update(b"\0c\0" + inside.encode() + _stamp(path, found))
+        digest.update(b"\0c\0" + inside.encode() + stamp(path, found))
         if keys is not None:
             keys[path] = found.st_mtime_ns, found.st_ctime_ns, found.st_size
     for folder in theme_dirs:
-        for file in sorted(_files_under(os.fspath(folder))):
-            digest.update(b"\0t\0" + os.fsencode(file) + _stamp(file))
+        for file in sorted(files_under(os.fspath(folder))):
+            digest.update(b"\0t\0" + os.fsencode(file) + stamp(file))
     return digest.hexdigest()
 
 
-def _files_under(folder: str) -> list[str]:
+def files_under(folder: str) -> list[str]:
     """Every file in the folder and the folders in it (not through a link to a folder; a
     link to a file counts), a folder that may not be listed left out: as Path.rglob and
     is_file see them, without a Path each (a seventh of the time)."""
@@ -252,7 +252,7 @@ def _files_under(folder: str) -> list[str]:
         with os.scandir(folder) as listing:
             for item in listing:
                 if item.is_dir(follow_symlinks=False):
-                    files += _files_under(item.path)
+                    files += files_under(item.path)
                 elif item.is_file():
                     files.append(item.path)
     except PermissionError:
@@ -260,7 +260,7 @@ def _files_under(folder: str) -> list[str]:
     return files
 
 
-def _stamp(path: str | Path, found: os.stat_result | None = None) -> bytes:
+def stamp(path: str | Path, found: os.stat_result | None = None) -> bytes:
     found = found if found is not None else os.stat(path)
     if not S_ISREG(found.st_mode):
         raise IsADirectoryError(path)  # (unreadable as a file: the full build names it)
