@@ -62,6 +62,33 @@ def test_a_one_entry_edit_appends_that_entrys_record_and_leaves_the_base(
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
+def test_a_load_makes_each_record_of_the_journal_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry saved five times since the base is five commits in the journal: a load
+    checks them all and makes its last version only."""
+    from generator import model
+
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    for step in range(5):
+        _edit(root, 3, f"Edit {step}.")
+        build(root, use_cache=True)
+    made: list[object] = []
+    real = model._unpickle_hashed
+
+    def counted(kind: type, *args: object) -> object:
+        made.append(kind)
+        return real(kind, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "_unpickle_hashed", counted)
+    loaded = records.load(_folder(root), "state", cache.code_key())
+    assert loaded is not None and len(loaded.records) == 24
+    assert made.count(model.Entry) == 24 + 1  # the base's, and e03's last version
+    state = build_cache.load_build_cache(root, cache.code_key())
+    entry = state.parsed[str(root / "content/e03.md")][1]
+    assert entry is not None and "Edit 4." in entry.body_text
+
+
 def test_the_journal_is_folded_into_a_new_base_when_it_grows(tmp_path: Path) -> None:
     root = make_log(tmp_path / "log", _entries(), CONFIG)
     build(root, use_cache=True)
