@@ -489,33 +489,15 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
     big = [f for f in ordered if len(f.data) >= HASHED_ASIDE and (
         (known := on_disk.get(f.path)) is None or known[0] is not f.data)]
     aside = _Aside(big)
-    stamped: dict[str, tuple[str, os.stat_result]] = {}  # hashed aside: (hash on disk, lstat)
-    for file in ordered:
-        known = on_disk.get(file.path) if mode is not None else None
-        if file.path in aside.paths:  # its hash compared once taken, else its bytes
-            found = _lstat(inside + file.path) if known is not None else None
-            if found is not None and stat.S_ISREG(found.st_mode) and known is not None \
-                    and known[2] == file_stamp(found):
-                stamped[file.path] = known[1], found
-            elif (found := _same_file(inside + file.path, file.data)
-                  if mode is not None else None) is not None:
-                same[file.path] = found
-            continue
-        current[file.path] = digest = known[1] if known is not None and known[0] is file.data \
-            else hashlib.sha256(file.data).hexdigest()  # the same bytes: not hashed again
-        if known is not None and known[1] == digest:  # not read
-            found = _lstat(inside + file.path)
-            if found is not None and stat.S_ISREG(found.st_mode) and known[2] == file_stamp(found):
-                same[file.path] = found
-                continue
-        found = _same_file(inside + file.path, file.data) if mode is not None else None
-        if found is not None:
-            same[file.path] = found
-    ordered[:] = _read_unread(ordered, out_dir, on_disk, same)  # (the caller's list too)
-    stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
-    listed_at = time.time_ns()
-    survey = _walk(os.fspath(real)) if mode is not None else _Survey(set(), {"": 0}, set())
-    current.update(aside.join())
+    try:  # (the thread joined on any way out: a build may fork next)
+        stamped = _compare(ordered, inside, on_disk if mode is not None else {}, aside,
+                           current, same, there=mode is not None)
+        ordered[:] = _read_unread(ordered, out_dir, on_disk, same)  # (the caller's list too)
+        stale = sorted(p for p in set(previous) - wanted if _mode(real / p) is not None)
+        listed_at = time.time_ns()
+        survey = _walk(os.fspath(real)) if mode is not None else _Survey(set(), {"": 0}, set())
+    finally:
+        current.update(aside.join())
     same.update((path, found) for path, (digest, found) in stamped.items()
                 if current[path] == digest)
     if mode is not None:
@@ -594,6 +576,38 @@ def _survey(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> _Survey:
     return _Survey(files, folders, empty)
 
 
+def _compare(ordered: list[OutputFile], inside: str, on_disk: OnDisk, aside: _Aside,
+             current: dict[str, str], same: dict[str, os.stat_result], *, there: bool
+             ) -> dict[str, tuple[str, os.stat_result]]:
+    """Each file's hash into `current`, and into `same` the lstat of each the output
+    folder (`inside`, with a '/'; `there`: it is) has as it is, by its stamp and hash
+    (`on_disk`) or its bytes. Those hashed `aside`, still unknown, are returned instead:
+    their hash on disk and lstat, where the file has the stamp `on_disk` knows."""
+    stamped: dict[str, tuple[str, os.stat_result]] = {}
+    for file in ordered:
+        known = on_disk.get(file.path)
+        if file.path in aside.paths:  # its hash compared once taken, else its bytes
+            found = _lstat(inside + file.path) if known is not None else None
+            if found is not None and stat.S_ISREG(found.st_mode) and known is not None \
+                    and known[2] == file_stamp(found):
+                stamped[file.path] = known[1], found
+            elif (found := _same_file(inside + file.path, file.data)
+                  if there else None) is not None:
+                same[file.path] = found
+            continue
+        current[file.path] = digest = known[1] if known is not None and known[0] is file.data \
+            else hashlib.sha256(file.data).hexdigest()  # the same bytes: not hashed again
+        if known is not None and known[1] == digest:  # not read
+            found = _lstat(inside + file.path)
+            if found is not None and stat.S_ISREG(found.st_mode) and known[2] == file_stamp(found):
+                same[file.path] = found
+                continue
+        found = _same_file(inside + file.path, file.data) if there else None
+        if found is not None:
+            same[file.path] = found
+    return stamped
+
+
 class _Aside:
     """The sha256 of large files' bytes, taken in a thread of their own (hashlib lets go
     of the interpreter while it hashes): the write looks at the folders meanwhile."""
@@ -603,8 +617,10 @@ class _Aside:
         self.found: dict[str, str] = {}
         self.thread: threading.Thread | None = None
         if files:
-            self.thread = threading.Thread(target=self._hash, args=(files,), daemon=True)
-            self.thread.start()
+            thread = threading.Thread(target=self._hash, args=(files,), daemon=True)
+            with contextlib.suppress(RuntimeError):  # no thread to be had: hashed in join
+                thread.start()
+                self.thread = thread
 
     def _hash(self, files: list[OutputFile]) -> None:
         for file in files:

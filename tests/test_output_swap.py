@@ -859,3 +859,27 @@ def test_a_large_file_is_hashed_beside_the_look_at_the_folders_and_left_alone_if
     assert (out / "index.json").read_bytes() == changed
     assert read_manifest(out)["index.json"] == sha256(changed).hexdigest()
     assert len(threads) == 2 and threading.current_thread().name not in threads
+
+
+def test_a_write_that_stops_before_the_exchange_leaves_no_thread_hashing(
+        tmp_path: Path) -> None:
+    """A write stopped by a page changed since the build began (PagesChanged: build.py
+    renders it again, and may fork processes to) waits for the thread hashing a large
+    file: no thread of the write outlives it."""
+    import threading
+
+    import generator.output as output
+
+    out = tmp_path / "out"
+    write_output(_site(3), out, swap=True, keep=True)
+    found = os.lstat(out / "p1" / "index.html")
+    on_disk = {"p1/index.html": (output.Unread(found.st_size), "0" * 64,
+                                 (found.st_size, found.st_mtime_ns, 0, found.st_ino))}
+    files = [OutputFile("big", bytes(64 << 20)),
+             OutputFile("p0/index.html", b"page 0"), OutputFile("p1/index.html", on_disk[
+                 "p1/index.html"][0]), OutputFile("p2/index.html", b"page 2")]
+    before = threading.active_count()
+    with pytest.raises(output.PagesChanged):
+        write_output(files, out, swap=True, keep=True, on_disk=on_disk)
+    assert threading.active_count() == before
+    assert not (out / "big").exists()
