@@ -133,7 +133,8 @@ def _from_disk(root: Path, out_dir: Path, print_: str, key: str, started: float,
         # What it holds (a million objects at 5,000 entries) lives through the build:
         # frozen, no collection looks through it again (a tenth of a one-edit build's time).
         gc.freeze()
-        for again in range(3):
+        changed = 0  # PagesChanged comes twice at most: then no page is left unread;
+        for _ in range(4):  # StateChanged once: a fresh cache reads no state and has no Unread
             try:
                 return _build(root, out_dir, loaded, print_, key, started, drafts=drafts,
                               seen=seen, base_url=base_url, private=private,
@@ -142,10 +143,11 @@ def _from_disk(root: Path, out_dir: Path, print_: str, key: str, started: float,
             except PagesChanged as exc:  # rendered again; all not read, if it comes twice
                 loaded.pages.pages = {path: held for path, held in loaded.pages.pages.items()
                                       if type(held[1]) is not Unread
-                                      or (not again and path not in exc.paths)}
+                                      or (not changed and path not in exc.paths)}
+                changed += 1
             except StateChanged:  # an entry's bodies it read damaged: from nothing, then
                 loaded = new_build_cache(key, unread=out_dir)
-        raise AssertionError("no page is left unread")
+        raise AssertionError("no page is left unread, no state to read")
     finally:
         if thawed:  # (serve keeps what it froze)
             gc.unfreeze()

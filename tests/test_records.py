@@ -194,6 +194,28 @@ def test_damaged_bodies_are_never_shown(tmp_path: Path,
     assert len(seen) == 25  # and what it wrote instead is trusted
 
 
+def test_damaged_bodies_found_after_pages_changed_twice_build_from_nothing(
+        tmp_path: Path) -> None:
+    """Pages changed by hand under the build twice (each time rendered again), then a
+    damaged body read once every page is rendered: the build starts again from nothing
+    and ends with the site, not a traceback (the new start took the last of its tries)."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _damage_body(root, 0)  # the oldest entry: read only once every page is rendered
+    _edit(root, 4, "Edited.")
+    by_hand = [_page_of(root, 5), _page_of(root, 6)]
+
+    def change(step: str, *_: object) -> None:
+        if step == "Rendering pages" and by_hand:
+            page = by_hand.pop(0)
+            page.write_bytes(page.read_bytes().replace(b"<h1>", b"<h1>By hand: "))
+
+    build(root, use_cache=True, progress=change)
+    assert not by_hand
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
 def test_damaged_bodies_are_never_carried_into_a_new_base(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A save that writes a new base copies the bodies no build read as they are stored:
