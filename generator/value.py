@@ -8,7 +8,8 @@ was about 10 ms of its start. A class declared `@frozen` (on Value) is
 compiling anything:
 
 * equality: equal to an object of its own class whose compared fields are equal, read
-  with one `operator.attrgetter` made for the class (a C call for all of them);
+  with one `operator.attrgetter` made for the class (a C call for all of them); a class
+  that defines its own __eq__ is refused (TypeError), as it would be replaced;
 * a hash on the fields @dataclass would hash, unless the class has one of its own (as
   HashedOnce's: hashed once, when made);
 * a repr as @dataclass's, from Value.
@@ -34,6 +35,8 @@ T = TypeVar("T")
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def frozen(cls: type[T]) -> type[T]:
     """A frozen dataclass with slots, equality, hash and repr as the module says."""
+    if "__eq__" in cls.__dict__:  # (@dataclass keeps it; here it would be replaced)
+        raise TypeError(f"{cls.__qualname__} defines __eq__: @frozen makes its own")
     made: type[T] = dataclass(slots=True, eq=False, repr=False)(cls)
     declared = fields(made)  # type: ignore[arg-type]
     compared = _getter(tuple(f.name for f in declared if f.compare))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator.model import HashedOnce
-from generator.value import Value
+from generator.value import Value, frozen
 
 MODULES = tuple(f"generator.{path.stem}" for path in sorted(
     (Path(__file__).resolve().parent.parent / "generator").glob("*.py"))
@@ -102,6 +102,21 @@ def test_model_types_compare_with_equality_made_for_the_class() -> None:
         assert kind.__eq__ is not Value.__eq__, kind
     assert TagRef.__hash__ is not Value.__hash__
     assert Entry.__hash__ is HashedOnce.__hash__
+
+
+def test_a_class_with_an_equality_of_its_own_is_refused() -> None:
+    """`frozen` makes every class's __eq__: one of the class's own would be lost (and
+    the class left without a hash, as Python unsets it beside an __eq__)."""
+    with pytest.raises(TypeError, match="Mine defines __eq__"):
+        @frozen
+        class Mine(Value):
+            """Compared on its name only."""
+
+            name: str
+            note: str
+
+            def __eq__(self, other: object) -> bool:
+                return isinstance(other, Mine) and other.name == self.name
 
 
 def _twin(cls: type) -> type:
