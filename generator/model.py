@@ -266,8 +266,6 @@ class Entry(_Bodies):
     share_line: int | None = None
     """The file line of `share:`, for a warning about a name in it."""
 
-    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
-
     def _hash_key(self) -> tuple[object, ...]:
         return self.source, self.slug, self.title, self.date  # a few fields: enough to tell apart
 
@@ -323,8 +321,6 @@ class Lesson(HashedOnce):
     text: str
     entry: Entry
 
-    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
-
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.entry
 
@@ -335,8 +331,6 @@ class ActionItem(HashedOnce):
 
     action: Action
     entry: Entry
-
-    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.action, self.entry
@@ -422,8 +416,6 @@ class LessonPoint(HashedOnce):
     kind: str
     """'lesson', 'to improve' or 'went well'."""
     entry: Entry
-
-    __hash__ = HashedOnce.__hash__  # (frozen's would hash every field)
 
     def _hash_key(self) -> tuple[object, ...]:
         return self.text, self.kind, self.entry

@@ -10,8 +10,8 @@ compiling anything:
 * equality: equal to an object of its own class whose compared fields are equal, read
   with one `operator.attrgetter` made for the class (a C call for all of them); a class
   that defines its own __eq__ is refused (TypeError), as it would be replaced;
-* a hash on the fields @dataclass would hash, unless the class has one of its own (as
-  HashedOnce's: hashed once, when made);
+* a hash on the fields @dataclass would hash, unless the class has one of its own or a
+  base's (as HashedOnce's: hashed once, when made);
 * a repr as @dataclass's, from Value.
 
 It is frozen to the type checker: mypy (strict, run by CI over every module) refuses any
