@@ -48,7 +48,7 @@ def frozen(cls: type[T]) -> type[T]:
 
     __eq__.__qualname__ = f"{made.__qualname__}.__eq__"
     setattr(made, "__eq__", __eq__)  # noqa: B010 (mypy refuses a method assigned)
-    if made.__hash__ is not Value.__hash__:  # its own, or a base's (HashedOnce)
+    if made.__hash__ is not object.__hash__:  # its own, or a base's (HashedOnce)
         return made
     hashed = _getter(tuple(f.name for f in declared
                            if (f.compare if f.hash is None else f.hash)))
@@ -72,21 +72,10 @@ def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
 
 
 class Value:
-    """Base of the `frozen` dataclasses: their repr (and their equality and hash until
-    `frozen` gives them their own, made for the class)."""
+    """Base of the `frozen` dataclasses: their repr (`frozen` makes their equality and
+    hash, for each class)."""
 
     __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        compared = [f.name for f in fields(self) if f.compare]  # type: ignore[arg-type]
-        return [getattr(self, name) for name in compared] == \
-            [getattr(other, name) for name in compared]
-
-    def __hash__(self) -> int:
-        return hash(tuple([getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
-                           if (f.compare if f.hash is None else f.hash)]))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
