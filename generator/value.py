@@ -20,6 +20,11 @@ at run time (nothing compiled for it), and its __init__ stores each field direct
 five times faster than a frozen dataclass's `object.__setattr__` calls. Code that must set
 a field of a made object (unpickling, a body read later) says so with
 `object.__setattr__`, as it had to.
+
+`frozen` is the one decorator here: declare a frozen dataclass `@frozen` on Value, not
+`@dataclass(frozen=True, slots=True)` (test_value fails on a class @dataclass compiles
+more than an __init__ for); a mutable one `@dataclass(eq=False, repr=False)`, compared
+by identity.
 """
 
 from __future__ import annotations
