@@ -54,18 +54,22 @@ _FORMAT = 2
 
 def code_key() -> str:
     """What the cached results depend on besides the log: growthlog's own code (every
-    module, so an edited checkout never reuses stale results) and the libraries'. Each
-    module by its stamp, as `fingerprint` takes each input: an edit or a new copy sets
-    its ctime and inode, which no tool puts back (reading every module was 1.5 ms of each
-    build)."""
+    module, so an edited checkout never reuses stale results), its installed version and
+    the libraries'. On POSIX each module by its stamp, as `fingerprint` takes each input:
+    an edit or a new copy sets its ctime and inode, which no tool puts back on a file
+    system one writes to (reading every module was 1.5 ms of each build). Elsewhere
+    (Windows: ctime is the creation time) by its bytes. A read-only image (squashfs:
+    fixed mtimes, inodes in order) may keep a module's stamp: its version tells it."""
     digest = hashlib.sha256(f"{_FORMAT}\0{sys.version}".encode())
     with os.scandir(os.path.dirname(os.path.realpath(__file__))) as listing:
         modules = sorted((item.name, item.path) for item in listing if item.name.endswith(".py"))
+    posix = os.name == "posix"
     for name, path in modules:
-        digest.update(name.encode() + stamp(path))
+        digest.update(name.encode() + (stamp(path) if posix else b"\0" + Path(path).read_bytes()))
     names = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "jinja2", "PyYAML",
              "pydantic-core", "python-slugify")
-    found = installed_versions(names)
+    found = installed_versions((*names, "growthlog"))
+    digest.update(f"growthlog={found.get('growthlog', '')}\0".encode())
     for name in names:
         digest.update(f"{name}={found.get(name) or _version(name)}\0".encode())
     return digest.hexdigest()

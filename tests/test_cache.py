@@ -364,6 +364,23 @@ def test_growthlogs_code_key_changes_with_any_module(tmp_path: Path) -> None:
     assert before == again and key() != before
 
 
+def test_growthlogs_code_key_changes_with_its_installed_version(tmp_path: Path) -> None:
+    """Another release of growthlog is another key, even where its modules keep their
+    stamps (a read-only image: fixed mtimes, inodes in order): as pip's .dist-info says."""
+    import subprocess
+
+    run = [sys.executable, "-c", "from generator.cache import code_key; print(code_key())"]
+    package = Path(cache.__file__).resolve().parent.parent
+
+    def key(version: str) -> str:  # (with this version's .dist-info first on sys.path)
+        (tmp_path / version / f"growthlog-{version}.dist-info").mkdir(parents=True, exist_ok=True)
+        path = os.pathsep.join([os.fspath(package), os.fspath(tmp_path / version)])
+        return subprocess.run(run, env={**os.environ, "PYTHONPATH": path}, cwd=tmp_path,
+                              capture_output=True, text=True, check=True).stdout
+
+    assert key("1.0") == key("1.0") != key("1.1")
+
+
 def test_a_build_after_the_check_lists_content_once_and_looks_at_each_entry_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The nothing-changed check lists content/ and stats every file in it; the build
