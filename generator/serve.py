@@ -33,6 +33,7 @@ from generator.build_cache import (
     Listing,
     Parsed,
     load_build_cache,
+    new_build_cache,
     save_build_cache,
 )
 from generator.cache import MarkdownCache, code_key
@@ -252,6 +253,10 @@ class Rebuilder:
         save_build_cache(self.root, self.cache, self.key, SERVE_FILE)
         self._kept = True
 
+    def _afresh(self) -> BuildCache:
+        """A cache with nothing in it but where the compiled templates are kept (`key`)."""
+        return _serving(new_build_cache(self.key) if self.key else BuildCache())
+
     def _build(self, seen: list[Path] | None, only: Callable[[str], bool] | None = None,
                workers: Workers | None = None) -> tuple[BuildReport | None, list[Problem]]:
         """One build into the preview: its report and warnings, or None and its problems."""
@@ -264,7 +269,7 @@ class Rebuilder:
         except ProblemsFound as exc:
             return None, exc.problems
         except StateChanged:  # what was loaded from disk (damaged, or changed): from nothing
-            self.cache = _serving(BuildCache())
+            self.cache = self._afresh()
             return self._build(None, only, workers)
         except GrowthlogError as exc:
             return None, [Problem("growthlog", str(exc))]
@@ -272,7 +277,7 @@ class Rebuilder:
             return None, [template_problem(exc)]
         except Exception as exc:  # noqa: BLE001 - the server must outlive any bug
             log.exception("rebuild failed")
-            self.cache = _serving(BuildCache())
+            self.cache = self._afresh()
             return None, [Problem("growthlog", f"internal error: {exc!r}")]
 
     def _hold_folders(self, listing: Listing | None, before: dict[str, Parsed],
@@ -322,7 +327,7 @@ class Rebuilder:
         """Drop what these changes make stale; what the next build may take as every
         change under content/ (None: it must look at all of content/)."""
         if changes.kind is Kind.CONFIG:
-            self.cache = _serving(BuildCache())
+            self.cache = self._afresh()
             return None
         if changes.kind is Kind.THEME:
             self.cache.forget_theme()

@@ -164,3 +164,26 @@ def test_another_growthlogs_files_are_not_read_and_only_the_last_three_kept(
     assert len(compiled) > 10  # none of the others' files was read
     keys = {f.name[:32] for f in folder.iterdir()}
     assert keys == {ours, "0" * 32, "1" * 32, "2" * 32}
+
+
+def test_serve_starting_afresh_keeps_its_compiled_templates(
+        tmp_path: Path, folder: Path, compiled: list[str | None]) -> None:
+    """`serve` from a state whose bodies are damaged, or after its config changed, builds
+    from nothing but its templates: those stay as compiled in the user's folder."""
+    from test_records import _damage_body, _entries, _page_of
+
+    from generator.serve import Rebuilder
+    from generator.watch import ChangeSet
+
+    root = make_log(tmp_path / "log", _entries(), 'title = "Records"\n')
+    build(root, use_cache=True)
+    _damage_body(root, 7)
+    _page_of(root, 7).unlink()  # (rendered again, from its bodies)
+    compiled.clear()
+    rebuilder = Rebuilder(root, tmp_path / "preview", disk=True)
+    result = rebuilder.rebuild()
+    assert result.ok and not result.problems, result.problems
+    assert compiled == []
+    (root / "growthlog.toml").write_text('title = "Records again"\n', encoding="utf-8")
+    result = rebuilder.rebuild(ChangeSet(config=frozenset({root / "growthlog.toml"})))
+    assert result.ok and compiled == []
