@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
-from generator.output import buffer_settled
+from generator.output import _tree, buffer_settled
 from generator.report import BuildReport
 from generator.sources import scan_content
 from generator.value import Value, frozen
@@ -249,19 +249,11 @@ def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
 
 def files_under(folder: str) -> list[str]:
     """Every file in the folder and the folders in it (not through a link to a folder; a
-    link to a file counts), a folder that may not be listed left out: as Path.rglob and
-    is_file see them, without a Path each (a seventh of the time)."""
-    files: list[str] = []
-    try:
-        with os.scandir(folder) as listing:
-            for item in listing:
-                if item.is_dir(follow_symlinks=False):
-                    files += files_under(item.path)
-                elif item.is_file():
-                    files.append(item.path)
-    except PermissionError:
-        pass
-    return files
+    link to a file counts), a folder that cannot be listed or is gone (even the folder
+    itself) left out: as Path.rglob and is_file see them, without a Path each (a seventh
+    of the time), by output.py's walk."""
+    return [item.path for _, items in _tree(folder) for item in items
+            if not item.is_dir(follow_symlinks=False) and item.is_file()]
 
 
 def stamp(path: str | Path, found: os.stat_result | None = None) -> bytes:

@@ -381,6 +381,33 @@ def test_growthlogs_code_key_changes_with_its_installed_version(tmp_path: Path) 
     assert key("1.0") == key("1.0") != key("1.1")
 
 
+def test_a_theme_folder_gone_during_a_build_is_no_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log's theme folder deleted after the build found it, before it took the stamp
+    of its files (cache.files_under raised FileNotFoundError): the build renders what is
+    there, and the next one names the theme that is missing."""
+    import shutil
+
+    from generator import theme
+
+    root = make_log(tmp_path / "log", {**FILES, "themes/calm/templates/404.html": "calm"},
+                    'theme = "calm"\n')
+    found = theme.load_theme
+
+    def found_then_gone(*args: Any) -> theme.Theme:
+        loaded = found(*args)
+        shutil.rmtree(root / "themes")
+        return loaded
+
+    monkeypatch.setattr(theme, "load_theme", found_then_gone)
+    result = CliRunner().invoke(main, ["build", str(root)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "calm" not in (root / "output/404.html").read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(root)])
+    assert result.exit_code == 1 and "no theme 'calm'" in result.output
+    assert not isinstance(result.exception, OSError)
+
+
 def test_a_build_after_the_check_lists_content_once_and_looks_at_each_entry_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The nothing-changed check lists content/ and stats every file in it; the build
