@@ -109,6 +109,7 @@ from generator.output import OnDisk, Stamp, Unread, file_stamp, read_stamped
 from generator.render import PagePlan, RenderCache
 from generator.sources import is_entry_name, is_ignored_name
 from generator.urls import Urls
+from generator.value import fields_getter
 
 if TYPE_CHECKING:  # the validator loads only when an entry is parsed, Jinja when a page
     from generator.entries import Front  # is rendered (render.load_rendering)
@@ -464,7 +465,7 @@ class _Pickler(pickle.Pickler):
 def _field_reducers(base: type[Plain]
                     ) -> dict[type, Callable[[object], tuple[type, tuple[object, ...]]]]:
     """For each of base's subclasses (loaded so far) that Plain.__reduce__ pickles, the
-    same reduce (its type and its fields) with the fields taken in C (operator.attrgetter):
+    same reduce (its type and its fields) with the fields taken in C (value.fields_getter):
     the 2,300 page plans and infos of state.pickle at 1,000 entries, 4.3 -> 3.4 ms."""
     reducers: dict[type, Callable[[object], tuple[type, tuple[object, ...]]]] = {}
     kinds = base.__subclasses__()
@@ -477,10 +478,7 @@ def _field_reducers(base: type[Plain]
 
 
 def _fields_reducer(kind: type[Plain]) -> Callable[[object], tuple[type, tuple[object, ...]]]:
-    names: tuple[str, ...] = kind.__slots__  # (a dataclass's own: its fields, in order)
-    if len(names) < 2:  # (attrgetter of one name gives the value, of none fails)
-        return lambda value: (kind, tuple([getattr(value, name) for name in names]))
-    fields = operator.attrgetter(*names)
+    fields = fields_getter(kind.__slots__)  # (a dataclass's own: its fields, in order)
     return lambda value: (kind, fields(value))
 
 

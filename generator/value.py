@@ -44,7 +44,7 @@ def frozen(cls: type[T]) -> type[T]:
         raise TypeError(f"{cls.__qualname__} defines __eq__: @frozen makes its own")
     made: type[T] = dataclass(slots=True, eq=False, repr=False)(cls)
     declared = fields(made)  # type: ignore[arg-type]
-    compared = _getter(tuple(f.name for f in declared if f.compare))
+    compared = fields_getter(tuple(f.name for f in declared if f.compare))
 
     def __eq__(self: object, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -55,8 +55,8 @@ def frozen(cls: type[T]) -> type[T]:
     setattr(made, "__eq__", __eq__)  # noqa: B010 (mypy refuses a method assigned)
     if made.__hash__ is not object.__hash__:  # its own, or a base's (HashedOnce)
         return made
-    hashed = _getter(tuple(f.name for f in declared
-                           if (f.compare if f.hash is None else f.hash)))
+    hashed = fields_getter(tuple(f.name for f in declared
+                                 if (f.compare if f.hash is None else f.hash)))
 
     def __hash__(self: object) -> int:
         return hash(hashed(self))
@@ -66,8 +66,10 @@ def frozen(cls: type[T]) -> type[T]:
     return made
 
 
-def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
-    """The tuple of these fields of an object, as @dataclass's methods compare and hash."""
+def fields_getter(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
+    """The tuple of these fields of an object, as @dataclass's methods compare and hash
+    (and build_cache.py pickles a Plain value with): attrgetter's, in C, but a tuple for
+    one name (attrgetter gives its value bare) or none (it fails) as well."""
     if len(names) > 1:
         return attrgetter(*names)
     if names:

@@ -16,7 +16,9 @@ from generator import build_cache, cache, markup
 from generator.build import build
 from generator.cli import main
 from generator.markup import LinkContext
+from generator.model import Plain
 from generator.output import buffer_settled, staging_dir
+from generator.value import frozen
 
 from conftest import entry, make_log, read_tree
 
@@ -439,3 +441,35 @@ def test_a_build_after_the_check_lists_content_once_and_looks_at_each_entry_once
     assert entries and {looked.get(path, 0) for path in entries} == {1}
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+@frozen
+class _OneField(Plain):
+    """attrgetter of one name gives its value bare: pickled as a tuple of one all the same."""
+
+    only: object
+
+
+@frozen
+class _NoField(Plain):
+    """attrgetter of no name fails: pickled with an empty tuple."""
+
+
+def test_the_state_pickles_each_plain_value_as_its_own_reduce_does() -> None:
+    """The build state's pickler takes a Plain value's fields in C (value.fields_getter),
+    not through Plain.__reduce__: the same bytes, for no field, one or many."""
+    import io
+
+    made = []
+    for kind in build_cache._field_reducers(Plain):
+        if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is not kind:
+            continue  # (the class @dataclass(slots=True) made the slotted one from)
+        value = object.__new__(kind)
+        for at, name in enumerate(kind.__slots__):
+            object.__setattr__(value, name, (name, at))
+        made.append(value)
+    assert {len(type(value).__slots__) for value in made} >= {0, 1, 2, 11}
+    for value in made:
+        ours = io.BytesIO()
+        build_cache._Pickler(ours, {}).dump(value)
+        assert ours.getvalue() == pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), value
