@@ -7,16 +7,23 @@ patched onto a shared object. Every part is keyed by a file path, an entry's sou
 output path and holds only the current version of what it is keyed by, so a long `serve`
 session holds one version of each entry, however often it was edited.
 
+Every key kept that names an entry file is its name inside content/ ("2024/x.md", as
+sources.scan_content lists it), never its path as a command line spelled the log; the
+theme's hash names each theme file by where it really is (`theme_print`); the output
+folder is kept resolved. So a log built as `log`, `/abs/log`, `./log/` or through a link
+to it has one state. Paths on disk are for reading files (the listing pairs each name
+with one), and key only `files`, which is never kept (one process spells the log one way).
+
 The parts, each with its key and what drops it:
 
 * config, links: the config and the attachment set entries were parsed with; when either
   differs, `parsed` goes too (and the theme, with the config).
 * listing, outside, unreadable: content/ as last listed; listed again unless a watcher reports only
   entry files saved, created or deleted (`listing_after`).
-* parsed: each entry file's Entry and problems, by path on disk; dropped when its
+* parsed: each entry file's Entry and problems, by name inside content/; dropped when its
   (mtime, size) differs or a watcher reports it (`forget`).
 * fronts: entry files read but for their bodies (serve's first page renders only the
-  bodies it shows), by path on disk with their key: until a build renders them.
+  bodies it shows), by name inside content/ with their key: until a build renders them.
 * files: bytes of attachments and theme static files, by path on disk; likewise.
 * linked: entries with their links to other entries resolved, by source (entry_links.py).
 * memo: results computed per entry, by (kind, source): the entry with a unique slug or
@@ -29,8 +36,8 @@ The parts, each with its key and what drops it:
   rendered again when its plan differs, every page when the renderer does.
 * written: the output folder and what the last complete write put there.
 * markdown: rendered entry bodies by a hash of their inputs (`growthlog build` only;
-  cache.py); bodies: the digests of the bodies each entry file was parsed with, by path
-  on disk (so the bodies of entries not parsed again stay).
+  cache.py); bodies: the digests of the bodies each entry file was parsed with, by name
+  inside content/ (so the bodies of entries not parsed again stay).
 
 `growthlog build` keeps this object on disk between runs, in .growthlog-cache/
 (`load_build_cache`, `save_build_cache`), so a build after one entry was edited parses
@@ -146,7 +153,7 @@ class BuildCache:
     unreadable: tuple[tuple[str, str], ...] = ()
     """Names inside content/ that could not be listed or followed, with the reason."""
     parsed: dict[str, Parsed] = field(default_factory=dict)
-    """By path on disk (a str: serve looks up every entry on every save)."""
+    """By name inside content/ (a str: serve looks up every entry on every save)."""
     fronts: dict[str, tuple[FileKey, Front]] = field(default_factory=dict)
     files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     linked: LinkCache = field(default_factory=dict)
@@ -170,6 +177,9 @@ class BuildCache:
     """The folder this build wrote and the hash of each file it holds (for save)."""
     stored: records.Loaded | None = None
     """The entries' records as last loaded or saved: a save writes those that changed."""
+    stored_as: str = ""
+    """The state file `stored` was loaded from or saved as: a save as another (serve's
+    first, of a build's state) writes every record (it has no base to append to)."""
     unread: str | None = None
     """The output folder this build writes: pages it holds as the last build left them
     stand as output.Unread, not read (the write takes them as they are; check and serve,
@@ -198,13 +208,17 @@ class BuildCache:
         if links != self.links:
             self.links, self.parsed, self.fronts = links, {}, {}
 
-    def forget(self, paths: Iterable[Path]) -> None:
-        """Drop what was read from these files, e.g. ones a watcher saw change."""
+    def forget(self, paths: Iterable[Path], content: Path) -> None:
+        """Drop what was read from these files (paths under `content`, content/ as the
+        build spells it), e.g. ones a watcher saw change."""
+        inside = os.fspath(content) + os.sep
         for path in map(os.fspath, paths):
-            self.parsed.pop(path, None)
-            self.fronts.pop(path, None)
-            self.bodies.pop(path, None)
             self.files.pop(path, None)
+            if path.startswith(inside):
+                name = path[len(inside):].replace(os.sep, "/")
+                self.parsed.pop(name, None)
+                self.fronts.pop(name, None)
+                self.bodies.pop(name, None)
 
     def forget_theme(self) -> None:
         """New templates: every page is rendered again (parsed entries stay valid)."""
@@ -240,14 +254,18 @@ class BuildCache:
 
 def theme_print(theme: Theme) -> str:
     """A hash of the stamp of every file the theme's templates and static files come
-    from (cache.stamp: an edit sets its ctime; not read, as the fingerprint does not)."""
+    from (cache.stamp: an edit sets its ctime; not read, as the fingerprint does not),
+    each named by where it really is, however the log's path was spelled."""
     from generator.theme import packaged_themes_dir
 
     digest = hashlib.sha256()
     folders = {d.parent for d in (*theme.template_dirs, *theme.static_dirs)}
-    for folder in sorted({*folders, packaged_themes_dir() / "default"}):
-        for path in sorted(files_under(os.fspath(folder))):
-            digest.update(os.fsencode(path) + stamp(path))
+    real = {os.path.realpath(folder): os.fspath(folder)
+            for folder in (*folders, packaged_themes_dir() / "default")}
+    for where, named in sorted(real.items()):
+        digest.update(b"\0d\0" + os.fsencode(where))
+        for path in sorted(files_under(named)):
+            digest.update(os.fsencode(path[len(named):]) + stamp(path))
     return digest.hexdigest()
 
 
@@ -291,7 +309,7 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
     for results in own:
         cache.memo.hold(results)
     cache.parsed, cache.bodies, cache.markdown = parsed, bodies, MarkdownCache(known)
-    cache.stored = loaded
+    cache.stored, cache.stored_as = loaded, name
     return cache
 
 
@@ -317,7 +335,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
         pages, folder = _kept_pages(cache.pages.pages, cache.output, found), \
             os.fspath(cache.output[0])
     used = cache.markdown.used()
-    last = cache.stored
+    last = cache.stored if cache.stored_as == name else None
     rest, own = _own_results(cache.memo, cache.parsed)
     current: dict[str, object] = {}
     changed: list[str] = []
@@ -364,7 +382,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
             _Pickler(file, entries).dump(state)
 
     write_cache_file(root / CACHE_DIR / name, write)
-    cache.stored = stored
+    cache.stored, cache.stored_as = stored, name
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
 

@@ -241,9 +241,11 @@ def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
         digest.update(b"\0c\0" + inside.encode() + stamp(path, found))
         if keys is not None:
             keys[path] = found.st_mtime_ns, found.st_ctime_ns, found.st_size
-    for folder in theme_dirs:
-        for file in sorted(files_under(os.fspath(folder))):
-            digest.update(b"\0t\0" + os.fsencode(file) + stamp(file))
+    for folder in theme_dirs:  # by where it really is, however the log's path was spelled
+        named = os.fspath(folder)
+        digest.update(b"\0d\0" + os.fsencode(os.path.realpath(named)))
+        for file in sorted(files_under(named)):
+            digest.update(b"\0t\0" + os.fsencode(file[len(named):]) + stamp(file))
     return digest.hexdigest()
 
 

@@ -131,7 +131,7 @@ def read_sources(root: Path, cache: BuildCache, seen: Collection[Path] | None,
     """content/: listed again, or (when a watcher saw only entry files change) as the
     cache had it with those changes, or as `listed` (load_log) has it."""
     if seen is not None:
-        cache.forget(seen)
+        cache.forget(seen, root / "content")
     listing = cache.listing_after(seen, root / "content") if seen is not None else None
     watched = listing is not None
     keys = None
@@ -207,14 +207,16 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     cache.use_links(links)
     markdown = cache.markdown
     render = markdown.render if markdown is not None else Markdown()  # one per build
-    paths = [path for inside, path in sources.listing if is_entry_name(inside)]
+    # The cache knows each file by its name inside content/ (`name`), never by its path
+    # on disk (`path`), which is as the command line spelled the log (build_cache.py).
+    files = [(name, path) for name, path in sources.listing if is_entry_name(name)]
     fronts = cache.fronts
     found: dict[str, Parsed] = {}
     waiting: dict[str, Front] = {}
     """Read but for their bodies, which are not asked for yet."""
-    todo: list[tuple[str, FileKey]] = []
-    for path in paths:
-        cached = cache.parsed.get(path)
+    todo: list[tuple[str, str, FileKey]] = []
+    for name, path in files:
+        cached = cache.parsed.get(name)
         if cached is None or not sources.watched:
             key = keys.get(path) if keys is not None else None
             try:
@@ -222,20 +224,20 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
             except OSError:  # deleted between listing and reading (an editor's atomic save)
                 continue
             if cached is None or cached[0] != key:
-                held = fronts.get(path)
+                held = fronts.get(name)
                 if held is not None and held[0] == key and bodies is not None \
                         and held[1].entry.source not in bodies:
-                    waiting[path] = held[1]
+                    waiting[name] = held[1]
                 else:
-                    todo.append((path, key))
+                    todo.append((name, path, key))
                 continue
-        found[path] = cached
+        found[name] = cached
 
     slugs: dict[str, str] = {}  # tags slugified in this call (in each process)
 
-    def parse(item: tuple[str, FileKey]) -> _ParsedFile:
-        path, key = item
-        held = fronts.get(path)
+    def parse(item: tuple[str, str, FileKey]) -> _ParsedFile:
+        name, path, key = item
+        held = fronts.get(name)
         front: Front | None
         said: list[Problem] = []
         if held is not None and held[0] == key:
@@ -266,36 +268,37 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
     results = (workers if workers is not None else Workers()).map(
         parse, todo, tick, weight=ENTRY_WEIGHT if bodies is None else 1,
         alongside=_load_later if bodies is None else None)
-    for (path, key), (entry, front, said, digests, known) in zip(todo, results, strict=True):
+    for (name, _, key), (entry, front, said, digests, known) in zip(todo, results,
+                                                                     strict=True):
         if front is not None:
-            fronts[path] = key, front
-            waiting[path] = front
+            fronts[name] = key, front
+            waiting[name] = front
             continue
-        found[path] = (key, entry, said)
+        found[name] = (key, entry, said)
         if markdown is not None:
-            cache.bodies[path] = digests
+            cache.bodies[name] = digests
             markdown.adopt(digests, known)
     entries: list[Entry] = []
     problems: list[Problem] = []
     parsed: dict[str, Parsed] = {}
     digested: dict[str, tuple[str, ...]] = {}
-    for path in paths:
-        if path in waiting:
-            front = waiting[path]
+    for name, _ in files:
+        if name in waiting:
+            front = waiting[name]
             problems += [*front.before, *front.after]
             entries.append(front.entry)
             continue
-        if path not in found:
+        if name not in found:
             continue
         if markdown is not None:  # its bodies stay in the Markdown cache
-            digested[path] = cache.bodies.get(path, ())
-            markdown.keep(digested[path])
-        parsed[path] = cached = found[path]
+            digested[name] = cache.bodies.get(name, ())
+            markdown.keep(digested[name])
+        parsed[name] = cached = found[name]
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
     cache.parsed, cache.bodies = parsed, digested
-    cache.fronts = {path: fronts[path] for path in waiting}
+    cache.fronts = {name: fronts[name] for name in waiting}
     return entries, problems
 
 

@@ -165,7 +165,7 @@ class Rebuilder:
             # every rebuild does, with no staging folder to swap in (half its time).
             self.cache.written = preview, {}
         self.held: dict[str, Held] = {}
-        """Entry files, by path on disk, built at their last good version."""
+        """Entry files, by name inside content/, built at their last good version."""
         self.folders: dict[str, Problem] = {}
         """Folders inside content/ that cannot be read (by name inside content/, with the
         error that says so): what they held is built as it was last listed and parsed."""
@@ -296,9 +296,9 @@ class Rebuilder:
             "meanwhile its entries show as they were last read")
             for inside, why in (unreadable[p.path] for p in errors)})
         self.cache.listing, self.cache.unreadable = listing, ()
+        self.cache.parsed.update({name: parsed for name, parsed in before.items()
+                                  if any(name.startswith(f + "/") for f in self.folders)})
         folders = [os.fspath(self.root / "content" / inside) for inside in self.folders]
-        self.cache.parsed.update({path: parsed for path, parsed in before.items()
-                                  if any(path.startswith(f + os.sep) for f in folders)})
         return [path for path in seen or () if os.fspath(path) not in folders]
 
     def _hold(self, before: dict[str, Parsed], problems: list[Problem]) -> bool:
@@ -320,8 +320,8 @@ class Rebuilder:
             self.held[path] = Held(standin, tuple(found))
         return True
 
-    def _display(self, path: str) -> str:
-        return Path(os.path.relpath(path, self.root)).as_posix()
+    def _display(self, name: str) -> str:
+        return f"content/{name}"
 
     def _invalidate(self, changes: ChangeSet) -> list[Path] | None:
         """Drop what these changes make stale; what the next build may take as every
@@ -332,7 +332,7 @@ class Rebuilder:
         if changes.kind is Kind.THEME:
             self.cache.forget_theme()
         # Saves within one timestamp tick keep (mtime, size): never trust the cache here.
-        self.cache.forget(changes.paths)
+        self.cache.forget(changes.paths, self.root / "content")
         return list(changes.content) if changes.kind is Kind.CONTENT else None
 
 
@@ -366,15 +366,11 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 def _from_disk(root: Path, key: str) -> BuildCache:
     """The last `serve`'s cache, else the last `build`'s (whose entries and pages are the
-    preview's when base_url is /), keyed by absolute paths as the watcher reports them."""
+    preview's when base_url is /): both key entry files by their names inside content/,
+    however the log's path was spelled (build_cache.py)."""
     cache = load_build_cache(root, key, SERVE_FILE)
     if cache.config is None:
         cache = load_build_cache(root, key)
-    # A build run as `growthlog build .` keyed its files relative to where it ran (here, in
-    # all likelihood); a wrong guess costs a parse, as a path it cannot find is no hit.
-    here = os.path.realpath(os.getcwd())
-    cache.parsed = {os.path.join(here, k): v for k, v in cache.parsed.items()}
-    cache.bodies = {os.path.join(here, k): v for k, v in cache.bodies.items()}
     return cache
 
 

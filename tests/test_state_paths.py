@@ -1,0 +1,105 @@
+"""[speed] The build state is one log's, however its path is spelled: a build of `log`, of
+`/abs/log`, of `log/` or through a link to the log, with `-o` spelled either way, parses
+only the entry edited since the last build (by any spelling), renders only the pages that
+show it, and leaves a state no bigger than a build by one spelling leaves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_check_cache import Work
+
+from generator.build import build
+from generator.build_cache import STATE_FILE
+from generator.cache import CACHE_DIR, unchanged_build
+
+from conftest import entry, make_log, read_tree
+
+THEME = "{% extends 'default/base.html' %}\n"
+
+
+def _entries(count: int = 12) -> dict[str, str | bytes]:
+    return {f"content/2025/e{i:02d}.md": entry(f"Role {i} at Firm {i % 4}",
+                                               f"2025-0{1 + i % 9}-1{i % 10}",
+                                               tags=f"[t{i % 3}, shared]", body=f"Body {i}.")
+            for i in range(count)}
+
+
+def _state(root: Path) -> int:
+    """Bytes of the state a load reads whole (its journal is appended one record an edit)."""
+    folder = root / CACHE_DIR
+    return sum((folder / name).stat().st_size for name in (STATE_FILE, "state.base"))
+
+
+def test_one_log_under_every_spelling_parses_only_the_edited_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_log(tmp_path / "log", {**_entries(),
+                                       "themes/mine/templates/page.html": THEME},
+                    'title = "Paths"\ntheme = "mine"\n')
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere/link").symlink_to(root)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    build(Path("log"), output=Path("out"), use_cache=True)
+    edited = root / "content/2025/e00.md"  # the oldest: shown on few pages
+    edits = 0
+
+    def edit_and_build(log: Path, output: Path) -> tuple[list[str], int]:
+        nonlocal edits
+        edits += 1
+        edited.write_text(edited.read_text("utf-8") + f"\nEdit {edits}.\n", "utf-8")
+        work = Work(monkeypatch)
+        report = build(log, output=output, use_cache=True)
+        return work.parsed, report.rendered
+
+    parsed, rendered = edit_and_build(Path("log"), Path("out"))
+    assert parsed == ["e00.md"]
+    size = _state(root)
+    spellings = [(Path("log"), out), (root, Path("out")), (Path("log/"), Path("./out/")),
+                 (Path("elsewhere/link"), out), (tmp_path / "elsewhere/link", Path("out")),
+                 (Path("./log"), out)]
+    for log, output in spellings:
+        assert edit_and_build(log, output) == (["e00.md"], rendered), (log, output)
+        assert _state(root) <= size * 1.05, (log, output)
+        # Nothing changed since a build by another spelling: the check finds so at once.
+        assert unchanged_build(log, output, drafts=False, base_url=None,
+                               private=None)[0] is not None, (log, output)
+    build(root, output=tmp_path / "clean")  # no state at all
+    assert read_tree(out) == read_tree(tmp_path / "clean")
+
+
+def test_serve_starts_from_a_build_by_a_relative_path_without_parsing_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve keys nothing by where it runs: the build's state is its own, as it was left."""
+    from generator.serve import Rebuilder
+
+    root = make_log(tmp_path / "log", _entries(), 'title = "Paths"\n')
+    monkeypatch.chdir(tmp_path)
+    build(Path("log"), use_cache=True)
+    monkeypatch.chdir(tmp_path / "log/content")  # not where the build ran
+    work = Work(monkeypatch)
+    result = Rebuilder(root, tmp_path / "preview", drafts=False, disk=True).rebuild()
+    assert result.ok and work.parsed == []
+    assert os.listdir(tmp_path / "preview")
+
+
+def test_a_second_serve_starts_from_the_first_ones_state_after_a_build_by_any_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first serve's state is its own (serve.base), not a journal of the build's."""
+    from generator.serve import Rebuilder
+
+    root = make_log(tmp_path / "log", {**_entries(),
+                                       "content/2025/draft.md": entry(
+                                           "Draft at Corvid", "2025-11-02", draft="true")},
+                    'title = "Paths"\n')
+    build(root, use_cache=True)  # the draft left out: serve shows it
+    first = Rebuilder(root, tmp_path / "p1", disk=True)
+    rendered = first.rebuild().report
+    assert rendered is not None and 0 < rendered.rendered < 12
+    first.keep()
+    work = Work(monkeypatch)
+    again = Rebuilder(root, tmp_path / "p2", disk=True).rebuild().report
+    assert again is not None and (work.parsed, again.rendered) == ([], 0)
+    assert read_tree(tmp_path / "p2") == read_tree(tmp_path / "p1")
