@@ -101,6 +101,8 @@ Stamp = tuple[int, int, int, int]
 while they are the same (ctime, which no tool sets, moves with any write)."""
 OnDisk = Mapping[str, tuple[bytes, str, Stamp]]
 """Files known to be in the output folder: path → their bytes, hash and stamp."""
+Listing = list[tuple[str, list[os.DirEntry[str]]]]
+"""Folders listed, each by its path under the top one ('' for that), with what it holds."""
 Relinked = Mapping[str, tuple[Stamp, Stamp]]
 """Pages copy_beside linked: path → their stamp right before the link and right after it
 (the same file: a new link moves its ctime alone)."""
@@ -549,7 +551,7 @@ def _write_swapped(ordered: list[OutputFile], out_dir: Path, keep: bool,
 
 @frozen
 class _Survey(Value):
-    """What `_tree` listed, in one pass over it."""
+    """What `_walk` listed."""
 
     files: set[str]
     """Every item that is no folder: files, symbolic links (to folders too)."""
@@ -558,22 +560,6 @@ class _Survey(Value):
     again after the exchange, which renamed it)."""
     empty: set[str]
     """Folders listed with nothing in them (not the top)."""
-
-
-def _survey(listing: Iterable[tuple[str, list[os.DirEntry[str]]]]) -> _Survey:
-    files: set[str] = set()
-    folders = {"": 0}
-    empty: set[str] = set()
-    for relative, items in listing:
-        if not items and relative:
-            empty.add(relative)
-        prefix = relative + "/" if relative else ""
-        for item in items:
-            if item.is_dir(follow_symlinks=False):
-                folders[prefix + item.name] = item.inode()
-            else:
-                files.add(prefix + item.name)
-    return _Survey(files, folders, empty)
 
 
 def _compare(ordered: list[OutputFile], inside: str, on_disk: OnDisk, aside: _Aside,
@@ -636,19 +622,25 @@ class _Aside:
         return self.found
 
 
-def _walk(top: str) -> _Survey:
-    """`_survey(_tree(top))`, each item gone over once."""
+def _walk(top: str, start: str = "", listing: Listing | None = None) -> _Survey:
+    """What the folder at top holds, each item gone over once, and into `listing` each
+    folder under it, top first ('' for it), with its items; a symbolic link to a folder
+    is an item, not followed. os.walk's answers at a third of its cost (the folder's
+    items are typed by the listing itself: no look at each). `start`: only the folder at
+    that path under top and what is under it."""
     files: set[str] = set()
     folders = {"": 0}
     empty: set[str] = set()
-    stack = [""]
+    stack = [start]
     while stack:
         relative = stack.pop()
         try:
-            with os.scandir(f"{top}/{relative}" if relative else top) as listing:
-                items = list(listing)
+            with os.scandir(f"{top}/{relative}" if relative else top) as found:
+                items = list(found)
         except OSError:  # gone since its folder was listed
             continue
+        if listing is not None:
+            listing.append((relative, items))
         if not items and relative:
             empty.add(relative)
         prefix = relative + "/" if relative else ""
@@ -663,9 +655,9 @@ def _walk(top: str) -> _Survey:
 
 def _others(top: str, survey: _Survey, ours: set[str]
             ) -> tuple[dict[str, os.stat_result], set[str]]:
-    """What the folder at top (as `_survey` found it) holds that growthlog did not write:
-    each file and symbolic link (path → lstat), and each empty folder (growthlog leaves
-    none of its own)."""
+    """What the folder at top (`survey`: as `_walk` listed it) holds that growthlog did not
+    write: each file and symbolic link (path → lstat), and each empty folder (growthlog
+    leaves none of its own)."""
     found: dict[str, os.stat_result] = {}
     for path in sorted(survey.files - ours):
         if not path.endswith(TEMP_SUFFIX):
@@ -675,22 +667,11 @@ def _others(top: str, survey: _Survey, ours: set[str]
     return found, survey.empty
 
 
-def _tree(top: str, start: str = "") -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """Each folder under top, top first ('' for it), with what it holds; a symbolic link
-    to a folder is an item, not followed. os.walk's answers at a third of its cost (the
-    folder's items are typed by the listing itself: no look at each). `start`: only the
-    folder at that path under top and what is under it."""
-    stack = [start]
-    while stack:
-        relative = stack.pop()
-        try:
-            with os.scandir(f"{top}/{relative}" if relative else top) as listing:
-                items = list(listing)
-        except OSError:  # gone since its folder was listed
-            continue
-        yield relative, items
-        stack += [f"{relative}/{i.name}" if relative else i.name for i in items
-                  if i.is_dir(follow_symlinks=False)]
+def _tree(top: str, start: str = "") -> Listing:
+    """`_walk`'s listing alone."""
+    listing: Listing = []
+    _walk(top, start, listing)
+    return listing
 
 
 def _update(staging: Path, real: Path, ordered: list[OutputFile], wanted: set[str],
@@ -952,8 +933,8 @@ def _copy_site(real: Path, staging: Path) -> dict[str, tuple[Stamp, Stamp]]:
     real with their modes, a hard link to each of its files, the list first (unsettled).
     Returns each page's stamp right before its link and right after."""
     previous = read_manifest(real)
-    listing = list(_tree(os.fspath(real)))
-    others, empty = _others(os.fspath(real), _survey(listing),
+    listing: Listing = []
+    others, empty = _others(os.fspath(real), _walk(os.fspath(real), listing=listing),
                             set(previous) | {MANIFEST, JOURNAL, STAGING_LIST})
     listed: dict[str, object] = {"version": 2, "pending": sorted(previous),
                                  "folders": sorted(empty)}
@@ -992,7 +973,7 @@ def file_stamp(found: os.stat_result) -> Stamp:
 
 def _changed_since(top: str, listed: Mapping[str, int], since: int
                    ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """What `_tree(top)` gives, but for the folders in `listed` (`_Survey.folders` of what _tree
+    """What `_tree(top)` gives, but for the folders in `listed` (`_Survey.folders` of what _walk
     listed after `since`, in ns) that are the same folders and that nothing was put into,
     taken from or renamed in since: each such folder (its ctime older than `since`, by
     more than a clock tick or the file system's time step) holds what was listed, each
@@ -1130,7 +1111,7 @@ def _blockers(out_dir: Path, wanted: set[str], owned: set[str], *,
               there: _Survey | None = None) -> list[str]:
     """Stale files of ours that stand where this build needs a file or a folder (removed
     first); OutputRefused, before anything is written, when something not ours does.
-    `there`: what the folder holds, as `_survey` found it (else each path is looked at)."""
+    `there`: what the folder holds, as `_walk` listed it (else each path is looked at)."""
     blockers: set[str] = set()
     refused: list[str] = []
     if there is not None:  # only an item that is no page can be in a page's way
