@@ -572,21 +572,18 @@ def _compare(ordered: list[OutputFile], inside: str, on_disk: OnDisk, aside: _As
     stamped: dict[str, tuple[str, os.stat_result]] = {}
     for file in ordered:
         known = on_disk.get(file.path)
-        if file.path in aside.paths:  # its hash compared once taken, else its bytes
-            found = _lstat(inside + file.path) if known is not None else None
-            if found is not None and stat.S_ISREG(found.st_mode) and known is not None \
-                    and known[2] == file_stamp(found):
-                stamped[file.path] = known[1], found
-            elif (found := _same_file(inside + file.path, file.data)
-                  if there else None) is not None:
-                same[file.path] = found
-            continue
-        current[file.path] = digest = known[1] if known is not None and known[0] is file.data \
-            else hashlib.sha256(file.data).hexdigest()  # the same bytes: not hashed again
-        if known is not None and known[1] == digest:  # not read
+        digest: str | None = None  # hashed aside: its hash compared once taken
+        if file.path not in aside.paths:
+            current[file.path] = digest = known[1] \
+                if known is not None and known[0] is file.data \
+                else hashlib.sha256(file.data).hexdigest()  # the same bytes: not hashed again
+        if known is not None and (digest is None or known[1] == digest):  # not read
             found = _lstat(inside + file.path)
             if found is not None and stat.S_ISREG(found.st_mode) and known[2] == file_stamp(found):
-                same[file.path] = found
+                if digest is None:
+                    stamped[file.path] = known[1], found
+                else:
+                    same[file.path] = found
                 continue
         found = _same_file(inside + file.path, file.data) if there else None
         if found is not None:
