@@ -585,7 +585,9 @@ def _compare(ordered: list[OutputFile], inside: str, on_disk: OnDisk, aside: _As
                 else:
                     same[file.path] = found
                 continue
-        found = _same_file(inside + file.path, file.data) if there else None
+        # (an Unread page's bytes are not these: an emptied file would pass for it)
+        found = _same_file(inside + file.path, file.data) \
+            if there and type(file.data) is not Unread else None
         if found is not None:
             same[file.path] = found
     return stamped

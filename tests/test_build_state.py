@@ -227,6 +227,21 @@ def test_a_page_changed_by_hand_while_the_build_runs_is_rendered_again(
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
 
 
+def test_a_page_emptied_since_the_last_build_is_written_again(tmp_path: Path) -> None:
+    """A page not read whose file was emptied (by hand, or by a power cut before the
+    page's bytes reached the disk: pages are not fsynced) is rendered and written again,
+    not taken for the page it stands for."""
+    root = make_log(tmp_path / "log", _entries(), CONFIG)
+    build(root, use_cache=True)
+    _edit_oldest(root)
+    page = root / "output/entries/entry-5/index.html"
+    page.write_bytes(b"")
+    again = build(root, use_cache=True)
+    assert "entries/entry-5/index.html" in again.written
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
 def test_the_state_loaded_from_disk_is_not_looked_through_by_collections(
         tmp_path: Path) -> None:
     """What the build state from disk holds lives through the build: frozen while it runs
