@@ -14,7 +14,10 @@ not change hard-linked from the current output, everything growthlog did not wri
 over as it is), then the two folders are exchanged in one step (Linux renameat2
 RENAME_EXCHANGE). Where that cannot be done (another OS, a file system without it, an
 output folder that is a mount point, even a bind mount of the same file system, whose
-files cannot be hard-linked out), it writes in place as above.
+files cannot be hard-linked out), it writes in place as above. "At every moment" is
+about a build killed at any moment, not a power cut: the site's files are not fsynced,
+so a page written shortly before one may be found empty, and the next build writes it
+again (an empty file has neither the page's bytes nor the stamp the build state recorded).
 
 After the exchange the hidden folder holds the old site. A private build (keep=False)
 clears it: no plaintext stays beside. A public one keeps it, with a list of what in it is
@@ -249,7 +252,8 @@ def write_output(files: Iterable[OutputFile], out_dir: Path,
                  on_disk: OnDisk | None = None, relinked: Relinked | None = None
                  ) -> WriteReport:
     """Write files whose bytes on disk differ, then remove files of earlier builds that no
-    longer belong. Every path is checked, and every clash on disk found, before any write.
+    longer belong. Every new path is checked (an earlier build's were), every clash on disk
+    found, before any write.
 
     `swap`: put the new site together beside the folder and exchange the two at once, where
     the system can (see the module's docstring); else, or when False, write in place.
