@@ -1204,6 +1204,8 @@ def _renew(target: str, data: bytes) -> None:
 
 
 def _unlink_file(target: str) -> None:
+    # Not _unlink: only "not there" is let pass, so a failed unlink shows its own error,
+    # not the "File exists" of the O_EXCL create after it.
     with contextlib.suppress(FileNotFoundError):
         os.unlink(target)
 
