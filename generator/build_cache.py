@@ -21,7 +21,12 @@ The parts, each with its key and what drops it:
 * listing, outside, unreadable: content/ as last listed; listed again unless a watcher reports only
   entry files saved, created or deleted (`listing_after`).
 * parsed: each entry file's Entry and problems, by name inside content/; dropped when its
-  (mtime, size) differs or a watcher reports it (`forget`).
+  (mtime, size) differs or a watcher reports it (`forget`). earlier: what was dropped
+  (by `forget`, another config or attachment set) until the next parse, which takes an
+  entry parsed again to an equal Entry as that same object: what the memo, `linked` and
+  the pages hold of it stay one object, kept on disk as a reference to its record, not
+  as a second whole copy (a `git checkout`, or a new title in the config, doubled the
+  state for good: every memo hit kept the old object).
 * fronts: entry files read but for their bodies (serve's first page renders only the
   bodies it shows), by name inside content/ with their key: until a build renders them.
 * files: bytes of attachments and theme static files, by path on disk; likewise.
@@ -154,6 +159,8 @@ class BuildCache:
     """Names inside content/ that could not be listed or followed, with the reason."""
     parsed: dict[str, Parsed] = field(default_factory=dict)
     """By name inside content/ (a str: serve looks up every entry on every save)."""
+    earlier: dict[str, Parsed] = field(default_factory=dict)
+    """Entry files as parsed before `parsed` dropped them, by name (until the next parse)."""
     fronts: dict[str, tuple[FileKey, Front]] = field(default_factory=dict)
     files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     linked: LinkCache = field(default_factory=dict)
@@ -201,11 +208,13 @@ class BuildCache:
     def use_config(self, config: SiteConfig) -> None:
         """Entries parsed, and the theme found, under another config are not valid."""
         if config != self.config:
+            self.earlier.update(self.parsed)
             self.config, self.parsed, self.fronts, self.theme = config, {}, {}, None
 
     def use_links(self, links: LinkContext) -> None:
         """Entries link attachments: another set of attachments means parsing again."""
         if links != self.links:
+            self.earlier.update(self.parsed)
             self.links, self.parsed, self.fronts = links, {}, {}
 
     def forget(self, paths: Iterable[Path], content: Path) -> None:
@@ -216,7 +225,8 @@ class BuildCache:
             self.files.pop(path, None)
             if path.startswith(inside):
                 name = path[len(inside):].replace(os.sep, "/")
-                self.parsed.pop(name, None)
+                if (parsed := self.parsed.pop(name, None)) is not None:
+                    self.earlier[name] = parsed
                 self.fronts.pop(name, None)
                 self.bodies.pop(name, None)
 

@@ -274,6 +274,9 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
             fronts[name] = key, front
             waiting[name] = front
             continue
+        earlier = cache.parsed.get(name) or cache.earlier.get(name)
+        if entry is not None and earlier is not None and earlier[1] == entry:
+            entry = earlier[1]  # equal: one object for the memo, the pages, the state
         found[name] = (key, entry, said)
         if markdown is not None:
             cache.bodies[name] = digests
@@ -297,7 +300,7 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
-    cache.parsed, cache.bodies = parsed, digested
+    cache.parsed, cache.bodies, cache.earlier = parsed, digested, {}
     cache.fronts = {name: fronts[name] for name in waiting}
     return entries, problems
 

@@ -103,3 +103,27 @@ def test_a_second_serve_starts_from_the_first_ones_state_after_a_build_by_any_pa
     again = Rebuilder(root, tmp_path / "p2", disk=True).rebuild().report
     assert again is not None and (work.parsed, again.rendered) == ([], 0)
     assert read_tree(tmp_path / "p2") == read_tree(tmp_path / "p1")
+
+
+def test_entries_parsed_again_unchanged_leave_the_state_as_big_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file touched (a `git checkout`), a new title in the config: each entry is parsed
+    again to what it was, and the state holds each once, not an old copy beside it."""
+    root = make_log(tmp_path / "log", _entries(), 'title = "Paths"\n')
+    build(root, use_cache=True)
+    edited = root / "content/2025/e00.md"
+    edited.write_text(edited.read_text("utf-8") + "\nEdited.\n", "utf-8")
+    build(root, use_cache=True)
+    size = _state(root)
+    for step in range(2):
+        for path in (root / "content/2025").iterdir():
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+        work = Work(monkeypatch)
+        build(root, use_cache=True)
+        assert len(work.parsed) == 12
+        assert _state(root) <= size * 1.05, step
+        (root / "growthlog.toml").write_text(f'title = "Paths {step}"\n', "utf-8")
+        build(root, use_cache=True)
+        assert _state(root) <= size * 1.05, step
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
