@@ -91,7 +91,7 @@ def check_values(meta: dict[str, Any], fields: tuple[CustomField, ...],
                  ) -> tuple[tuple[FieldValue, ...], list[tuple[str, str]]]:
     """The declared fields an entry sets, in declared order, and (field, message) for
     each value of the wrong type."""
-    from generator.model import FieldValue
+    from generator.model import FieldValue, exact
 
     values: list[FieldValue] = []
     wrong: list[tuple[str, str]] = []
@@ -103,7 +103,8 @@ def check_values(meta: dict[str, Any], fields: tuple[CustomField, ...],
         if message:
             wrong.append((declared.name, message))
         else:
-            values.append(FieldValue(declared.name, declared.label, value, text))
+            values.append(FieldValue(declared.name, declared.label, value, text,
+                                     exact(value)))
     return tuple(values), wrong
 
 

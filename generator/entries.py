@@ -22,6 +22,7 @@ from generator.model import (
     Action,
     Bridges,
     Entry,
+    Extra,
     Feedback,
     FieldValue,
     Postmortem,
@@ -398,7 +399,7 @@ def _entry(source: SourceFile, data: EntryData, tags: tuple[TagRef, ...], config
         lessons=tuple(data["lessons"]), actions=actions, draft=data["draft"],
         example=data["example"], slug=make_slug(data["slug"] or data["title"]), body_html="",
         body_text="", summary=data["description"] or "", practices=practices,
-        extra={k: v for k, v in source.meta.items() if k not in _SCHEMA_KEYS},
+        extra=Extra((k, v) for k, v in source.meta.items() if k not in _SCHEMA_KEYS),
         old_addresses=addresses, names=names, fields=fields,
         share=tuple(dict.fromkeys(data["share"])), share_line=source.lines.get(("share",)),
     )

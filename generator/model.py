@@ -170,6 +170,36 @@ class TagRef(Plain):
     name: str
 
 
+def exact(value: object) -> object:
+    """`value` as a template may show it, for comparing: each value with its type, a
+    mapping's items in order (Python finds 1, 1.0 and True equal, and two dicts with their
+    keys in another order: a page would show them otherwise)."""
+    if isinstance(value, Mapping):
+        return Mapping, tuple((exact(k), exact(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return type(value), tuple(exact(v) for v in value)
+    return type(value), value
+
+
+class Extra(dict[str, Any]):
+    """Entry.extra: equal to another only as exact() finds it, so that an entry parsed
+    again to values of another type or order is not taken for the one before (the build
+    state keeps an equal entry's pages and its object, pipeline.py)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return bool(exact(self) == exact(other))
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
+
 BODIES = ("body_html", "body_text")
 """An entry's fields that may be read later (_Bodies)."""
 
@@ -245,7 +275,7 @@ class Entry(_Bodies):
     practices: Practices
     attachments: tuple[str, ...] = ()
     """Files in content/ (not entries) that the body links to or shows, POSIX."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=Extra)
     """Front-matter keys growthlog does not use (another tool's `author`, your own `mood`),
     as written: for templates."""
     old_addresses: tuple[str, ...] = ()
@@ -399,9 +429,12 @@ class FieldValue(Plain):
 
     name: str
     label: str
-    value: Any
+    value: Any = field(compare=False)
     text: str
     """The value as the page shows it."""
+    exact: object = field(default=None, repr=False)
+    """exact(value), compared in its stead (2 and 2.0 show alike in `text`, not in
+    `value`)."""
 
 
 MIN_ENTRIES = 5

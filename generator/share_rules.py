@@ -158,6 +158,8 @@ def shared_with(entry: Entry, rules: ReaderRules) -> bool:
 
 def as_shared(entry: Entry, hide: Collection[str]) -> Entry:
     """The entry as a view shows it: hidden fields emptied, and no reader names."""
+    from generator.model import Extra
+
     empty: dict[str, Any] = {"share": ()}
     for name in hide:
         if name in ("company", "role", "stage", "outcome", "applied", "feedback",
@@ -175,7 +177,7 @@ def as_shared(entry: Entry, hide: Collection[str]) -> Entry:
         if name in hide:
             practices = replace(practices, **{flag: False})
     fields = tuple(f for f in entry.fields if f.name not in hide)
-    extra = {k: v for k, v in entry.extra.items() if k not in hide}
+    extra = Extra((k, v) for k, v in entry.extra.items() if k not in hide)
     return replace(entry, **empty, practices=practices, fields=fields, extra=extra)
 
 

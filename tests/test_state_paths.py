@@ -127,3 +127,30 @@ def test_entries_parsed_again_unchanged_leave_the_state_as_big_as_it_was(
         assert _state(root) <= size * 1.05, step
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+
+
+def test_an_entry_parsed_again_to_values_of_another_type_or_order_is_shown_anew(
+        tmp_path: Path) -> None:
+    """`rating: 1` made `rating: true`, two unknown keys swapped, a number field's `2` made
+    `2.0`: Python finds each equal to what it was, a template shows it otherwise; the
+    page shows the new values, as a build without the state does."""
+    shown = ('{% extends "default/entry.html" %}{% block content %}{{ super() }}'
+             '<p id="t">{% if entry.extra %}{{ entry.extra.rating }}{% endif %}|'
+             '{% for k, v in entry.extra.items() %}{{ k }}={{ v }};{% endfor %}|'
+             '{% for f in entry.fields %}{{ f.value }}{% endfor %}</p>{% endblock %}')
+    config = 'title = "Paths"\n[[fields]]\nname = "offers"\ntype = "number"\n'
+    root = make_log(tmp_path / "log", {
+        **_entries(), "themes/default/templates/entry.html": shown,
+        "content/2025/x.md": entry("Rated at Firm", "2025-05-05", rating="1", mood="calm",
+                                   vibe="[1, 1]", offers="2")}, config)
+    build(root, use_cache=True)
+    page = root / "output/entries/rated-at-firm/index.html"
+    assert '<p id="t">1|rating=1;mood=calm;vibe=[1, 1];offers=2;|2</p>' in page.read_text("utf-8")
+    path = root / "content/2025/x.md"
+    path.write_text(entry("Rated at Firm", "2025-05-05", rating="true", vibe="[1.0, true]",
+                          mood="calm", offers="2.0"), "utf-8")
+    build(root, use_cache=True)
+    assert ('<p id="t">True|rating=True;vibe=[1.0, True];mood=calm;offers=2.0;|2.0</p>'
+            in page.read_text("utf-8"))
+    build(root, output=tmp_path / "clean")
+    assert read_tree(root / "output") == read_tree(tmp_path / "clean")
