@@ -22,7 +22,8 @@ The parts, each with its key and what drops it:
   entry files saved, created or deleted (`listing_after`).
 * parsed: each entry file's Entry and problems, by name inside content/; dropped when its
   (mtime, size) differs or a watcher reports it (`forget`). earlier: what was dropped
-  (by `forget`, another config or attachment set) until the next parse, which takes an
+  (by `forget`, another config or attachment set) until the file is parsed whole (a parse
+  that reads it but for its body, `fronts`, keeps it there), which takes an
   entry parsed again to an equal Entry as that same object: what the memo, `linked` and
   the pages hold of it stay one object, kept on disk as a reference to its record, not
   as a second whole copy (a `git checkout`, or a new title in the config, doubled the
@@ -160,7 +161,7 @@ class BuildCache:
     parsed: dict[str, Parsed] = field(default_factory=dict)
     """By name inside content/ (a str: serve looks up every entry on every save)."""
     earlier: dict[str, Parsed] = field(default_factory=dict)
-    """Entry files as parsed before `parsed` dropped them, by name (until the next parse)."""
+    """Entry files as parsed before `parsed` dropped them, by name (until parsed whole)."""
     fronts: dict[str, tuple[FileKey, Front]] = field(default_factory=dict)
     files: dict[str, tuple[FileKey, bytes]] = field(default_factory=dict)
     linked: LinkCache = field(default_factory=dict)

@@ -300,7 +300,11 @@ def read_entries(root: Path, sources: Sources, config: SiteConfig, urls: Urls,
         problems += cached[2]
         if cached[1] is not None:
             entries.append(cached[1])
-    cache.parsed, cache.bodies, cache.earlier = parsed, digested, {}
+    # An entry read but for its body is parsed later (serve's first pages, then the rest):
+    # what it parsed to before stays in `earlier` until then.
+    kept = {name: prior for name in waiting
+            if (prior := cache.parsed.get(name) or cache.earlier.get(name)) is not None}
+    cache.parsed, cache.bodies, cache.earlier = parsed, digested, kept
     cache.fronts = {name: fronts[name] for name in waiting}
     return entries, problems
 

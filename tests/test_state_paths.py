@@ -5,6 +5,7 @@ show it, and leaves a state no bigger than a build by one spelling leaves."""
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def _state(root: Path) -> int:
     """Bytes of the state a load reads whole (its journal is appended one record an edit)."""
     folder = root / CACHE_DIR
     return sum((folder / name).stat().st_size for name in (STATE_FILE, "state.base"))
+
+
+def _touch(folder: Path) -> None:
+    """Every file in `folder` a second newer (as a `git checkout` leaves them)."""
+    for path in folder.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
 
 
 def test_one_log_under_every_spelling_parses_only_the_edited_entry(
@@ -116,8 +123,7 @@ def test_entries_parsed_again_unchanged_leave_the_state_as_big_as_it_was(
     build(root, use_cache=True)
     size = _state(root)
     for step in range(2):
-        for path in (root / "content/2025").iterdir():
-            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+        _touch(root / "content/2025")
         work = Work(monkeypatch)
         build(root, use_cache=True)
         assert len(work.parsed) == 12
@@ -127,6 +133,33 @@ def test_entries_parsed_again_unchanged_leave_the_state_as_big_as_it_was(
         assert _state(root) <= size * 1.05, step
     build(root, output=tmp_path / "clean")
     assert read_tree(root / "output") == read_tree(tmp_path / "clean")
+    # serve: its first pages read the entries they show no body of but for their bodies,
+    # the rest of the build parses them; a session holds each entry once all the same.
+    from generator.serve import Rebuilder, first_pages
+
+    for step in range(2):
+        _touch(root / "content/2025")
+        rebuilder = Rebuilder(root, tmp_path / f"preview{step}", drafts=False, disk=True)
+        assert rebuilder.rebuild(only=first_pages).ok and rebuilder.rebuild().ok
+        assert _entries_held(rebuilder.cache) == 12, step
+        rebuilder.keep()
+
+
+def _entries_held(cache: object) -> int:
+    """How many Entry objects `cache` holds (each entry's one, or old copies beside)."""
+    from generator.model import Entry
+
+    seen: set[int] = set()
+    found = 0
+    todo = [cache]
+    while todo:
+        held = todo.pop()
+        if id(held) in seen or isinstance(held, type):
+            continue
+        seen.add(id(held))
+        found += type(held) is Entry
+        todo += gc.get_referents(held)
+    return found
 
 
 def test_an_entry_parsed_again_to_values_of_another_type_or_order_is_shown_anew(
