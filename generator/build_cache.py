@@ -98,8 +98,7 @@ from generator.cache import (
     OLD_MARKDOWN_FILE,
     Known,
     MarkdownCache,
-    files_under,
-    stamp,
+    hash_folder,
     write_cache_file,
 )
 from generator.collector import collector_off
@@ -274,9 +273,7 @@ def theme_print(theme: Theme) -> str:
     real = {os.path.realpath(folder): os.fspath(folder)
             for folder in (*folders, packaged_themes_dir() / "default")}
     for where, named in sorted(real.items()):
-        digest.update(b"\0d\0" + os.fsencode(where))
-        for path in sorted(files_under(named)):
-            digest.update(os.fsencode(path[len(named):]) + stamp(path))
+        hash_folder(digest.update, named, where)
     return digest.hexdigest()
 
 

@@ -241,12 +241,18 @@ def fingerprint(root: Path, *, key: str, content: Iterable[tuple[str, str]],
         digest.update(b"\0c\0" + inside.encode() + stamp(path, found))
         if keys is not None:
             keys[path] = found.st_mtime_ns, found.st_ctime_ns, found.st_size
-    for folder in theme_dirs:  # by where it really is, however the log's path was spelled
-        named = os.fspath(folder)
-        digest.update(b"\0d\0" + os.fsencode(os.path.realpath(named)))
-        for file in sorted(files_under(named)):
-            digest.update(b"\0t\0" + os.fsencode(file[len(named):]) + stamp(file))
+    for folder in theme_dirs:
+        hash_folder(digest.update, os.fspath(folder))
     return digest.hexdigest()
+
+
+def hash_folder(update: Callable[[bytes], object], folder: str, real: str | None = None,
+                ) -> None:
+    """Give `update` a folder by where it really is (`real`, else looked up), however the
+    log's path was spelled, then each file in it, named inside it, with its stamp."""
+    update(b"\0d\0" + os.fsencode(real if real is not None else os.path.realpath(folder)))
+    for file in sorted(files_under(folder)):
+        update(b"\0t\0" + os.fsencode(file[len(folder):]) + stamp(file))
 
 
 def files_under(folder: str) -> list[str]:
