@@ -220,11 +220,9 @@ class BuildCache:
     def forget(self, paths: Iterable[Path], content: Path) -> None:
         """Drop what was read from these files (paths under `content`, content/ as the
         build spells it), e.g. ones a watcher saw change."""
-        inside = os.fspath(content) + os.sep
         for path in map(os.fspath, paths):
             self.files.pop(path, None)
-            if path.startswith(inside):
-                name = path[len(inside):].replace(os.sep, "/")
+            if (name := _name_inside(path, content)) is not None:
                 if (parsed := self.parsed.pop(name, None)) is not None:
                     self.earlier[name] = parsed
                 self.fronts.pop(name, None)
@@ -614,14 +612,23 @@ def _read_pages(pages: dict[str, tuple[PagePlan, Kept]], folder: str | None, *,
 
 def _entry_change(path: Path, content: Path) -> tuple[str, bool] | None:
     """(name inside content/, whether it is there now) for an entry file; None otherwise."""
-    try:
-        parts = path.relative_to(content).parts
-    except ValueError:
+    name = _name_inside(os.fspath(path), content)
+    if name is None:
         return None
-    if not parts or not is_entry_name(parts[-1]) or any(is_ignored_name(p) for p in parts):
+    parts = name.split("/")
+    if not is_entry_name(parts[-1]) or any(is_ignored_name(p) for p in parts):
         return None
     if os.path.realpath(path.parent) != os.fspath(path.parent) or os.path.islink(path):
         return None  # a symlinked folder or file: only listing content/ decides about them
     if path.is_file():
-        return "/".join(parts), True
-    return ("/".join(parts), False) if not os.path.lexists(path) else None
+        return name, True
+    return (name, False) if not os.path.lexists(path) else None
+
+
+def _name_inside(path: str, content: Path) -> str | None:
+    """A path's name inside content/ (POSIX: as the cache keys entry files), or None if
+    it is not inside content/ as the build spells it (or is content/ itself)."""
+    inside = os.path.join(content, "")
+    if not path.startswith(inside) or len(path) == len(inside):
+        return None
+    return path[len(inside):].replace(os.sep, "/")
