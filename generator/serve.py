@@ -205,8 +205,8 @@ class Rebuilder:
             # It may have stopped before listing content/, which the next build then
             # cannot bring up to date from the watcher's report alone.
             self.cache.listing = None
-        self.held = {path: held for path, held in self.held.items()
-                     if self.cache.parsed.get(path) is held.standin}
+        self.held = {name: held for name, held in self.held.items()
+                     if self.cache.parsed.get(name) is held.standin}
         if report is not None and only is None and not self._frozen:
             # What the first build keeps (parsed entries, rendered pages) lives as long as
             # serve: take it out of the collector's full sweeps, which otherwise add tens
@@ -215,7 +215,7 @@ class Rebuilder:
             self._frozen = True
         # About a held file, say what its broken parse found, not what its stand-in made
         # (a link in the old version's body, say).
-        kept = sorted((self._display(path), h.standin[1] is None) for path, h in self.held.items())
+        kept = sorted((f"content/{name}", h.standin[1] is None) for name, h in self.held.items())
         names = {name for name, _ in kept}
         problems = [p for p in problems if p.path not in names]
         problems += [p for h in self.held.values() for p in h.problems]
@@ -305,23 +305,20 @@ class Rebuilder:
         """If every error is in an entry file as just parsed, put each such file's last
         good parse (from `before`) in its place and return True; else change nothing."""
         parsed = self.cache.parsed
-        broken = {path: found for path, found in parsed.items()
+        broken = {name: found for name, found in parsed.items()
                   if any(p.is_error for p in found[2])}
         in_entries = {p for _, _, found in broken.values() for p in found}
         if not broken or any(p.is_error and p not in in_entries for p in problems):
             return False
-        for path, (key, _, found) in broken.items():
-            last = before.get(path)
+        for name, (key, _, found) in broken.items():
+            last = before.get(name)
             good = last is not None and last[1] is not None \
                 and not any(p.is_error for p in last[2])
             # The broken file's problems, not the old version's, are said (by `rebuild`).
             standin: Parsed = (key, last[1] if good and last else None, [])
-            parsed[path] = standin
-            self.held[path] = Held(standin, tuple(found))
+            parsed[name] = standin
+            self.held[name] = Held(standin, tuple(found))
         return True
-
-    def _display(self, name: str) -> str:
-        return f"content/{name}"
 
     def _invalidate(self, changes: ChangeSet) -> list[Path] | None:
         """Drop what these changes make stale; what the next build may take as every
