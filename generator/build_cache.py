@@ -183,10 +183,8 @@ class BuildCache:
     output: tuple[Path, Mapping[str, str]] | None = None
     """The folder this build wrote and the hash of each file it holds (for save)."""
     stored: records.Loaded | None = None
-    """The entries' records as last loaded or saved: a save writes those that changed."""
-    stored_as: str = ""
-    """The state file `stored` was loaded from or saved as: a save as another (serve's
-    first, of a build's state) writes every record (it has no base to append to)."""
+    """The entries' records as last loaded or saved: a save writes those that changed
+    (every record, if saved as another state file: serve's first, of a build's state)."""
     unread: str | None = None
     """The output folder this build writes: pages it holds as the last build left them
     stand as output.Unread, not read (the write takes them as they are; check and serve,
@@ -315,7 +313,7 @@ def load_build_cache(root: Path, key: str, name: str = STATE_FILE, *,
     for results in own:
         cache.memo.hold(results)
     cache.parsed, cache.bodies, cache.markdown = parsed, bodies, MarkdownCache(known)
-    cache.stored, cache.stored_as = loaded, name
+    cache.stored = loaded
     return cache
 
 
@@ -341,7 +339,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
         pages, folder = _kept_pages(cache.pages.pages, cache.output, found), \
             os.fspath(cache.output[0])
     used = cache.markdown.used()
-    last = cache.stored if cache.stored_as == name else None
+    last = cache.stored
     rest, own = _own_results(cache.memo, cache.parsed)
     current: dict[str, object] = {}
     changed: list[str] = []
@@ -388,7 +386,7 @@ def save_build_cache(root: Path, cache: BuildCache, key: str, name: str = STATE_
             _Pickler(file, entries).dump(state)
 
     write_cache_file(root / CACHE_DIR / name, write)
-    cache.stored, cache.stored_as = stored, name
+    cache.stored = stored
     with contextlib.suppress(OSError):
         (root / CACHE_DIR / OLD_MARKDOWN_FILE).unlink()
 

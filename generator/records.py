@@ -166,6 +166,8 @@ class Loaded(Value):
     base: int
     journal: int
     """Bytes of NAME.journal read and trusted (0: there is none)."""
+    name: str
+    """The NAME it was loaded or saved as: a save as another writes a base of its own."""
 
 
 def load(folder: Path, name: str, key: str) -> Loaded | None:
@@ -218,7 +220,7 @@ def load(folder: Path, name: str, key: str) -> Loaded | None:
             records[record] = pickle.loads(data)
         except Exception:  # noqa: BLE001 - damaged in a way the checksums missed
             return None
-    return Loaded(records, token, base, journal)
+    return Loaded(records, token, base, journal, name)
 
 
 def save(folder: Path, name: str, key: str, records: Mapping[str, object],
@@ -226,20 +228,21 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
          later: Callable[[], Mapping[int, tuple[str, ...] | Later]] | None = None,
          reducers: Mapping[type, Reducer] | None = None) -> Loaded | None:
     """Keep `records`; `changed`: those that differ from `last`'s (what this process
-    loaded or saved, None: nothing). In a base, `later()`'s texts (by the id of the object
-    of the records they are of) go in the tail, and `reducers` pickle each of those types
-    (with the Span of its texts, if any). What a load would now find; None when nothing
-    could be written."""
+    loaded or saved, None: nothing; loaded or saved as another name, taken as nothing: a
+    journal is appended only to a base of its own name). In a base, `later()`'s texts (by
+    the id of the object of the records they are of) go in the tail, and `reducers` pickle
+    each of those types (with the Span of its texts, if any). What a load would now find;
+    None when nothing could be written."""
     token = os.urandom(8).hex()
     journal = folder / f"{name}.journal"
-    if last is not None:
+    if last is not None and last.name == name:
         changed = set(changed)
         gone = [record for record in last.records if record not in records]
         if len(changed) + len(gone) <= max(1, len(records) // 8):
             appended = _append(journal, key, last, token,
                                ((r, records[r]) for r in sorted(changed)), gone)
             if appended is not None:
-                return Loaded(dict(records), token, last.base, appended)
+                return Loaded(dict(records), token, last.base, appended, name)
     size = 0
 
     def write(file: BinaryIO) -> None:  # pickled as written: never all in memory at once
@@ -269,7 +272,7 @@ def save(folder: Path, name: str, key: str, records: Mapping[str, object],
     write_cache_file(folder / f"{name}.base", write)
     with contextlib.suppress(OSError):  # it followed the base just replaced
         journal.unlink()
-    return Loaded(dict(records), token, size, 0) if size else None
+    return Loaded(dict(records), token, size, 0, name) if size else None
 
 
 def _reducing(reduce: Reducer, spans: Mapping[int, Span]

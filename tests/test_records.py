@@ -366,6 +366,21 @@ def test_a_commit_that_follows_another_than_the_last_ends_what_is_trusted(
     assert records.load(tmp_path, "t", key) == replace(third, records={"a": 10, "c": 3})
 
 
+def test_a_save_under_another_name_than_the_last_load_writes_a_base_of_its_own(
+        tmp_path: Path) -> None:
+    """serve's first save, of the records a build's state loaded: there is no base of its
+    name to append a journal to, whoever calls save with what was loaded."""
+    key = cache.code_key()
+    made = records.save(tmp_path, "state", key, {f"e{i}": i for i in range(16)}, [], None)
+    loaded = records.load(tmp_path, "state", key)
+    assert made is not None and loaded is not None
+    changed = {**loaded.records, "e0": 100}
+    served = records.save(tmp_path, "serve", key, changed, ["e0"], loaded)
+    assert served is not None and served.journal == 0
+    assert records.load(tmp_path, "serve", key) == replace(served, records=changed)
+    assert records.load(tmp_path, "state", key) == loaded
+
+
 def test_every_model_type_is_pickled_by_its_fields_and_comes_back_equal(tmp_path: Path) -> None:
     """model.Plain pickles a frozen dataclass as a call with its fields in order: every
     such type of the model and the page plans, as a built site holds them, comes back
