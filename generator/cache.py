@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from generator.config import load_config
 from generator.errors import Problem, Severity
-from generator.output import _tree, buffer_settled
+from generator.output import buffer_settled, tree
 from generator.report import BuildReport
 from generator.sources import scan_content
 from generator.value import Value, frozen
@@ -260,7 +260,7 @@ def files_under(folder: str) -> list[str]:
     link to a file counts), a folder that cannot be listed or is gone (even the folder
     itself) left out: as Path.rglob and is_file see them, without a Path each (a seventh
     of the time), by output.py's walk."""
-    return [item.path for _, items in _tree(folder) for item in items
+    return [item.path for _, items in tree(folder) for item in items
             if not item.is_dir(follow_symlinks=False) and item.is_file()]
 
 

@@ -670,7 +670,7 @@ def _others(top: str, survey: _Survey, ours: set[str]
     return found, survey.empty
 
 
-def _tree(top: str, start: str = "") -> Listing:
+def tree(top: str, start: str = "") -> Listing:
     """`_walk`'s listing alone."""
     listing: Listing = []
     _walk(top, start, listing)
@@ -976,7 +976,7 @@ def file_stamp(found: os.stat_result) -> Stamp:
 
 def _changed_since(top: str, listed: Mapping[str, int], since: int
                    ) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """What `_tree(top)` gives, but for the folders in `listed` (`_Survey.folders` of what _walk
+    """What `tree(top)` gives, but for the folders in `listed` (`_Survey.folders` of what _walk
     listed after `since`, in ns) that are the same folders and that nothing was put into,
     taken from or renamed in since: each such folder (its ctime older than `since`, by
     more than a clock tick or the file system's time step) holds what was listed, each
@@ -1009,7 +1009,7 @@ def _changed_since(top: str, listed: Mapping[str, int], since: int
         for item in items:
             inside = f"{relative}/{item.name}" if relative else item.name
             if item.is_dir(follow_symlinks=False) and inside not in listed:
-                yield from _tree(top, inside)
+                yield from tree(top, inside)
 
 
 def _parent(path: str) -> str:

@@ -263,6 +263,16 @@ def _reader(out: str, sites: list[dict[str, str]], stop: Any, seen: Any, mixes: 
             mixes.put(sorted(set(files.items()) ^ set(sites[0].items()))[:8])
 
 
+def _stopped(stop: Any, reader: Any, mixes: Any) -> list[object]:
+    """Stop the reader (_reader); what it saw that was neither site."""
+    stop.set()
+    reader.join(30)
+    found = []
+    while not mixes.empty():
+        found.append(mixes.get())
+    return found
+
+
 def _hashed(folder: Path) -> dict[str, str]:
     return {k: hashlib.sha256(v).hexdigest() for k, v in read_tree(folder).items()}
 
@@ -317,11 +327,7 @@ def test_a_reader_sees_only_the_old_site_or_the_new_one_while_builds_are_killed(
                 watched()
         build(root, output=out)
     finally:
-        stop.set()
-        reader.join(30)
-    found = []
-    while not mixes.empty():
-        found.append(mixes.get())
+        found = _stopped(stop, reader, mixes)
     assert found == []
     assert killed == (TRIALS * 2 or 24)
     assert seen.value >= 2 * (TRIALS * 2 or 24)
@@ -398,11 +404,7 @@ def test_the_copy_made_beside_killed_at_any_point_is_cleared_and_readers_see_one
                 assert (out / name).read_bytes() == data
             assert buffer_settled(out) and staging_dir(out).is_dir()
     finally:
-        stop.set()
-        reader.join(30)
-    found = []
-    while not mixes.empty():
-        found.append(mixes.get())
+        found = _stopped(stop, reader, mixes)
     assert found == [] and seen.value > 0
 
 
